@@ -1,0 +1,174 @@
+"""freshet: an asset-based data orchestrator.
+
+Declare each data asset as a function of its upstream assets; freshet materializes what is
+missing or stale, records code and data versions, and explains its decisions.
+
+Every public name is listed in `__all__`. Names are loaded on first use, so that
+``import freshet`` stays fast; the storage and validation libraries load only when needed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    # keys and errors
+    "AssetKey": "freshet.core.keys",
+    "AssetCheckKey": "freshet.core.keys",
+    "FreshetError": "freshet.errors",
+    "DefinitionsError": "freshet.errors",
+    "ConfigError": "freshet.errors",
+    "SelectionError": "freshet.errors",
+    "ExecutionError": "freshet.errors",
+    "StepFailedError": "freshet.errors",
+    "PartitionError": "freshet.errors",
+    # assets
+    "asset": "freshet.core.assets",
+    "AssetIn": "freshet.core.assets",
+    "AssetDep": "freshet.core.assets",
+    "AssetSpec": "freshet.core.assets",
+    "AssetsDefinition": "freshet.core.assets",
+    "multi_asset": "freshet.core.assets",
+    "graph_asset": "freshet.core.assets",
+    "observable_source_asset": "freshet.core.assets",
+    "SourceAsset": "freshet.core.assets",
+    # checks
+    "asset_check": "freshet.core.checks",
+    "AssetCheckResult": "freshet.core.checks",
+    "AssetCheckSeverity": "freshet.core.checks",
+    "AssetCheckSpec": "freshet.core.checks",
+    # ops, graphs, jobs
+    "op": "freshet.core.ops",
+    "In": "freshet.core.ops",
+    "Out": "freshet.core.ops",
+    "Nothing": "freshet.core.ops",
+    "DynamicOut": "freshet.core.ops",
+    "DynamicOutput": "freshet.core.ops",
+    "graph": "freshet.core.graphs",
+    "job": "freshet.core.graphs",
+    "define_asset_job": "freshet.core.jobs",
+    # config and resources
+    "Config": "freshet.core.config",
+    "RunConfig": "freshet.core.config",
+    "EnvVar": "freshet.core.config",
+    "Field": "freshet.core.config",
+    "ConfigurableResource": "freshet.core.resources",
+    "resource": "freshet.core.resources",
+    "ResourceDefinition": "freshet.core.resources",
+    "IOManager": "freshet.core.io_managers",
+    "InputContext": "freshet.core.io_managers",
+    "OutputContext": "freshet.core.io_managers",
+    "ConfigurableIOManager": "freshet.core.builtin_io_managers",
+    "FilesystemIOManager": "freshet.core.builtin_io_managers",
+    "InMemoryIOManager": "freshet.core.builtin_io_managers",
+    # results, metadata, types
+    "Output": "freshet.core.results",
+    "MaterializeResult": "freshet.core.results",
+    "DataVersion": "freshet.core.results",
+    "MetadataValue": "freshet.core.results",
+    "TableSchema": "freshet.core.results",
+    "TableColumn": "freshet.core.results",
+    "TableRecord": "freshet.core.results",
+    "DataType": "freshet.core.types",
+    "TypeCheck": "freshet.core.types",
+    "RetryPolicy": "freshet.core.retries",
+    "Backoff": "freshet.core.retries",
+    "Jitter": "freshet.core.retries",
+    "Failure": "freshet.core.retries",
+    "RetryRequested": "freshet.core.retries",
+    # assembling and selecting
+    "Definitions": "freshet.definitions",
+    "AssetSelection": "freshet.lineage.selection",
+    # running
+    "AssetExecutionContext": "freshet.execution.context",
+    "OpExecutionContext": "freshet.execution.context",
+    "build_asset_context": "freshet.execution.context",
+    "build_op_context": "freshet.execution.context",
+    "materialize": "freshet.instance.inprocess",
+    "materialize_to_memory": "freshet.instance.inprocess",
+    "Instance": "freshet.instance.instance",
+    "RunStatus": "freshet.storage.records",
+    "EventType": "freshet.storage.records",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'freshet' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from freshet.core.assets import (
+        AssetDep,
+        AssetIn,
+        AssetsDefinition,
+        AssetSpec,
+        SourceAsset,
+        asset,
+        graph_asset,
+        multi_asset,
+        observable_source_asset,
+    )
+    from freshet.core.builtin_io_managers import (
+        ConfigurableIOManager,
+        FilesystemIOManager,
+        InMemoryIOManager,
+    )
+    from freshet.core.checks import (
+        AssetCheckResult,
+        AssetCheckSeverity,
+        AssetCheckSpec,
+        asset_check,
+    )
+    from freshet.core.config import Config, EnvVar, Field, RunConfig
+    from freshet.core.graphs import graph, job
+    from freshet.core.io_managers import InputContext, IOManager, OutputContext
+    from freshet.core.jobs import define_asset_job
+    from freshet.core.keys import AssetCheckKey, AssetKey
+    from freshet.core.ops import DynamicOut, DynamicOutput, In, Nothing, Out, op
+    from freshet.core.resources import ConfigurableResource, ResourceDefinition, resource
+    from freshet.core.results import (
+        DataVersion,
+        MaterializeResult,
+        MetadataValue,
+        Output,
+        TableColumn,
+        TableRecord,
+        TableSchema,
+    )
+    from freshet.core.retries import Backoff, Failure, Jitter, RetryPolicy, RetryRequested
+    from freshet.core.types import DataType, TypeCheck
+    from freshet.definitions import Definitions
+    from freshet.errors import (
+        ConfigError,
+        DefinitionsError,
+        ExecutionError,
+        FreshetError,
+        PartitionError,
+        SelectionError,
+        StepFailedError,
+    )
+    from freshet.execution.context import (
+        AssetExecutionContext,
+        OpExecutionContext,
+        build_asset_context,
+        build_op_context,
+    )
+    from freshet.lineage.selection import AssetSelection
+    from freshet.instance.inprocess import materialize, materialize_to_memory
+    from freshet.instance.instance import Instance
+    from freshet.storage.records import EventType, RunStatus

@@ -1,0 +1,40 @@
+"""`freshet instance ...`: where the instance keeps its data and what is in it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import click
+
+from freshet.cli.common import ExitCode, echo_json, home_path
+from freshet.instance.instance import Instance
+
+
+@click.group("instance")
+def command() -> None:
+    """Inspect the instance (the persistent home of runs, events and asset status)."""
+
+
+@command.command("info")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.pass_context
+def info(ctx: click.Context, as_json: bool) -> ExitCode:
+    """Show the storage backend, its location, schema version, row counts and folders."""
+    with Instance.from_home(home_path(ctx)) as instance:
+        details = instance.info()
+    if as_json:
+        echo_json(details)
+    else:
+        _echo_mapping(details, indent=0)
+    return ExitCode.OK
+
+
+def _echo_mapping(values: Mapping[str, Any], indent: int) -> None:
+    width = max((len(str(key)) for key in values), default=0)
+    for key, value in values.items():
+        if isinstance(value, Mapping):
+            click.echo(f"{' ' * indent}{key}:")
+            _echo_mapping(value, indent + 2)
+        else:
+            click.echo(f"{' ' * indent}{str(key) + ':':<{width + 1}} {value}")

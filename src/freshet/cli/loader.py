@@ -1,0 +1,196 @@
+"""Finding a project's `Definitions`: from `-f file.py`, `-m module`, or `[tool.freshet]` in the
+nearest pyproject.toml. Import failures are reported with the user's frames only."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import NoReturn
+
+from freshet.cli.project import DefinitionsLocation, find_project
+from freshet.definitions import Definitions
+from freshet.errors import DefinitionsLoadError, FreshetError
+
+
+def _hidden_frame_prefixes() -> tuple[str, ...]:
+    """Frames from these places are import machinery or freshet, not the user's code."""
+    folders = (Path(__file__).parents[1], Path(importlib.__file__).parent)
+    paths = {str(path) + os.sep for folder in folders for path in (folder, folder.resolve())}
+    return ("<frozen ", *sorted(paths))
+
+
+_HIDDEN_FRAMES = _hidden_frame_prefixes()
+_HOW_TO_POINT = (
+    "pass -f path/to/defs.py or -m package.module, or add to pyproject.toml:\n"
+    '  [tool.freshet]\n  python_file = "defs.py"'
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DefinitionsTarget:
+    """What to import: exactly one of `python_file` and `module`, and the attribute if given."""
+
+    python_file: Path | None = None
+    module: str | None = None
+    attribute: str | None = None
+    #: put on sys.path before importing, so the project's own imports resolve
+    search_path: Path
+
+    @property
+    def description(self) -> str:
+        return str(self.python_file) if self.python_file is not None else f"module {self.module}"
+
+
+# ---- finding the target ----------------------------------------------------------------
+
+
+def find_target(given: DefinitionsLocation, cwd: Path) -> DefinitionsTarget:
+    """Resolve the command-line location, or else `[tool.freshet]`, to one target."""
+    if given.python_file is not None and given.module is not None:
+        raise DefinitionsLoadError("give -f/--file or -m/--module, not both")
+    if given.python_file is not None:
+        path = (cwd / given.python_file).resolve()
+        return DefinitionsTarget(
+            python_file=path, attribute=given.attribute, search_path=path.parent
+        )
+    if given.module is not None:
+        return DefinitionsTarget(module=given.module, attribute=given.attribute, search_path=cwd)
+    project = find_project(cwd)
+    if project is None:
+        raise DefinitionsLoadError(f"no definitions to load: {_HOW_TO_POINT}")
+    found = project.location
+    attribute = given.attribute or found.attribute
+    if found.python_file is not None:
+        path = (project.root / found.python_file).resolve()
+        return DefinitionsTarget(python_file=path, attribute=attribute, search_path=path.parent)
+    if found.module is not None:
+        return DefinitionsTarget(module=found.module, attribute=attribute, search_path=project.root)
+    raise DefinitionsLoadError(
+        f"{project.pyproject} [tool.freshet] names neither python_file nor module: {_HOW_TO_POINT}"
+    )
+
+
+# ---- importing ---------------------------------------------------------------------------
+
+
+def load_definitions_at(given: DefinitionsLocation, cwd: Path) -> Definitions:
+    """The Definitions at `given` (or per `[tool.freshet]` above `cwd`)."""
+    return load_definitions(find_target(given, cwd))
+
+
+def load_definitions(target: DefinitionsTarget) -> Definitions:
+    """Import the target and return its Definitions."""
+    search_path = str(target.search_path)
+    if search_path not in sys.path:
+        sys.path.insert(0, search_path)
+    if target.python_file is not None:
+        module = _import_file(target.python_file)
+    else:
+        assert target.module is not None
+        module = _import_module(target.module)
+    return _pick_definitions(module, target)
+
+
+def _import_file(path: Path) -> ModuleType:
+    if not path.is_file():
+        raise DefinitionsLoadError(f"no such file: {path}; {_HOW_TO_POINT}")
+    name = path.stem
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise DefinitionsLoadError(f"cannot import {path}: not a Python file (expected *.py)")
+    module = importlib.util.module_from_spec(spec)
+    # Registered under its plain name so that pickled values of classes it defines can be
+    # loaded again by name (the file's folder is on sys.path).
+    previous = sys.modules.get(name)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException as exc:
+        _restore(name, previous)
+        _raise_import_failure(exc, str(path))
+    return module
+
+
+def _restore(name: str, previous: ModuleType | None) -> None:
+    if previous is None:
+        sys.modules.pop(name, None)
+    else:
+        sys.modules[name] = previous
+
+
+def _import_module(name: str) -> ModuleType:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and (name == exc.name or name.startswith(exc.name + ".")):
+            raise DefinitionsLoadError(
+                f"no module named {name!r} (from -m or [tool.freshet] module); check the name, "
+                "install the project (pip install -e .) or run from its folder"
+            ) from None
+        _raise_import_failure(exc, f"module {name}")
+    except BaseException as exc:
+        _raise_import_failure(exc, f"module {name}")
+
+
+def _raise_import_failure(exc: BaseException, where: str) -> NoReturn:
+    """Re-raise clear errors as they are; wrap anything else with the user's frames."""
+    if isinstance(exc, FreshetError | KeyboardInterrupt):
+        raise exc
+    raise DefinitionsLoadError(
+        f"could not import {where}:\n{user_traceback(exc)}"
+        "Fix the error above, then run the command again (add --debug for the full traceback)."
+    ) from exc
+
+
+def user_traceback(exc: BaseException) -> str:
+    """The traceback of `exc` without freshet's and importlib's frames."""
+    frames = [
+        frame
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if not frame.filename.startswith(_HIDDEN_FRAMES)
+    ]
+    lines = traceback.format_list(frames) + traceback.format_exception_only(type(exc), exc)
+    return "".join(lines)
+
+
+def _pick_definitions(module: ModuleType, target: DefinitionsTarget) -> Definitions:
+    where = target.description
+    found = _definitions_in(module)
+    if target.attribute is not None:
+        if not hasattr(module, target.attribute):
+            others = f"; Definitions in it: {', '.join(found)}" if found else ""
+            raise DefinitionsLoadError(
+                f"{where} has no attribute {target.attribute!r} (-a/--attribute){others}"
+            )
+        value = getattr(module, target.attribute)
+        if not isinstance(value, Definitions):
+            raise DefinitionsLoadError(
+                f"{where}: {target.attribute!r} is not a Definitions (it is of type "
+                f"{type(value).__name__}); point -a at a `fr.Definitions(...)` object"
+            )
+        return value
+    if not found:
+        raise DefinitionsLoadError(
+            f"no Definitions found in {where}; add `defs = fr.Definitions(assets=[...])`"
+        )
+    if len(found) > 1:
+        raise DefinitionsLoadError(
+            f"{where} defines {len(found)} Definitions objects ({', '.join(found)}); choose one "
+            'with -a NAME or `attribute = "NAME"` in [tool.freshet]'
+        )
+    return next(iter(found.values()))
+
+
+def _definitions_in(module: ModuleType) -> dict[str, Definitions]:
+    """Module-level Definitions by first name bound (one object bound twice counts once)."""
+    by_identity: dict[int, tuple[str, Definitions]] = {}
+    for name, value in vars(module).items():
+        if isinstance(value, Definitions):
+            by_identity.setdefault(id(value), (name, value))
+    return dict(by_identity.values())

@@ -1,0 +1,287 @@
+"""`freshet runs ...`: list runs, show one with its steps, print its event or compute logs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import click
+
+from freshet.cli.common import (
+    ExitCode,
+    echo_json,
+    echo_table,
+    format_duration,
+    format_time,
+    home_path,
+    iso_time,
+)
+from freshet.errors import RunNotFoundError
+from freshet.instance.instance import Instance
+from freshet.storage.records import (
+    ComputeLogStream,
+    EventRecord,
+    EventType,
+    RunRecord,
+    RunStatus,
+)
+
+_STEP_EVENTS = (
+    EventType.STEP_START,
+    EventType.STEP_SUCCESS,
+    EventType.STEP_FAILURE,
+    EventType.STEP_SKIPPED,
+)
+
+
+class StepStatus(StrEnum):
+    STARTED = "STARTED"
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+    SKIPPED = "SKIPPED"
+
+
+_STATUS_BY_EVENT = {
+    EventType.STEP_START: StepStatus.STARTED,
+    EventType.STEP_SUCCESS: StepStatus.SUCCESS,
+    EventType.STEP_FAILURE: StepStatus.FAILURE,
+    EventType.STEP_SKIPPED: StepStatus.SKIPPED,
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepSummary:
+    key: str
+    status: StepStatus
+    duration_ms: float | None
+    detail: str
+
+
+@click.group("runs")
+def command() -> None:
+    """Inspect runs recorded in the instance."""
+
+
+@command.command("list")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="How many runs, newest first.",
+)
+@click.option(
+    "--status",
+    "status",
+    type=click.Choice([s.value for s in RunStatus], case_sensitive=False),
+    help="Only runs with this status.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def list_runs(ctx: click.Context, limit: int, status: str | None, as_json: bool) -> ExitCode:
+    """List runs, newest first."""
+    with Instance.from_home(home_path(ctx)) as instance:
+        runs = instance.get_runs(status=RunStatus(status.upper()) if status else None, limit=limit)
+    if as_json:
+        echo_json([_run_json(run) for run in runs])
+        return ExitCode.OK
+    if not runs:
+        click.echo("no runs yet; start one with `freshet materialize`")
+        return ExitCode.OK
+    echo_table(
+        ("RUN ID", "STATUS", "CREATED", "DURATION", "JOB", "ASSETS"),
+        [
+            (
+                run.run_id,
+                run.status.value,
+                format_time(run.created_at),
+                format_duration(_duration_ms(run)),
+                run.job_name,
+                _assets_summary(run),
+            )
+            for run in runs
+        ],
+    )
+    return ExitCode.OK
+
+
+@command.command("show")
+@click.argument("run_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.pass_context
+def show_run(ctx: click.Context, run_id: str, as_json: bool) -> ExitCode:
+    """Show a run: its record and a summary of each step."""
+    with Instance.from_home(home_path(ctx)) as instance:
+        run = _get_run(instance, run_id)
+        steps = summarize_steps(instance.get_event_records(event_type=_STEP_EVENTS, run_id=run_id))
+    if as_json:
+        echo_json({**_run_json(run), "steps": [_step_json(step) for step in steps]})
+        return ExitCode.OK
+    fields = [
+        ("run", run.run_id),
+        ("status", run.status.value),
+        ("job", run.job_name),
+        ("assets", ", ".join(k.to_user_string() for k in run.asset_selection) or "-"),
+        ("partition", run.partition or "-"),
+        ("tags", ", ".join(f"{k}={v}" for k, v in sorted(run.tags.items())) or "-"),
+        ("created", format_time(run.created_at)),
+        ("started", format_time(run.started_at)),
+        ("ended", format_time(run.ended_at)),
+        ("duration", format_duration(_duration_ms(run))),
+    ]
+    for name, value in fields:
+        click.echo(f"{name:<10} {value}")
+    click.echo()
+    if not steps:
+        click.echo("no steps started")
+        return ExitCode.OK
+    echo_table(
+        ("STEP", "STATUS", "DURATION", "DETAIL"),
+        [(s.key, s.status.value, format_duration(s.duration_ms), s.detail) for s in steps],
+    )
+    return ExitCode.OK
+
+
+@command.command("logs")
+@click.argument("run_id")
+@click.option("--step", "step_key", metavar="KEY", help="Only this step.")
+@click.option(
+    "--stdout",
+    "stream",
+    flag_value=ComputeLogStream.STDOUT.value,
+    help="Print the captured stdout of the step(s) instead of events.",
+)
+@click.option(
+    "--stderr",
+    "stream",
+    flag_value=ComputeLogStream.STDERR.value,
+    help="Print the captured stderr of the step(s) instead of events.",
+)
+@click.pass_context
+def run_logs(ctx: click.Context, run_id: str, step_key: str | None, stream: str | None) -> ExitCode:
+    """Print a run's event log (time, level, step, event, message), or its compute logs."""
+    with Instance.from_home(home_path(ctx)) as instance:
+        _get_run(instance, run_id)
+        if stream is not None:
+            _echo_compute_logs(instance, run_id, step_key, ComputeLogStream(stream))
+            return ExitCode.OK
+        records = instance.get_event_records(run_id=run_id)
+    _echo_events([r for r in records if step_key is None or r.event.step_key == step_key])
+    return ExitCode.OK
+
+
+# ---- helpers -------------------------------------------------------------------------------
+
+
+def _get_run(instance: Instance, run_id: str) -> RunRecord:
+    run = instance.get_run(run_id)
+    if run is None:
+        raise RunNotFoundError(
+            f"no run {run_id!r} in the instance at {instance.home}; list runs with "
+            "`freshet runs list` (and check --home / FRESHET_HOME)"
+        )
+    return run
+
+
+def summarize_steps(records: Sequence[EventRecord]) -> list[StepSummary]:
+    """One summary per step, in the order steps started (or were skipped)."""
+    latest: dict[str, EventRecord] = {}
+    for record in records:
+        key = record.event.step_key
+        if key is not None and record.event_type in _STATUS_BY_EVENT:
+            latest[key] = record
+    return [_step_summary(key, record) for key, record in latest.items()]
+
+
+def _step_summary(key: str, record: EventRecord) -> StepSummary:
+    event = record.event
+    status = _STATUS_BY_EVENT[event.event_type]
+    detail = ""
+    if status is StepStatus.FAILURE:
+        error = event.data.get("error", {})
+        detail = f"{error.get('cls', 'Error')}: {error.get('message', '')}".splitlines()[0]
+    elif status is StepStatus.SKIPPED:
+        detail = str(event.data.get("reason", ""))
+    elif status is StepStatus.STARTED:
+        detail = "did not finish"
+    return StepSummary(
+        key=key, status=status, duration_ms=event.data.get("duration_ms"), detail=detail
+    )
+
+
+def _echo_events(records: Sequence[EventRecord]) -> None:
+    step_width = max((len(r.event.step_key or "-") for r in records), default=1)
+    type_width = max((len(r.event_type.value) for r in records), default=1)
+    for record in records:
+        event = record.event
+        when = datetime.fromtimestamp(event.timestamp).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+        level = logging.getLevelName(event.level)
+        step = (event.step_key or "-").ljust(step_width)
+        text = event.message or (event.asset_key.to_user_string() if event.asset_key else "")
+        line = f"{when}  {level:<7}  {step}  {event.event_type.value:<{type_width}}  {text}"
+        click.echo(line.rstrip())
+        if event.event_type is EventType.STEP_FAILURE:
+            trace = str(event.data.get("error", {}).get("traceback") or "").rstrip()
+            if trace:
+                click.echo("    " + trace.replace("\n", "\n    "))
+
+
+def _echo_compute_logs(
+    instance: Instance, run_id: str, step_key: str | None, stream: ComputeLogStream
+) -> None:
+    steps = [step_key] if step_key is not None else instance.compute_logs.list_steps(run_id)
+    printed = False
+    for key in steps:
+        text = instance.compute_logs.read(run_id, key, stream)
+        if not text:
+            continue
+        if step_key is None:
+            click.echo(f"== {key} ({stream.value}) ==")
+        click.echo(text, nl=not text.endswith("\n"))
+        printed = True
+    if not printed:
+        which = f"step {step_key!r}" if step_key is not None else "any step"
+        click.echo(f"no {stream.value} captured for {which} of run {run_id}", err=True)
+
+
+def _duration_ms(run: RunRecord) -> float | None:
+    if run.started_at is None or run.ended_at is None:
+        return None
+    return (run.ended_at - run.started_at) * 1000
+
+
+def _assets_summary(run: RunRecord, shown: int = 3) -> str:
+    names = [key.to_user_string() for key in run.asset_selection]
+    if len(names) <= shown:
+        return ", ".join(names) or "-"
+    return f"{', '.join(names[:shown])} +{len(names) - shown} more"
+
+
+def _run_json(run: RunRecord) -> dict[str, Any]:
+    return {
+        "run_id": run.run_id,
+        "status": run.status.value,
+        "job_name": run.job_name,
+        "asset_selection": [key.to_user_string() for key in run.asset_selection],
+        "partition": run.partition,
+        "tags": dict(run.tags),
+        "parent_run_id": run.parent_run_id,
+        "root_run_id": run.root_run_id,
+        "created_at": iso_time(run.created_at),
+        "started_at": iso_time(run.started_at),
+        "ended_at": iso_time(run.ended_at),
+        "duration_ms": _duration_ms(run),
+    }
+
+
+def _step_json(step: StepSummary) -> dict[str, Any]:
+    return {
+        "step_key": step.key,
+        "status": step.status.value,
+        "duration_ms": step.duration_ms,
+        "detail": step.detail,
+    }

@@ -1,0 +1,1 @@
+"""Pure definitions: values describing assets, ops, jobs, config and resources. No I/O here."""

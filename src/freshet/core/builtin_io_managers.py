@@ -1,0 +1,159 @@
+"""The built-in IO managers: pickle files under the instance's storage folder (the default),
+and a dict in memory. Imports pydantic (they are configurable resources).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import threading
+from contextlib import suppress
+from typing import Any, BinaryIO
+from urllib.parse import quote
+
+from pydantic import PrivateAttr
+
+from freshet.core.io_managers import InputContext, OutputContext
+from freshet.core.resources import ConfigurableIOManager
+from freshet.core.results import DataVersion
+from freshet.errors import ExecutionError, UsageError
+
+_DOT_NAMES = {"": "%", ".": "%2E", "..": "%2E%2E"}
+
+
+def _safe_component(part: str) -> str:
+    """A path component that stays inside its folder: partition keys are user input.
+
+    Escaping is collision-free: "%" is escaped too, and the dot names map to forms `quote`
+    never produces.
+    """
+    if "/" in part or "\\" in part or "%" in part or "\x00" in part:
+        return quote(part, safe="")
+    return _DOT_NAMES.get(part, part)
+
+
+def _describe(context: InputContext | OutputContext, partition_key: str | None) -> str:
+    key = context.asset_key if isinstance(context, OutputContext) else context.upstream_asset_key
+    if key is not None:
+        where = f"asset '{key.to_user_string()}'"
+        return f"{where}, partition {partition_key!r}" if partition_key is not None else where
+    up = context if isinstance(context, OutputContext) else context.upstream_output
+    return f"output {up.name!r} of step {up.step_key!r} (run {up.run_id})"
+
+
+class _HashingWriter:
+    """Feeds every byte written to a hash on its way to the file: no second pass to read it."""
+
+    __slots__ = ("_file", "_hash")
+
+    def __init__(self, file: BinaryIO, digest: Any) -> None:
+        self._file = file
+        self._hash = digest
+
+    def write(self, data: bytes) -> int:
+        self._hash.update(data)
+        return self._file.write(data)
+
+
+def _open_for_write(path: str) -> BinaryIO:
+    try:
+        return open(path, "wb")
+    except FileNotFoundError:  # the folder is made once, on first write, not checked each time
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        return open(path, "wb")
+
+
+def write_pickle_atomically(path: str, obj: Any, what: str) -> str:
+    """Pickle ``obj`` to ``path`` via a temp file and `os.replace`; return the bytes' sha256.
+
+    A crash mid-write leaves the previous file (or none), never half a file.
+    """
+    tmp = f"{path}.{os.getpid()}-{threading.get_ident()}.tmp"
+    digest = hashlib.sha256()
+    try:
+        with _open_for_write(tmp) as file:
+            pickle.dump(obj, _HashingWriter(file, digest), protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise ExecutionError(
+            f"cannot store {what}: a {type(obj).__name__} cannot be pickled ({exc}); return a "
+            "picklable value, or set io_manager_key to an IO manager that can store it"
+        ) from exc
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return digest.hexdigest()
+
+
+class FilesystemIOManager(ConfigurableIOManager):
+    """Pickles each output under ``base_dir`` (default: the instance's storage folder):
+    ``<base>/<asset key path>[/<partition>]``, or ``<base>/<run id>/<step key>/<output>`` for op
+    outputs. Returns the sha256 of the bytes written as the data version.
+    """
+
+    base_dir: str | None = None
+
+    def _path(self, base_dir: str, identifier: list[str]) -> str:
+        base = self.base_dir or base_dir
+        if not base:
+            raise UsageError(
+                "FilesystemIOManager has no folder to write to: pass "
+                "FilesystemIOManager(base_dir=...) or run with an instance"
+            )
+        return os.path.join(base, *map(_safe_component, identifier))
+
+    def handle_output(self, context: OutputContext, obj: Any) -> DataVersion:
+        path = self._path(context.base_dir, context.get_identifier())
+        what = _describe(context, context.partition_key)
+        return DataVersion(write_pickle_atomically(path, obj, what))
+
+    def load_input(self, context: InputContext) -> Any:
+        if context.loads_many_partitions:
+            return {
+                key: self._load(context, context.get_identifier_for_partition(key), key)
+                for key in context.asset_partition_keys or ()
+            }
+        return self._load(context, context.get_identifier(), context.partition_key)
+
+    def _load(self, context: InputContext, identifier: list[str], partition: str | None) -> Any:
+        path = self._path(context.base_dir, identifier)
+        try:
+            file = open(path, "rb")  # noqa: SIM115 - closed by the `with` below
+        except FileNotFoundError:
+            raise ExecutionError(
+                f"input {context.name!r}: no stored value for {_describe(context, partition)} "
+                f"at {path}; materialize it first"
+            ) from None
+        with file:
+            return pickle.load(file)
+
+
+class InMemoryIOManager(ConfigurableIOManager):
+    """Keeps outputs in a dict for the life of this instance (tests, in-process runs)."""
+
+    _values: dict[tuple[str, ...], Any] = PrivateAttr(default_factory=dict)
+
+    def handle_output(self, context: OutputContext, obj: Any) -> None:
+        self._values[tuple(context.get_identifier())] = obj
+
+    def load_input(self, context: InputContext) -> Any:
+        if context.loads_many_partitions:
+            return {
+                key: self._load(context, context.get_identifier_for_partition(key), key)
+                for key in context.asset_partition_keys or ()
+            }
+        return self._load(context, context.get_identifier(), context.partition_key)
+
+    def _load(self, context: InputContext, identifier: list[str], partition: str | None) -> Any:
+        try:
+            return self._values[tuple(identifier)]
+        except KeyError:
+            raise ExecutionError(
+                f"input {context.name!r}: no value in memory for {_describe(context, partition)}; "
+                "materialize it first in this process (InMemoryIOManager keeps values only "
+                "while its instance lives)"
+            ) from None

@@ -1,0 +1,151 @@
+"""Asset checks: `@asset_check`, `AssetCheckSpec`, `AssetCheckResult`, severities."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from freshet.core.keys import AssetCheckKey, AssetKey, check_name
+from freshet.core.ops import OpDefinition, Out, build_ins, invoke_directly, resource_keys_of
+from freshet.core.retries import RetryPolicy
+from freshet.core.signature import read_function_shape
+from freshet.errors import InvalidDefinitionError
+
+
+class AssetCheckSeverity(StrEnum):
+    WARN = "WARN"
+    ERROR = "ERROR"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssetCheckResult:
+    """The outcome of a check. `asset_key`/`check_name` are needed only when a function
+    reports several checks."""
+
+    passed: bool
+    severity: AssetCheckSeverity = AssetCheckSeverity.ERROR
+    metadata: Mapping[str, Any] | None = None
+    asset_key: AssetKey | str | None = None
+    check_name: str | None = None
+    description: str | None = None
+
+
+def key_of(asset: Any) -> AssetKey:
+    """The key of anything that names one asset: a key, a string, a spec or an asset def."""
+    if isinstance(asset, AssetKey):
+        return asset
+    if isinstance(asset, str | list | tuple):
+        return AssetKey.from_coercible(asset)
+    keys = getattr(asset, "keys", None)
+    if isinstance(keys, tuple) and len(keys) == 1 and isinstance(keys[0], AssetKey):
+        return keys[0]
+    key = getattr(asset, "key", None)
+    if isinstance(key, AssetKey):
+        return key
+    raise InvalidDefinitionError(f"expected an asset key, a key string or one asset, got {asset!r}")
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class AssetCheckSpec:
+    """Declares a check on `asset`; the asset's own function reports its result."""
+
+    name: str
+    asset_key: AssetKey
+    description: str | None
+    blocking: bool
+    additional_deps: tuple[AssetKey, ...]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        asset: Any,
+        description: str | None = None,
+        blocking: bool = False,
+        additional_deps: Sequence[Any] = (),
+    ) -> None:
+        object.__setattr__(self, "name", check_name(name, "check name"))
+        object.__setattr__(self, "asset_key", key_of(asset))
+        object.__setattr__(self, "description", description)
+        object.__setattr__(self, "blocking", bool(blocking))
+        object.__setattr__(self, "additional_deps", tuple(key_of(d) for d in additional_deps))
+
+    @property
+    def key(self) -> AssetCheckKey:
+        return AssetCheckKey(self.asset_key, self.name)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class AssetChecksDefinition:
+    """A check computed by its own function, run as its own step after the asset."""
+
+    spec: AssetCheckSpec
+    op: OpDefinition
+    asset_input: str | None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> AssetCheckKey:
+        return self.spec.key
+
+    @property
+    def check_keys(self) -> tuple[AssetCheckKey, ...]:
+        return (self.spec.key,)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return invoke_directly(self.op, args, kwargs)
+
+
+def asset_check(
+    fn: Callable[..., Any] | None = None,
+    *,
+    asset: Any,
+    name: str | None = None,
+    description: str | None = None,
+    blocking: bool = False,
+    additional_deps: Sequence[Any] = (),
+    required_resource_keys: Sequence[str] | None = None,
+    config_schema: Any = None,
+    retry_policy: RetryPolicy | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> Any:
+    """A function that checks `asset` and returns an `AssetCheckResult`. Its one data
+    parameter (if any) receives the asset's value, loaded by the asset's IO manager."""
+
+    def decorate(func: Callable[..., Any]) -> AssetChecksDefinition:
+        check = check_name(name or func.__name__, "check name")
+        spec = AssetCheckSpec(
+            check,
+            asset=asset,
+            description=description or (func.__doc__ or "").strip() or None,
+            blocking=blocking,
+            additional_deps=additional_deps,
+        )
+        what = f"asset check {spec.key.to_user_string()!r}"
+        shape = read_function_shape(func, what=what)
+        if len(shape.data_params) > 1:
+            raise InvalidDefinitionError(
+                f"{what} ({shape.location}): takes at most one data parameter (the checked "
+                f"asset's value), got {', '.join(shape.data_param_names)}"
+            )
+        op_def = OpDefinition(
+            name=f"{spec.asset_key.to_python_identifier()}__check__{check}",
+            compute_fn=func,
+            shape=shape,
+            ins=build_ins(shape, None, what=what),
+            outs={"result": Out()},
+            config_schema=config_schema if config_schema is not None else shape.config_class,
+            required_resource_keys=resource_keys_of(shape, required_resource_keys),
+            retry_policy=retry_policy,
+            description=spec.description,
+        )
+        return AssetChecksDefinition(
+            spec=spec,
+            op=op_def,
+            asset_input=shape.data_params[0].name if shape.data_params else None,
+            metadata=dict(metadata or {}),
+        )
+
+    return decorate(fn) if fn is not None else decorate

@@ -1,0 +1,176 @@
+"""The config values users write: `Config` classes and `EnvVar` secrets. Imports pydantic:
+never import at startup.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import pydantic
+from pydantic import BaseModel, ConfigDict
+
+from freshet.errors import ConfigError, InvalidDefinitionError
+
+# ---------------------------------------------------------------------------------------------
+# EnvVar
+# ---------------------------------------------------------------------------------------------
+
+
+class EnvVar(str):
+    """A reference to an environment variable, read when a run starts and never stored.
+
+    It is a str whose text is the variable's *name*, so it fits any str field; `Config` also
+    accepts it in fields of other types and validates the variable's value at resolution.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, name: str) -> EnvVar:
+        if not isinstance(name, str) or not name or "=" in name or "\x00" in name:
+            raise InvalidDefinitionError(
+                f"EnvVar needs the name of an environment variable, got {name!r}"
+            )
+        return super().__new__(cls, name)
+
+    @property
+    def env_var_name(self) -> str:
+        return str.__str__(self)
+
+    def get_value(self, default: str | None = None) -> str:
+        """The variable's value; ``default`` if unset; else a `ConfigError` naming it."""
+        value = os.environ.get(self.env_var_name)
+        if value is not None:
+            return value
+        if default is not None:
+            return default
+        raise ConfigError(
+            [
+                f"environment variable {self.env_var_name!r} is not set; set it in the environment "
+                "of the process that runs this, or give a default"
+            ],
+            header="missing environment variable",
+        )
+
+    def __repr__(self) -> str:
+        return f"EnvVar({self.env_var_name!r})"
+
+
+def env_ref_name(value: Any) -> str | None:
+    """The variable named by ``EnvVar("X")`` or by the dict form ``{"env": "X"}``."""
+    if isinstance(value, EnvVar):
+        return value.env_var_name
+    if type(value) is dict and len(value) == 1:
+        name = value.get("env")
+        if isinstance(name, str):
+            return name
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Config
+# ---------------------------------------------------------------------------------------------
+
+
+class Config(BaseModel):
+    """Base of typed config: fields with types, defaults and descriptions.
+
+    Unknown keys are errors and instances are frozen. Any field may hold an `EnvVar`; it is
+    kept as is until the run resolves it (see `validate_run_config`).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    __freshet_config__: ClassVar[bool] = True
+
+    @pydantic.field_validator("*", mode="wrap")
+    @classmethod
+    def _keep_env_vars(cls, value: Any, handler: pydantic.ValidatorFunctionWrapHandler) -> Any:
+        # Validated later against the variable's value, when the run resolves it.
+        if isinstance(value, EnvVar):
+            return value
+        return handler(value)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        for name, info in cls.model_fields.items():
+            if isinstance(info.default, Field):
+                raise InvalidDefinitionError(
+                    f"{cls.__qualname__}.{name}: freshet.Field is for dict config schemas; in a "
+                    "Config class write `name: type = pydantic.Field(default=..., "
+                    "description=...)`"
+                )
+
+
+def config_to_dict(model: BaseModel) -> dict[str, Any]:
+    """A config instance as plain dicts and lists, keyed by alias; `EnvVar`s are kept."""
+    out: dict[str, Any] = {}
+    for name, info in type(model).model_fields.items():
+        out[info.alias or name] = to_plain(getattr(model, name))
+    return out
+
+
+def to_plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return config_to_dict(value)
+    if isinstance(value, Mapping):
+        return {k: to_plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_plain(v) for v in value]
+    return value
+
+
+def holds_env_or_model(model: BaseModel) -> bool:
+    return any(
+        isinstance(getattr(model, name), EnvVar | BaseModel) for name in type(model).model_fields
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Dict config schemas (the older style)
+# ---------------------------------------------------------------------------------------------
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED: Any = _Required()
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class Field:
+    """One entry of a dict config schema: ``{"name": Field(str, default="x", description=...)}``.
+
+    ``default_value`` is accepted as another spelling of ``default`` for ported code. An entry
+    with ``is_required=False`` and no default defaults to None. (In `Config` classes use
+    ``pydantic.Field`` instead.)
+    """
+
+    type: Any
+    default: Any
+    description: str | None
+    is_required: bool
+
+    def __init__(
+        self,
+        type: Any = Any,
+        *,
+        default: Any = REQUIRED,
+        description: str | None = None,
+        is_required: bool | None = None,
+        default_value: Any = REQUIRED,
+    ) -> None:
+        if default is REQUIRED:
+            default = default_value
+        if is_required is None:
+            is_required = default is REQUIRED
+        if not is_required and default is REQUIRED:
+            default = None
+        object.__setattr__(self, "type", type)
+        object.__setattr__(self, "default", default)
+        object.__setattr__(self, "description", description)
+        object.__setattr__(self, "is_required", is_required)

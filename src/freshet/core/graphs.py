@@ -1,0 +1,145 @@
+"""`@graph` and `@job`: ops composed by calling them; the graph's nodes, inputs, outputs.
+
+`@job` lives here rather than in jobs.py because a job is built from a graph, and
+`GraphDefinition.to_job` needs `JobDefinition`; jobs.py stays below graphs.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from freshet.core import composition
+from freshet.core.composition import (
+    CollectHandle,
+    GraphInputHandle,
+    NodeInvocation,
+    OutputHandle,
+)
+from freshet.core.jobs import JobDefinition
+from freshet.core.keys import check_name
+from freshet.core.signature import read_function_shape
+from freshet.errors import InvalidDefinitionError
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class GraphDefinition:
+    name: str
+    nodes: Mapping[str, NodeInvocation]
+    input_names: tuple[str, ...]
+    output_map: Mapping[str, OutputHandle]
+    description: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def node_names(self) -> list[str]:
+        return list(self.nodes)
+
+    def to_job(
+        self,
+        name: str | None = None,
+        *,
+        resource_defs: Mapping[str, Any] | None = None,
+        config: Mapping[str, Any] | None = None,
+        tags: Mapping[str, str] | None = None,
+        description: str | None = None,
+        executor_def: Any = None,
+    ) -> JobDefinition:
+        return JobDefinition(
+            name=check_name(name or self.name, "job name"),
+            graph=self,
+            resource_defs=dict(resource_defs or {}),
+            config=dict(config or {}),
+            tags={**self.tags, **(tags or {})},
+            description=description or self.description,
+            executor_def=executor_def,
+        )
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise InvalidDefinitionError(
+            f"graph {self.name!r}: calling a graph inside another graph is not supported yet; "
+            "compose its ops directly"
+        )
+
+
+def _output_map(returned: Any, name: str) -> dict[str, OutputHandle]:
+    if returned is None:
+        return {}
+    if isinstance(returned, OutputHandle):
+        return {"result": returned}
+    if isinstance(returned, Mapping):
+        result = {}
+        for key, value in returned.items():
+            if not isinstance(value, OutputHandle):
+                raise InvalidDefinitionError(f"graph {name!r}: output {key!r} is not an op output")
+            result[key] = value
+        return result
+    if isinstance(returned, tuple) and all(isinstance(v, OutputHandle) for v in returned):
+        fields = getattr(returned, "_fields", None) or [f"result_{i}" for i in range(len(returned))]
+        return dict(zip(fields, returned, strict=True))
+    if isinstance(returned, CollectHandle):
+        raise InvalidDefinitionError(
+            f"graph {name!r}: return a collected output by passing it to an op first"
+        )
+    raise InvalidDefinitionError(
+        f"graph {name!r} returned {type(returned).__name__}; return an op output, a dict of "
+        "op outputs, or nothing"
+    )
+
+
+def build_graph(
+    fn: Callable[..., Any], *, name: str | None = None, description: str | None = None
+) -> GraphDefinition:
+    graph_name = check_name(name or fn.__name__, "graph name")
+    shape = read_function_shape(fn, what=f"graph {graph_name!r}")
+    inputs = shape.data_param_names
+    with composition.composing(graph_name) as comp:
+        returned = fn(*(GraphInputHandle(n) for n in inputs))
+    if not comp.nodes:
+        raise InvalidDefinitionError(f"graph {graph_name!r} ({shape.location}) calls no ops")
+    return GraphDefinition(
+        name=graph_name,
+        nodes=dict(comp.nodes),
+        input_names=inputs,
+        output_map=_output_map(returned, graph_name),
+        description=description or (fn.__doc__ or "").strip() or None,
+    )
+
+
+def graph(
+    fn: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+) -> Any:
+    """Compose ops: inside the body, calling an op records a node and returns its output."""
+
+    def decorate(func: Callable[..., Any]) -> GraphDefinition:
+        return build_graph(func, name=name, description=description)
+
+    return decorate(fn) if fn is not None else decorate
+
+
+def job(
+    fn: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    resource_defs: Mapping[str, Any] | None = None,
+    config: Mapping[str, Any] | None = None,
+    tags: Mapping[str, str] | None = None,
+    description: str | None = None,
+    executor_def: Any = None,
+) -> Any:
+    """Compose ops into a runnable job (a graph plus resources, default config and tags)."""
+
+    def decorate(func: Callable[..., Any]) -> JobDefinition:
+        built = build_graph(func, name=name, description=description)
+        if built.input_names:
+            raise InvalidDefinitionError(
+                f"job {built.name!r}: a job's function takes no inputs "
+                f"(got {', '.join(built.input_names)})"
+            )
+        return built.to_job(
+            resource_defs=resource_defs, config=config, tags=tags, executor_def=executor_def
+        )
+
+    return decorate(fn) if fn is not None else decorate

@@ -1,0 +1,128 @@
+"""The IO manager interface and the contexts the engine hands it when storing an output and
+loading an input. The built-in managers live in `freshet.core.builtin_io_managers`.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+from freshet.core.keys import AssetKey
+from freshet.core.results import DataVersion
+
+_LOG = logging.getLogger("freshet.io_managers")
+_NO_METADATA: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutputContext:
+    """Where an output goes: its step, name, asset key and partition. Built by the engine.
+
+    ``base_dir`` is the instance's storage folder. Metadata added with `add_output_metadata`
+    ends up on the materialization (the engine calls `consume_added_metadata`).
+    """
+
+    run_id: str | None
+    step_key: str
+    name: str = "result"
+    asset_key: AssetKey | None = None
+    partition_key: str | None = None
+    definition_metadata: Mapping[str, Any] = field(default_factory=lambda: _NO_METADATA)
+    base_dir: str = ""
+    log: Any = _LOG
+    _added_metadata: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+
+    @property
+    def has_asset_key(self) -> bool:
+        return self.asset_key is not None
+
+    @property
+    def has_partition_key(self) -> bool:
+        return self.partition_key is not None
+
+    def get_identifier(self) -> list[str]:
+        """Asset outputs: the key path (+ partition). Op outputs: run id, step key, output."""
+        if self.asset_key is not None:
+            ident = list(self.asset_key.path)
+            if self.partition_key is not None:
+                ident.append(self.partition_key)
+            return ident
+        return [self.run_id or "", self.step_key, self.name]
+
+    def add_output_metadata(self, metadata: Mapping[str, Any]) -> None:
+        self._added_metadata.update(metadata)
+
+    def consume_added_metadata(self) -> dict[str, Any]:
+        """The metadata added so far (as given; the engine normalizes it), then forget it."""
+        added = dict(self._added_metadata)
+        self._added_metadata.clear()
+        return added
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InputContext:
+    """What an input loads: the upstream output, and which partition(s) of it.
+
+    ``partition_key`` is set when the input reads exactly one upstream partition. When it is
+    None and ``asset_partition_keys`` is set, the input maps to several upstream partitions
+    and an IO manager returns ``{partition_key: value}``.
+    """
+
+    name: str
+    upstream_output: OutputContext
+    asset_key: AssetKey | None = None
+    partition_key: str | None = None
+    asset_partition_keys: Sequence[str] | None = None
+    base_dir: str = ""
+    log: Any = _LOG
+
+    @property
+    def has_asset_key(self) -> bool:
+        return self.asset_key is not None
+
+    @property
+    def has_asset_partitions(self) -> bool:
+        return self.partition_key is not None or self.asset_partition_keys is not None
+
+    @property
+    def loads_many_partitions(self) -> bool:
+        """True when the IO manager must return ``{partition_key: value}``."""
+        return self.partition_key is None and self.asset_partition_keys is not None
+
+    @property
+    def upstream_asset_key(self) -> AssetKey | None:
+        return self.asset_key if self.asset_key is not None else self.upstream_output.asset_key
+
+    def get_identifier(self) -> list[str]:
+        """The identifier of what is loaded (same scheme as `OutputContext.get_identifier`)."""
+        key = self.upstream_asset_key
+        if key is None:
+            return self.upstream_output.get_identifier()
+        return self.get_identifier_for_partition(self.partition_key)
+
+    def get_identifier_for_partition(self, partition_key: str | None) -> list[str]:
+        key = self.upstream_asset_key
+        if key is None:
+            return self.upstream_output.get_identifier()
+        ident = list(key.path)
+        if partition_key is not None:
+            ident.append(partition_key)
+        return ident
+
+
+class IOManager(ABC):
+    """Stores step outputs and loads them as inputs of downstream steps."""
+
+    __freshet_io_manager__: ClassVar[bool] = True
+
+    @abstractmethod
+    def handle_output(self, context: OutputContext, obj: Any) -> DataVersion | None:
+        """Store ``obj``; optionally return a fingerprint of its content as its data version."""
+
+    @abstractmethod
+    def load_input(self, context: InputContext) -> Any:
+        """Load the value ``context`` points at (a dict per partition when it points at many)."""

@@ -1,0 +1,134 @@
+"""Reads a user function's signature once: which parameters are context, config, resources
+and data inputs. Every decorator (@op, @asset, @asset_check, ...) shares this reading."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from freshet.errors import InvalidDefinitionError
+
+CONTEXT_NAMES = frozenset({"context", "_context", "ctx"})
+
+
+def is_config_class(annotation: Any) -> bool:
+    return (
+        isinstance(annotation, type)
+        and getattr(annotation, "__freshet_config__", False)
+        and not getattr(annotation, "__freshet_resource__", False)
+    )
+
+
+def is_resource_class(annotation: Any) -> bool:
+    return isinstance(annotation, type) and getattr(annotation, "__freshet_resource__", False)
+
+
+def is_context_class(annotation: Any) -> bool:
+    return isinstance(annotation, type) and getattr(annotation, "__freshet_context__", False)
+
+
+@dataclass(frozen=True, slots=True)
+class DataParam:
+    name: str
+    annotation: Any
+    has_default: bool
+    default: Any
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FunctionShape:
+    """The parameters of a compute function, by role."""
+
+    has_context: bool
+    config_param: str | None
+    config_class: type | None
+    resource_params: tuple[str, ...]
+    data_params: tuple[DataParam, ...]
+    return_annotation: Any
+    location: str
+
+    @property
+    def data_param_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.data_params)
+
+
+def describe_location(fn: Callable[..., Any]) -> str:
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return getattr(fn, "__qualname__", repr(fn))
+    return f"{code.co_filename}:{code.co_firstlineno}"
+
+
+def _signature(fn: Callable[..., Any], what: str) -> inspect.Signature:
+    """The signature with string annotations (``from __future__ import annotations``)
+    evaluated where possible; an annotation that cannot be evaluated stays a string."""
+    try:
+        return inspect.signature(fn, eval_str=True)
+    except (NameError, SyntaxError, TypeError, AttributeError):
+        pass
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError) as exc:
+        raise InvalidDefinitionError(
+            f"{what}: cannot read the function's signature: {exc}"
+        ) from exc
+    namespace = dict(getattr(fn, "__globals__", {}))
+    params = []
+    for param in sig.parameters.values():
+        annotation = param.annotation
+        if isinstance(annotation, str):
+            try:
+                annotation = eval(annotation, namespace)
+            except Exception:
+                pass
+        params.append(param.replace(annotation=annotation))
+    return sig.replace(parameters=params)
+
+
+def read_function_shape(fn: Callable[..., Any], *, what: str) -> FunctionShape:
+    """Classify `fn`'s parameters. `what` names the definition in error messages."""
+    if not callable(fn):
+        raise InvalidDefinitionError(f"{what}: expected a function, got {fn!r}")
+    sig = _signature(fn, what)
+    params = list(sig.parameters.values())
+    has_context = False
+    config_param: str | None = None
+    config_class: type | None = None
+    resources: list[str] = []
+    data: list[DataParam] = []
+    for index, param in enumerate(params):
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            raise InvalidDefinitionError(
+                f"{what} ({describe_location(fn)}): *args/**kwargs parameters are not supported; "
+                "name each input explicitly"
+            )
+        annotation = param.annotation
+        if index == 0 and (param.name in CONTEXT_NAMES or is_context_class(annotation)):
+            has_context = True
+        elif is_context_class(annotation):
+            raise InvalidDefinitionError(
+                f"{what} ({describe_location(fn)}): the context parameter {param.name!r} "
+                "must be the first parameter"
+            )
+        elif is_config_class(annotation):
+            if config_param is not None:
+                raise InvalidDefinitionError(
+                    f"{what}: two Config parameters ({config_param!r}, {param.name!r}); use one"
+                )
+            config_param, config_class = param.name, annotation
+        elif is_resource_class(annotation):
+            resources.append(param.name)
+        else:
+            empty = param.default is inspect.Parameter.empty
+            data.append(DataParam(param.name, annotation, not empty, param.default))
+    return FunctionShape(
+        has_context=has_context,
+        config_param=config_param,
+        config_class=config_class,
+        resource_params=tuple(resources),
+        data_params=tuple(data),
+        return_annotation=sig.return_annotation,
+        location=describe_location(fn),
+    )

@@ -1,0 +1,367 @@
+"""`Definitions`: assembles a project's assets, checks, jobs and resources and validates
+them all at once, reporting every problem with the objects involved."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from freshet.core.assets import AssetsDefinition, AssetSpec, external_asset
+from freshet.core.checks import AssetChecksDefinition
+from freshet.core.config import config_schema_from
+from freshet.core.jobs import JobDefinition, UnresolvedAssetJob
+from freshet.core.keys import AssetKey
+from freshet.core.ops import DEFAULT_IO_MANAGER_KEY
+from freshet.core.resources import coerce_resource, required_resource_keys
+from freshet.errors import (
+    CycleError,
+    DefinitionsError,
+    DuplicateKeyError,
+    FreshetError,
+    InvalidDefinitionError,
+    MissingResourceError,
+    UnknownDependencyError,
+)
+from freshet.lineage.asset_graph import AssetGraph, UnknownDep
+from freshet.lineage.selection import coerce_selection
+
+
+class _Problems:
+    """Collects every problem, then raises once (the most specific class if all agree)."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[type[DefinitionsError], str]] = []
+
+    def add(self, cls: type[DefinitionsError], message: str) -> None:
+        self.items.append((cls, message))
+
+    def raise_if_any(self) -> None:
+        if not self.items:
+            return
+        classes = {cls for cls, _ in self.items}
+        cls = classes.pop() if len(classes) == 1 else DefinitionsError
+        if len(self.items) == 1:
+            raise cls(f"invalid definitions: {self.items[0][1]}")
+        body = "\n".join(f"  - {message}" for _, message in self.items)
+        raise cls(f"invalid definitions ({len(self.items)} problems):\n{body}")
+
+
+def _where(assets_def: AssetsDefinition) -> str:
+    return f"{assets_def.node_name!r}" + (
+        f" ({assets_def.location})" if assets_def.location else ""
+    )
+
+
+def _asset_where(key: AssetKey, assets_def: AssetsDefinition) -> str:
+    """`asset 'a' (file:line)`, naming the producing function when it makes several."""
+    name = key.to_user_string()
+    place = f" ({assets_def.location})" if assets_def.location else ""
+    if len(assets_def.specs) > 1:
+        return f"asset {name!r} of {assets_def.node_name!r}{place}"
+    return f"asset {name!r}{place}"
+
+
+class Definitions:
+    """Everything a project defines. Validated on construction; immutable afterwards."""
+
+    def __init__(
+        self,
+        assets: Iterable[Any] = (),
+        asset_checks: Iterable[AssetChecksDefinition] = (),
+        jobs: Iterable[JobDefinition | UnresolvedAssetJob] = (),
+        schedules: Iterable[Any] = (),
+        sensors: Iterable[Any] = (),
+        resources: Mapping[str, Any] | None = None,
+        executor: Any = None,
+        loggers: Mapping[str, Any] | None = None,
+    ) -> None:
+        problems = _Problems()
+        assets_defs, checks = _normalize_assets(assets, asset_checks, problems)
+        self._assets_defs = assets_defs
+        self._checks = checks
+        self._schedules = tuple(schedules)
+        self._sensors = tuple(sensors)
+        self._executor = executor
+        self._loggers = dict(loggers or {})
+        self._resources = _coerce_resources(resources or {}, problems)
+        _check_duplicates(assets_defs, checks, problems)
+        self._graph = AssetGraph.build(assets_defs, checks)
+        _check_unknown_deps(self._graph.unknown_deps, problems)
+        _check_checks(self._graph, checks, problems)
+        if not problems.items:
+            cycle = self._graph.find_cycle()
+            if cycle:
+                path = " -> ".join(k.to_user_string() for k in cycle)
+                problems.add(CycleError, f"the asset graph has a cycle: {path}")
+        _check_configs(assets_defs, checks, problems)
+        _check_resources(assets_defs, checks, self._resources, problems)
+        self._jobs = _resolve_jobs(jobs, self._graph, self._resources, problems)
+        problems.raise_if_any()
+
+    # -- accessors -------------------------------------------------------------------
+    @property
+    def assets(self) -> tuple[AssetsDefinition, ...]:
+        return self._assets_defs
+
+    @property
+    def asset_checks(self) -> tuple[AssetChecksDefinition, ...]:
+        return self._checks
+
+    @property
+    def resources(self) -> dict[str, Any]:
+        return dict(self._resources)
+
+    @property
+    def schedules(self) -> tuple[Any, ...]:
+        return self._schedules
+
+    @property
+    def sensors(self) -> tuple[Any, ...]:
+        return self._sensors
+
+    @property
+    def executor(self) -> Any:
+        return self._executor
+
+    def get_asset_graph(self) -> AssetGraph:
+        return self._graph
+
+    def get_assets_def(self, key: AssetKey | str) -> AssetsDefinition:
+        asset_key = AssetKey.from_coercible(key)
+        if asset_key not in self._graph.nodes:
+            raise DefinitionsError(f"no asset {asset_key.to_user_string()!r} in these definitions")
+        return self._graph.assets_def_for(asset_key)
+
+    def get_job_def(self, name: str) -> JobDefinition:
+        try:
+            return self._jobs[name]
+        except KeyError:
+            known = ", ".join(sorted(self._jobs)) or "none"
+            raise DefinitionsError(f"no job named {name!r} (jobs: {known})") from None
+
+    def get_all_job_defs(self) -> list[JobDefinition]:
+        return list(self._jobs.values())
+
+    def resolve_selection(self, selection: Any) -> set[AssetKey]:
+        return coerce_selection(selection).resolve(self._graph)
+
+    @staticmethod
+    def merge(*defs: Definitions) -> Definitions:
+        """One Definitions holding all of `defs`; a resource key given twice must agree."""
+        resources: dict[str, Any] = {}
+        for d in defs:
+            for key, value in d._resources.items():
+                if key in resources and resources[key] is not value:
+                    raise DefinitionsError(
+                        f"Definitions.merge: resource {key!r} is defined differently in two "
+                        "Definitions; give it once"
+                    )
+                resources[key] = value
+        executors = {id(d.executor): d.executor for d in defs if d.executor is not None}
+        if len(executors) > 1:
+            raise DefinitionsError("Definitions.merge: more than one executor given")
+        return Definitions(
+            assets=[a for d in defs for a in d._assets_defs],
+            asset_checks=[c for d in defs for c in d._checks],
+            jobs=[j for d in defs for j in d._jobs.values()],
+            schedules=[s for d in defs for s in d._schedules],
+            sensors=[s for d in defs for s in d._sensors],
+            resources=resources,
+            executor=next(iter(executors.values()), None),
+            loggers={k: v for d in defs for k, v in d._loggers.items()},
+        )
+
+
+# ---- validation steps -----------------------------------------------------------------
+
+
+def _normalize_assets(
+    assets: Iterable[Any], checks: Iterable[Any], problems: _Problems
+) -> tuple[tuple[AssetsDefinition, ...], tuple[AssetChecksDefinition, ...]]:
+    assets_defs: list[AssetsDefinition] = []
+    check_defs: list[AssetChecksDefinition] = []
+    for index, item in enumerate(assets):
+        if isinstance(item, AssetsDefinition):
+            assets_defs.append(item)
+        elif isinstance(item, AssetSpec):
+            assets_defs.append(external_asset(item))
+        elif isinstance(item, AssetChecksDefinition):
+            check_defs.append(item)
+        else:
+            problems.add(
+                InvalidDefinitionError,
+                f"assets[{index}] is a {type(item).__name__} ({item!r:.60}); expected an @asset, "
+                "@multi_asset, AssetSpec or source asset",
+            )
+    for index, item in enumerate(checks):
+        if isinstance(item, AssetChecksDefinition):
+            check_defs.append(item)
+        else:
+            problems.add(
+                InvalidDefinitionError,
+                f"asset_checks[{index}] is a {type(item).__name__}; expected an @asset_check",
+            )
+    return tuple(assets_defs), tuple(check_defs)
+
+
+def _check_duplicates(
+    assets_defs: Sequence[AssetsDefinition],
+    checks: Sequence[AssetChecksDefinition],
+    problems: _Problems,
+) -> None:
+    owner: dict[AssetKey, AssetsDefinition] = {}
+    nodes: dict[str, AssetsDefinition] = {}
+    for assets_def in assets_defs:
+        for key in assets_def.keys:
+            first = owner.setdefault(key, assets_def)
+            if first is not assets_def:
+                problems.add(
+                    DuplicateKeyError,
+                    f"asset {key.to_user_string()!r} is defined twice: by {_where(first)} and "
+                    f"by {_where(assets_def)}; rename one (name= or key_prefix=)",
+                )
+        if assets_def.is_executable:
+            first = nodes.setdefault(assets_def.node_name, assets_def)
+            if first is not assets_def and not set(first.keys) & set(assets_def.keys):
+                problems.add(
+                    DuplicateKeyError,
+                    f"two definitions share the node name {assets_def.node_name!r}: "
+                    f"{_where(first)} and {_where(assets_def)}",
+                )
+    seen_checks: set[Any] = set()
+    for check in checks:
+        if check.key in seen_checks:
+            problems.add(
+                DuplicateKeyError, f"asset check {check.key.to_user_string()!r} is defined twice"
+            )
+        seen_checks.add(check.key)
+
+
+def _check_unknown_deps(unknown: Sequence[UnknownDep], problems: _Problems) -> None:
+    for dep in unknown:
+        parent = dep.parent.to_user_string()
+        params = [n for n, k in dep.assets_def.keys_by_input.items() if k == dep.parent]
+        if params:
+            problems.add(
+                UnknownDependencyError,
+                f"{_asset_where(dep.child, dep.assets_def)}: parameter "
+                f"{params[0]!r} names no upstream asset (no asset {parent!r} is defined); define "
+                f"it, declare it with AssetSpec({parent!r}) if another system makes it, or map "
+                "the parameter with ins={...: AssetIn(key=...)}",
+            )
+        else:
+            problems.add(
+                UnknownDependencyError,
+                f"{_asset_where(dep.child, dep.assets_def)} depends on "
+                f"{parent!r}, which no definition provides; define it or declare it with "
+                f"AssetSpec({parent!r})",
+            )
+
+
+def _check_checks(
+    graph: AssetGraph, checks: Sequence[AssetChecksDefinition], problems: _Problems
+) -> None:
+    for check in checks:
+        if not graph.has(check.spec.asset_key):
+            problems.add(
+                UnknownDependencyError,
+                f"asset check {check.key.to_user_string()!r} targets asset "
+                f"{check.spec.asset_key.to_user_string()!r}, which is not defined",
+            )
+
+
+def _check_configs(
+    assets_defs: Sequence[AssetsDefinition],
+    checks: Sequence[AssetChecksDefinition],
+    problems: _Problems,
+) -> None:
+    ops = [a.op for a in assets_defs if a.op is not None] + [c.op for c in checks]
+    for a in assets_defs:
+        if a.graph is not None:
+            ops.extend(node.definition for node in a.graph.nodes.values())
+    for op_def in ops:
+        if op_def.config_schema is None:
+            continue
+        try:
+            config_schema_from(op_def.config_schema, where=f"ops.{op_def.name}.config")
+        except FreshetError as exc:
+            problems.add(InvalidDefinitionError, f"{op_def.name}: invalid config schema: {exc}")
+
+
+def _coerce_resources(resources: Mapping[str, Any], problems: _Problems) -> dict[str, Any]:
+    result = {}
+    for key, value in resources.items():
+        try:
+            result[key] = coerce_resource(value)
+        except FreshetError as exc:
+            problems.add(InvalidDefinitionError, f"resource {key!r}: {exc}")
+    return result
+
+
+def _check_resources(
+    assets_defs: Sequence[AssetsDefinition],
+    checks: Sequence[AssetChecksDefinition],
+    resources: Mapping[str, Any],
+    problems: _Problems,
+) -> None:
+    available = set(resources) | {DEFAULT_IO_MANAGER_KEY}
+    for key, res in resources.items():
+        for needed in sorted(required_resource_keys(res) - available):
+            problems.add(
+                MissingResourceError,
+                f"resource {key!r} requires resource {needed!r}, which is not provided",
+            )
+    users: list[tuple[str, frozenset[str]]] = [
+        (f"asset {_where(a)}", a.required_resource_keys) for a in assets_defs if a.is_executable
+    ]
+    users += [
+        (f"asset check {c.key.to_user_string()!r}", c.op.required_resource_keys) for c in checks
+    ]
+    for who, keys in users:
+        for needed in sorted(keys - available):
+            problems.add(
+                MissingResourceError,
+                f"{who} requires resource {needed!r}, which is not provided; pass it in "
+                f"Definitions(resources={{{needed!r}: ...}})",
+            )
+
+
+def _resolve_jobs(
+    jobs: Iterable[JobDefinition | UnresolvedAssetJob],
+    graph: AssetGraph,
+    resources: Mapping[str, Any],
+    problems: _Problems,
+) -> dict[str, JobDefinition]:
+    resolved: dict[str, JobDefinition] = {}
+    for job in jobs:
+        if isinstance(job, UnresolvedAssetJob):
+            try:
+                coerce_selection(job.selection).resolve(graph)
+            except FreshetError as exc:
+                problems.add(InvalidDefinitionError, f"job {job.name!r}: {exc}")
+                continue
+            job_def = job.resolve(resources, graph)
+        elif isinstance(job, JobDefinition):
+            job_def = job
+            available = set(resources) | set(job.resource_defs) | {DEFAULT_IO_MANAGER_KEY}
+            if job.graph is not None:
+                for node in job.graph.nodes.values():
+                    needed = node.definition.required_resource_keys | {
+                        o.io_manager_key for o in node.definition.outs.values()
+                    }
+                    for key in sorted(needed - available):
+                        problems.add(
+                            MissingResourceError,
+                            f"job {job.name!r} node {node.name!r} requires resource {key!r}, "
+                            "which is not provided",
+                        )
+        else:
+            problems.add(
+                InvalidDefinitionError,
+                f"jobs: {type(job).__name__} is not a job (use @job or define_asset_job)",
+            )
+            continue
+        if job_def.name in resolved:
+            problems.add(DuplicateKeyError, f"two jobs are named {job_def.name!r}")
+        resolved[job_def.name] = job_def
+    return resolved

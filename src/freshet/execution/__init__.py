@@ -1,0 +1,1 @@
+"""Turning a selection of definitions into a plan, running it, emitting events."""

@@ -1,0 +1,267 @@
+"""The context user code receives: run and step identity, logging, resources, config,
+partition, and the asset keys involved. Also `build_asset_context` for unit tests."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from freshet.core.keys import AssetKey
+from freshet.errors import UsageError
+from freshet.storage.records import LogLevel
+
+_PY_LOGGER = logging.getLogger("freshet")
+
+
+class StepLogger:
+    """`context.log`: each message becomes a LOG event (and a Python `logging` record)."""
+
+    def __init__(self, emit: Callable[[int, str], None] | None, step_key: str | None) -> None:
+        self._emit = emit
+        self._step_key = step_key
+
+    def log(self, level: int, msg: str, *args: Any) -> None:
+        text = msg % args if args else str(msg)
+        _PY_LOGGER.log(level, "%s%s", f"[{self._step_key}] " if self._step_key else "", text)
+        if self._emit is not None:
+            self._emit(level, text)
+
+    def debug(self, msg: str, *args: Any) -> None:
+        self.log(LogLevel.DEBUG, msg, *args)
+
+    def info(self, msg: str, *args: Any) -> None:
+        self.log(LogLevel.INFO, msg, *args)
+
+    def warning(self, msg: str, *args: Any) -> None:
+        self.log(LogLevel.WARNING, msg, *args)
+
+    warn = warning
+
+    def error(self, msg: str, *args: Any) -> None:
+        self.log(LogLevel.ERROR, msg, *args)
+
+    def exception(self, msg: str, *args: Any) -> None:
+        self.log(LogLevel.ERROR, msg, *args)
+
+    def critical(self, msg: str, *args: Any) -> None:
+        self.log(LogLevel.CRITICAL, msg, *args)
+
+
+class OpExecutionContext:
+    """What an op's (or asset's) function sees of its run."""
+
+    __freshet_context__ = True
+
+    def __init__(
+        self,
+        *,
+        run_id: str,
+        step_key: str,
+        job_name: str,
+        log: StepLogger,
+        resources: Any,
+        op_config: Any = None,
+        instance: Any = None,
+        partition_key: str | None = None,
+        run_tags: Mapping[str, str] | None = None,
+        assets_def: Any = None,
+        selected_asset_keys: Sequence[AssetKey] = (),
+        retry_number: int = 0,
+        mapping_key: str | None = None,
+    ) -> None:
+        self._run_id = run_id
+        self._step_key = step_key
+        self._job_name = job_name
+        self._log = log
+        self._resources = resources
+        self._op_config = op_config
+        self._instance = instance
+        self._partition_key = partition_key
+        self._run_tags = dict(run_tags or {})
+        self._assets_def = assets_def
+        self._selected = tuple(selected_asset_keys)
+        self._retry_number = retry_number
+        self._mapping_key = mapping_key
+        self._added_metadata: dict[str | None, dict[str, Any]] = {}
+
+    # -- identity --------------------------------------------------------------------
+    @property
+    def run_id(self) -> str:
+        return self._run_id
+
+    @property
+    def step_key(self) -> str:
+        return self._step_key
+
+    @property
+    def job_name(self) -> str:
+        return self._job_name
+
+    @property
+    def run_tags(self) -> dict[str, str]:
+        return dict(self._run_tags)
+
+    @property
+    def retry_number(self) -> int:
+        return self._retry_number
+
+    @property
+    def log(self) -> StepLogger:
+        return self._log
+
+    @property
+    def resources(self) -> Any:
+        return self._resources
+
+    @property
+    def op_config(self) -> Any:
+        return self._op_config
+
+    @property
+    def instance(self) -> Any:
+        if self._instance is None:
+            raise UsageError("this context has no instance (pass instance= to build_asset_context)")
+        return self._instance
+
+    def get_mapping_key(self) -> str | None:
+        return self._mapping_key
+
+    # -- partitions ------------------------------------------------------------------
+    @property
+    def has_partition_key(self) -> bool:
+        return self._partition_key is not None
+
+    @property
+    def partition_key(self) -> str:
+        if self._partition_key is None:
+            raise UsageError(
+                f"{self._step_key}: context.partition_key is only available in a partitioned "
+                "run; check context.has_partition_key first"
+            )
+        return self._partition_key
+
+    @property
+    def partition_keys(self) -> list[str]:
+        return [self.partition_key]
+
+    # -- assets ----------------------------------------------------------------------
+    @property
+    def assets_def(self) -> Any:
+        if self._assets_def is None:
+            raise UsageError(f"{self._step_key} is an op, not an asset")
+        return self._assets_def
+
+    @property
+    def has_assets_def(self) -> bool:
+        return self._assets_def is not None
+
+    @property
+    def selected_asset_keys(self) -> set[AssetKey]:
+        return set(self._selected)
+
+    @property
+    def is_subset(self) -> bool:
+        return self._assets_def is not None and len(self._selected) < len(self._assets_def.keys)
+
+    @property
+    def asset_key(self) -> AssetKey:
+        keys = self.assets_def.keys
+        if len(keys) != 1:
+            raise UsageError(
+                f"{self._step_key} produces {len(keys)} assets; use context.selected_asset_keys"
+            )
+        return keys[0]
+
+    def asset_key_for_output(self, output_name: str = "result") -> AssetKey:
+        return self.assets_def.keys_by_output[output_name]
+
+    def asset_key_for_input(self, input_name: str) -> AssetKey:
+        try:
+            return self.assets_def.keys_by_input[input_name]
+        except KeyError:
+            raise UsageError(f"{self._step_key} has no asset input {input_name!r}") from None
+
+    # -- metadata --------------------------------------------------------------------
+    def add_output_metadata(
+        self, metadata: Mapping[str, Any], output_name: str | None = None
+    ) -> None:
+        """Attach metadata to an output's materialization (the only output when unnamed)."""
+        self._added_metadata.setdefault(output_name, {}).update(metadata)
+
+    def add_asset_metadata(
+        self, metadata: Mapping[str, Any], asset_key: AssetKey | str | None = None
+    ) -> None:
+        name = None
+        if asset_key is not None:
+            key = AssetKey.from_coercible(asset_key)
+            name = self.assets_def.output_names_by_key.get(key)
+            if name is None:
+                raise UsageError(f"{self._step_key} does not produce asset {key}")
+        self.add_output_metadata(metadata, name)
+
+    def consume_added_metadata(self, output_name: str, only_output: bool) -> dict[str, Any]:
+        found = dict(self._added_metadata.pop(output_name, {}))
+        if only_output:
+            found = {**self._added_metadata.pop(None, {}), **found}
+        return found
+
+
+class AssetExecutionContext(OpExecutionContext):
+    """The context of an asset's function."""
+
+
+def _direct_resources(resources: Mapping[str, Any] | None) -> Any:
+    class _Resources:
+        def __init__(self, values: Mapping[str, Any]) -> None:
+            self.__dict__.update(values)
+
+        def __getitem__(self, key: str) -> Any:
+            return self.__dict__[key]
+
+    return _Resources(dict(resources or {}))
+
+
+def build_asset_context(
+    *,
+    resources: Mapping[str, Any] | None = None,
+    config: Any = None,
+    partition_key: str | None = None,
+    instance: Any = None,
+    run_tags: Mapping[str, str] | None = None,
+    asset_key: AssetKey | str | None = None,
+) -> AssetExecutionContext:
+    """A context for calling an asset function directly in a unit test."""
+    step = AssetKey.from_coercible(asset_key).to_python_identifier() if asset_key else "direct"
+    return AssetExecutionContext(
+        run_id=f"direct-{uuid.uuid4().hex[:12]}",
+        step_key=step,
+        job_name="direct_invocation",
+        log=StepLogger(None, step),
+        resources=_direct_resources(resources),
+        op_config=config,
+        instance=instance,
+        partition_key=partition_key,
+        run_tags=run_tags,
+    )
+
+
+def build_op_context(
+    *,
+    resources: Mapping[str, Any] | None = None,
+    config: Any = None,
+    partition_key: str | None = None,
+    instance: Any = None,
+) -> OpExecutionContext:
+    """A context for calling an op function directly in a unit test."""
+    return OpExecutionContext(
+        run_id=f"direct-{uuid.uuid4().hex[:12]}",
+        step_key="direct",
+        job_name="direct_invocation",
+        log=StepLogger(None, "direct"),
+        resources=_direct_resources(resources),
+        op_config=config,
+        instance=instance,
+        partition_key=partition_key,
+    )

@@ -1,0 +1,273 @@
+"""Planning: a selection of assets (or an op job's graph) becomes ordered steps.
+
+One step per op node, per asset definition (all of its selected assets) and per asset
+check with its own function. Steps are ordered so every step comes after the steps it
+depends on; a blocking check is an ordering dependency of everything downstream of its
+asset."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from freshet.core.assets import AssetsDefinition
+from freshet.core.checks import AssetChecksDefinition
+from freshet.core.composition import (
+    CollectHandle,
+    GraphInputHandle,
+    NodeInvocation,
+    OutputHandle,
+)
+from freshet.core.graphs import GraphDefinition
+from freshet.core.keys import AssetCheckKey, AssetKey
+from freshet.core.ops import DEFAULT_IO_MANAGER_KEY, OpDefinition
+from freshet.errors import CycleError, SelectionError
+from freshet.lineage import dag
+from freshet.lineage.asset_graph import AssetGraph
+
+
+class StepKind(StrEnum):
+    ASSET = "ASSET"
+    CHECK = "CHECK"
+    OP = "OP"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepInput:
+    """Where one input of a step comes from.
+
+    Asset steps name the upstream `asset_key`; `upstream_step` is set when that asset is
+    produced in this same run. Op steps name a node output (or a collected/fanned-in set
+    of outputs) through `source`."""
+
+    name: str
+    asset_key: AssetKey | None = None
+    upstream_step: str | None = None
+    upstream_output: str | None = None
+    source: Any = None
+    is_nothing: bool = False
+    io_manager_key: str = DEFAULT_IO_MANAGER_KEY
+    upstream_partitioned: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class Step:
+    key: str
+    kind: StepKind
+    op: OpDefinition | None
+    assets_def: AssetsDefinition | None = None
+    check_def: AssetChecksDefinition | None = None
+    graph: GraphDefinition | None = None
+    asset_keys: tuple[AssetKey, ...] = ()
+    check_keys: tuple[AssetCheckKey, ...] = ()
+    inputs: tuple[StepInput, ...] = ()
+    upstream_steps: frozenset[str] = frozenset()
+    node: NodeInvocation | None = None
+
+    @property
+    def config_node_name(self) -> str:
+        """The name this step's config is given under in run config (`ops.<name>`)."""
+        if self.node is not None:
+            return self.node.name
+        if self.op is not None:
+            return self.op.name
+        return self.key
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExecutionPlan:
+    steps: tuple[Step, ...]
+    asset_keys: frozenset[AssetKey] = frozenset()
+    check_keys: frozenset[AssetCheckKey] = frozenset()
+    by_key: Mapping[str, Step] = field(default_factory=dict)
+
+    def step(self, key: str) -> Step:
+        return self.by_key[key]
+
+    @property
+    def step_keys(self) -> list[str]:
+        return [s.key for s in self.steps]
+
+
+def _ordered(steps: list[Step]) -> tuple[Step, ...]:
+    by_key = {s.key: s for s in steps}
+    parents = {s.key: s.upstream_steps for s in steps}
+    cycle = dag.find_cycle(list(by_key), parents)
+    if cycle:
+        raise CycleError(
+            "these steps depend on each other in a cycle: " + " -> ".join(cycle) + "; a "
+            "multi_asset whose outputs depend on each other through other assets must "
+            "be split"
+        )
+    return tuple(by_key[k] for k in dag.toposort(list(by_key), parents))
+
+
+# ---- asset plans ----------------------------------------------------------------------
+
+
+def plan_assets(
+    graph: AssetGraph,
+    asset_keys: Iterable[AssetKey],
+    *,
+    include_checks: bool = True,
+) -> ExecutionPlan:
+    """Steps that materialize `asset_keys` (plus their checks) in dependency order."""
+    requested = {k for k in asset_keys if graph.nodes[k].is_materializable}
+    if not requested:
+        raise SelectionError(
+            "nothing to materialize: the selection holds no materializable assets "
+            "(source and external assets are observed or made elsewhere)"
+        )
+    by_def: dict[int, tuple[AssetsDefinition, list[AssetKey]]] = {}
+    for key in graph.toposort_subset(requested):
+        assets_def = graph.assets_def_for(key)
+        by_def.setdefault(id(assets_def), (assets_def, []))[1].append(key)
+    producer: dict[AssetKey, str] = {}
+    for assets_def, keys in by_def.values():
+        _check_subset(assets_def, keys)
+        for key in keys:
+            producer[key] = assets_def.node_name
+    blocking = _blocking_check_steps(graph, requested) if include_checks else {}
+    steps: list[Step] = []
+    for assets_def, keys in by_def.values():
+        steps.append(_asset_step(graph, assets_def, keys, producer, blocking))
+    check_keys: set[AssetCheckKey] = set()
+    for key in requested:
+        for spec in graph.check_specs_for(key):
+            check_keys.add(spec.key)
+            check_def = graph.check_defs.get(spec.key)
+            if check_def is not None and include_checks:
+                steps.append(_check_step(graph, check_def, producer))
+    ordered = _ordered(steps)
+    return ExecutionPlan(
+        steps=ordered,
+        asset_keys=frozenset(requested),
+        check_keys=frozenset(check_keys),
+        by_key={s.key: s for s in ordered},
+    )
+
+
+def _check_subset(assets_def: AssetsDefinition, keys: list[AssetKey]) -> None:
+    if assets_def.can_subset or len(keys) == len(assets_def.keys):
+        return
+    missing = sorted(k.to_user_string() for k in set(assets_def.keys) - set(keys))
+    raise SelectionError(
+        f"{assets_def.node_name!r} produces its assets together and cannot run a subset; "
+        f"also select {', '.join(missing)} (AssetSelection.required_multi_asset_neighbors() "
+        "does this)"
+    )
+
+
+def _blocking_check_steps(graph: AssetGraph, keys: set[AssetKey]) -> dict[AssetKey, set[str]]:
+    result: dict[AssetKey, set[str]] = {}
+    for key in keys:
+        for spec in graph.check_specs_for(key):
+            check_def = graph.check_defs.get(spec.key)
+            if spec.blocking and check_def is not None:
+                result.setdefault(key, set()).add(check_def.op.name)
+    return result
+
+
+def _asset_step(
+    graph: AssetGraph,
+    assets_def: AssetsDefinition,
+    keys: list[AssetKey],
+    producer: Mapping[AssetKey, str],
+    blocking: Mapping[AssetKey, set[str]],
+) -> Step:
+    own = assets_def.node_name
+    upstream: set[str] = set()
+    for key in keys:
+        for parent in graph.parents(key):
+            step = producer.get(parent)
+            if step is not None and step != own:
+                upstream.add(step)
+                upstream |= blocking.get(parent, set())
+    inputs = []
+    for name, key in assets_def.keys_by_input.items():
+        inputs.append(_asset_input(graph, name, key, producer, own))
+    return Step(
+        key=own,
+        kind=StepKind.ASSET,
+        op=assets_def.op,
+        assets_def=assets_def,
+        graph=assets_def.graph,
+        asset_keys=tuple(keys),
+        check_keys=tuple(s.key for s in assets_def.check_specs if s.asset_key in keys),
+        inputs=tuple(inputs),
+        upstream_steps=frozenset(upstream),
+    )
+
+
+def _asset_input(
+    graph: AssetGraph, name: str, key: AssetKey, producer: Mapping[AssetKey, str], own: str | None
+) -> StepInput:
+    source_step = producer.get(key)
+    upstream = graph.node(key)
+    return StepInput(
+        name=name,
+        asset_key=key,
+        upstream_step=source_step if source_step != own else None,
+        upstream_output=upstream.assets_def.output_names_by_key.get(key),
+        io_manager_key=upstream.assets_def.io_manager_keys.get(key, DEFAULT_IO_MANAGER_KEY),
+        upstream_partitioned=upstream.partitions_def is not None,
+    )
+
+
+def _check_step(
+    graph: AssetGraph, check_def: AssetChecksDefinition, producer: Mapping[AssetKey, str]
+) -> Step:
+    asset_key = check_def.spec.asset_key
+    upstream = {producer[asset_key]} if asset_key in producer else set()
+    inputs: tuple[StepInput, ...] = ()
+    if check_def.asset_input is not None:
+        inputs = (_asset_input(graph, check_def.asset_input, asset_key, producer, None),)
+    return Step(
+        key=check_def.op.name,
+        kind=StepKind.CHECK,
+        op=check_def.op,
+        check_def=check_def,
+        check_keys=(check_def.key,),
+        inputs=inputs,
+        upstream_steps=frozenset(upstream),
+    )
+
+
+# ---- op job plans ---------------------------------------------------------------------
+
+
+def plan_graph(graph_def: GraphDefinition) -> ExecutionPlan:
+    """One step per node of an op graph; dynamic (mapped) nodes expand when run."""
+    steps = []
+    for node in graph_def.nodes.values():
+        inputs = []
+        upstream: set[str] = set()
+        for name, source in node.inputs.items():
+            inputs.append(StepInput(name=name, source=source))
+            upstream |= _source_nodes(source)
+        if node.mapped_over is not None:
+            upstream.add(node.mapped_over[0])
+        steps.append(
+            Step(
+                key=node.name,
+                kind=StepKind.OP,
+                op=node.definition,
+                inputs=tuple(inputs),
+                upstream_steps=frozenset(upstream),
+                node=node,
+            )
+        )
+    ordered = _ordered(steps)
+    return ExecutionPlan(steps=ordered, by_key={s.key: s for s in ordered})
+
+
+def _source_nodes(source: Any) -> set[str]:
+    if isinstance(source, OutputHandle | CollectHandle):
+        return {source.node_name}
+    if isinstance(source, tuple):
+        return {h.node_name for h in source}
+    if isinstance(source, GraphInputHandle):
+        return set()
+    return set()

@@ -1,0 +1,297 @@
+"""Driving one run: validate config and resources (before anything is written), record the
+run, initialise resources, hand the plan to an executor, and close the run."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from freshet.core.config import config_schema_from, redact_run_config, validate_run_config
+from freshet.core.keys import AssetKey
+from freshet.core.resources import build_resources, resource_config_schema
+from freshet.errors import ExecutionError, FreshetError, MissingResourceError, StepFailedError
+from freshet.execution.boundary import error_info
+from freshet.execution.events import EventListener, EventSink
+from freshet.execution.executors.in_process import InProcessExecutor
+from freshet.execution.plan import ExecutionPlan
+from freshet.execution.result import RunResult
+from freshet.execution.state import RunState, StepOutcome
+from freshet.execution.versions import version_from_record_data
+from freshet.storage.base import ComputeLogStore, Storage
+from freshet.storage.records import EventRecord, EventType, LogLevel, RunRecord, RunStatus
+
+
+class ExecutionInstance(Protocol):
+    """What a run needs of the instance: storage, compute logs and a storage folder."""
+
+    @property
+    def storage(self) -> Storage: ...
+
+    @property
+    def compute_logs(self) -> ComputeLogStore | None: ...
+
+    @property
+    def storage_dir(self) -> Path: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunSpec:
+    """Everything that defines one run besides the plan."""
+
+    job_name: str
+    resources: Mapping[str, Any]
+    run_config: Any = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    partition_key: str | None = None
+    partitioned_keys: frozenset[AssetKey] = frozenset()
+    raise_on_error: bool = True
+    listeners: Sequence[EventListener] = ()
+    run_id: str | None = None
+
+
+def _config_schemas(plan: ExecutionPlan) -> dict[str, Any]:
+    schemas: dict[str, Any] = {}
+    for step in plan.steps:
+        ops = [(step.config_node_name, step.op)] if step.op is not None else []
+        if step.graph is not None:
+            ops += [(node.name, node.definition) for node in step.graph.nodes.values()]
+        for name, op_def in ops:
+            schemas[name] = config_schema_from(op_def.config_schema, where=f"ops.{name}.config")
+    return schemas
+
+
+def _required_resources(plan: ExecutionPlan) -> dict[str, str]:
+    """Resource key -> the first step that needs it (for error messages)."""
+    needed: dict[str, str] = {}
+    for step in plan.steps:
+        ops = [step.op] if step.op is not None else []
+        if step.graph is not None:
+            ops += [node.definition for node in step.graph.nodes.values()]
+        for op_def in ops:
+            for key in op_def.required_resource_keys:
+                needed.setdefault(key, step.key)
+            for out in op_def.outs.values():
+                needed.setdefault(out.io_manager_key, step.key)
+        for step_input in step.inputs:
+            if step_input.asset_key is not None:
+                needed.setdefault(step_input.io_manager_key, step.key)
+    return needed
+
+
+def _check_resources(needed: Mapping[str, str], available: Mapping[str, Any]) -> None:
+    missing = [(key, step) for key, step in needed.items() if key not in available]
+    if missing:
+        lines = [f"step {step!r} requires resource {key!r}" for key, step in sorted(missing)]
+        raise MissingResourceError(
+            "missing resources: " + "; ".join(lines) + ". Provide them in "
+            "Definitions(resources=...) or resources=..."
+        )
+
+
+def _prefetch_versions(
+    plan: ExecutionPlan,
+    storage: Storage,
+    partition_key: str | None,
+    partitioned: frozenset[AssetKey],
+) -> dict:
+    """Current data versions of every upstream the run reads but does not produce: one
+    query for unpartitioned assets, one per partitioned upstream."""
+    upstream: set[AssetKey] = set()
+    for step in plan.steps:
+        if step.assets_def is None:
+            continue
+        for key in step.asset_keys:
+            upstream.update(step.assets_def.spec_for(key).dep_keys)
+    upstream -= plan.asset_keys
+    versions: dict[tuple[AssetKey, str | None], str | None] = {}
+    plain = [k for k in upstream if k not in partitioned or partition_key is None]
+    for key, record in storage.get_asset_status(plain).items():
+        event = _newest(record.last_materialization, record.last_observation)
+        versions[(key, None)] = version_from_record_data(event.event.data) if event else None
+    for key in upstream - set(plain):
+        event = storage.get_latest_materialization(key, partition_key)
+        versions[(key, partition_key)] = (
+            version_from_record_data(event.event.data) if event else None
+        )
+    return versions
+
+
+def _newest(*records: EventRecord | None) -> EventRecord | None:
+    """The most recent of several event records (materialization vs observation)."""
+    present = [r for r in records if r is not None]
+    return max(present, key=lambda r: r.storage_id) if present else None
+
+
+def execute_run(plan: ExecutionPlan, spec: RunSpec, instance: ExecutionInstance) -> RunResult:
+    """Run `plan` to completion in this process and return its result."""
+    schemas = _config_schemas(plan)
+    resource_schemas = {k: resource_config_schema(v) for k, v in spec.resources.items()}
+    resolved = validate_run_config(spec.run_config, ops=schemas, resources=resource_schemas)
+    needed = _required_resources(plan)
+    _check_resources(needed, spec.resources)
+
+    storage = instance.storage
+    run_id = spec.run_id or str(uuid.uuid4())
+    now = time.time()
+    storage.add_run(
+        RunRecord(
+            run_id=run_id,
+            job_name=spec.job_name,
+            status=RunStatus.NOT_STARTED,
+            asset_selection=tuple(sorted(plan.asset_keys)),
+            partition=spec.partition_key,
+            tags=dict(spec.tags),
+            run_config=redact_run_config(spec.run_config),
+            created_at=now,
+        )
+    )
+    sink = EventSink(storage, run_id, spec.listeners)
+    state = RunState(
+        run_id=run_id,
+        job_name=spec.job_name,
+        sink=sink,
+        resources=None,
+        op_configs=resolved.ops,
+        base_dir=instance.storage_dir,
+        compute_logs=instance.compute_logs,
+        instance=instance,
+        partition_key=spec.partition_key,
+        tags=spec.tags,
+        partitioned_keys=spec.partitioned_keys,
+    )
+    for step in plan.steps:
+        if step.node is not None and step.node.mapped_over is not None:
+            state.mapped_over[step.key] = step.node.mapped_over
+    _start(sink, plan, spec)
+    try:
+        state.versions.update(
+            _prefetch_versions(plan, storage, spec.partition_key, spec.partitioned_keys)
+        )
+        _execute_with_resources(plan, spec, state, resolved.resources, needed)
+    except BaseException as exc:
+        _finish(sink, plan, state, error=exc)
+        raise
+    result = _finish(sink, plan, state)
+    if spec.raise_on_error and not result.success:
+        _raise_failure(plan, state, result)
+    return result
+
+
+def _start(sink: EventSink, plan: ExecutionPlan, spec: RunSpec) -> None:
+    sink.emit(EventType.RUN_STARTING, message="run starting")
+    sink.emit(
+        EventType.RUN_START,
+        message=f"started: {len(plan.steps)} step(s)",
+        data={"step_keys": plan.step_keys},
+    )
+    partitioned = spec.partitioned_keys
+    for key in sorted(plan.asset_keys):
+        sink.emit(
+            EventType.ASSET_MATERIALIZATION_PLANNED,
+            asset_key=key,
+            partition=spec.partition_key if key in partitioned else None,
+        )
+    sink.flush()
+
+
+def _execute_with_resources(
+    plan: ExecutionPlan,
+    spec: RunSpec,
+    state: RunState,
+    resource_config: Mapping[str, Any],
+    needed: Iterable[str],
+) -> None:
+    def on_init(key: str, seconds: float) -> None:
+        state.sink.emit(
+            EventType.RESOURCE_INIT,
+            message=f"initialised resource {key!r} in {seconds * 1000:.1f} ms",
+            data={"resource_key": key, "duration_ms": round(seconds * 1000, 3)},
+        )
+
+    try:
+        manager = build_resources(
+            spec.resources, config=resource_config, keys=list(needed), on_init=on_init
+        )
+        resources = manager.__enter__()
+    except FreshetError as exc:
+        state.sink.emit(
+            EventType.ENGINE_EVENT,
+            level=LogLevel.ERROR,
+            message=str(exc),
+            data={"error": error_info(exc, "resources").to_json()},
+        )
+        state.failure_reasons["<resources>"] = str(exc)
+        state.outcomes["<resources>"] = StepOutcome.FAILURE
+        return
+    state.resources = resources
+    ok = False
+    try:
+        InProcessExecutor().execute(plan, state)
+        ok = True
+    finally:
+        try:
+            manager.__exit__(None, None, None)
+        except FreshetError as exc:
+            state.sink.emit(
+                EventType.ENGINE_EVENT,
+                level=LogLevel.ERROR,
+                message=f"resource teardown failed: {exc}",
+            )
+            if ok:
+                state.failure_reasons["<resources>"] = str(exc)
+                state.outcomes["<resources>"] = StepOutcome.FAILURE
+
+
+def _finish(
+    sink: EventSink, plan: ExecutionPlan, state: RunState, error: BaseException | None = None
+) -> RunResult:
+    success = error is None and all(o is StepOutcome.SUCCESS for o in state.outcomes.values())
+    if error is not None:
+        sink.emit(
+            EventType.ENGINE_EVENT,
+            level=LogLevel.ERROR,
+            message=f"run aborted: {type(error).__name__}: {error}",
+            data={"error": error_info(error, "framework").to_json()},
+        )
+    if success:
+        sink.emit(EventType.RUN_SUCCESS, message="run succeeded")
+    else:
+        failed = sorted(k for k, o in state.outcomes.items() if o is not StepOutcome.SUCCESS)
+        sink.emit(
+            EventType.RUN_FAILURE,
+            level=LogLevel.ERROR,
+            message=f"run failed ({', '.join(failed) or 'aborted'})",
+            data={"steps": failed},
+        )
+    sink.flush()
+    asset_outputs = {}
+    for step in plan.steps:
+        if step.assets_def is not None:
+            for key in step.asset_keys:
+                asset_outputs[key] = (step.key, step.assets_def.output_names_by_key[key])
+    return RunResult(
+        run_id=state.run_id,
+        success=success,
+        all_events=tuple(sink.events),
+        output_values=state.output_values,
+        asset_output_steps=asset_outputs,
+        step_outcomes={k: v.value for k, v in state.outcomes.items()},
+    )
+
+
+def _raise_failure(plan: ExecutionPlan, state: RunState, result: RunResult) -> None:
+    for key, outcome in state.outcomes.items():
+        if outcome is StepOutcome.FAILURE:
+            reason = state.failure_reasons.get(key, "failed")
+            error = StepFailedError(f"run {state.run_id} failed: step {key!r}: {reason}", key)
+            raise error from state.step_exceptions.get(key)
+        if outcome is StepOutcome.BLOCKED:
+            raise ExecutionError(
+                f"run {state.run_id} failed: step {key!r}: {state.failure_reasons.get(key)}; "
+                "downstream steps were skipped"
+            )
+    raise ExecutionError(f"run {state.run_id} failed")

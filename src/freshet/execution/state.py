@@ -1,0 +1,53 @@
+"""Per-run mutable state shared by the steps of one run (one process)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from freshet.core.keys import AssetKey
+from freshet.execution.events import EventSink
+from freshet.storage.base import ComputeLogStore
+
+
+class StepOutcome(StrEnum):
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+    SKIPPED = "SKIPPED"
+    #: the step ran, but a blocking check on its asset failed: downstream must not run
+    BLOCKED = "BLOCKED"
+
+
+@dataclass(eq=False)
+class RunState:
+    run_id: str
+    job_name: str
+    sink: EventSink
+    resources: Any
+    op_configs: Mapping[str, Any]
+    base_dir: Path
+    compute_logs: ComputeLogStore | None
+    instance: Any = None
+    partition_key: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    capture_values: bool = True
+    partitioned_keys: frozenset[AssetKey] = frozenset()
+    #: current data version of each (asset, partition) known to this run
+    versions: dict[tuple[AssetKey, str | None], str | None] = field(default_factory=dict)
+    outcomes: dict[str, StepOutcome] = field(default_factory=dict)
+    failure_reasons: dict[str, str] = field(default_factory=dict)
+    #: (step key, output name) -> the context the output was stored with
+    output_contexts: dict[tuple[str, str], Any] = field(default_factory=dict)
+    output_values: dict[tuple[str, str], Any] = field(default_factory=dict)
+    #: (node, dynamic output) -> mapping keys in the order they were yielded
+    mapping_keys: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    #: mapped node -> the (node, dynamic output) it is mapped over
+    mapped_over: dict[str, tuple[str, str]] = field(default_factory=dict)
+    output_io_keys: dict[tuple[str, str], str] = field(default_factory=dict)
+    step_exceptions: dict[str, BaseException] = field(default_factory=dict)
+
+    def io_manager(self, key: str) -> Any:
+        return getattr(self.resources, key)

@@ -1,0 +1,74 @@
+"""Data versions and provenance.
+
+Precedence (SPEC 3): the user's own version; else the IO manager's content fingerprint;
+else, when the code version is set, a hash of the code version and the sorted input data
+versions; else a version unique to this materialization. Hashes are full SHA-256 hex."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from freshet.core.keys import AssetKey
+
+
+@dataclass(frozen=True, slots=True)
+class ProvenanceEntry:
+    """One upstream dependency as consumed: its key, partition and data version."""
+
+    key: AssetKey
+    partition: str | None
+    data_version: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key.to_user_string(),
+            "partition": self.partition,
+            "data_version": self.data_version,
+        }
+
+
+def derived_data_version(code_version: str, inputs: Iterable[ProvenanceEntry]) -> str:
+    """A deterministic version from the code version and what was consumed."""
+    digest = hashlib.sha256()
+    digest.update(b"freshet-derived-v1\0")
+    digest.update(code_version.encode())
+    for entry in sorted(inputs, key=lambda e: (e.key.path, e.partition or "")):
+        digest.update(b"\0")
+        digest.update(entry.key.to_user_string().encode())
+        digest.update(b"\0")
+        digest.update((entry.partition or "").encode())
+        digest.update(b"\0")
+        digest.update((entry.data_version or "<none>").encode())
+    return digest.hexdigest()
+
+
+def unique_data_version() -> str:
+    return uuid.uuid4().hex
+
+
+def choose_data_version(
+    *,
+    user_version: Any,
+    fingerprint: Any,
+    code_version: str | None,
+    provenance: Iterable[ProvenanceEntry],
+) -> tuple[str, str]:
+    """The data version to record and where it came from (for the UI's explanation)."""
+    if user_version is not None:
+        return str(getattr(user_version, "value", user_version)), "user"
+    if fingerprint is not None:
+        return str(getattr(fingerprint, "value", fingerprint)), "content"
+    if code_version is not None:
+        return derived_data_version(code_version, provenance), "derived"
+    return unique_data_version(), "unique"
+
+
+def version_from_record_data(data: Mapping[str, Any] | None) -> str | None:
+    if not data:
+        return None
+    value = data.get("data_version")
+    return str(value) if value is not None else None

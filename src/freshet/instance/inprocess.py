@@ -1,0 +1,221 @@
+"""Running definitions in this process: `materialize`, `materialize_to_memory` and
+`JobDefinition.execute_in_process`. Picks the default instance and IO manager."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from freshet.core.assets import AssetsDefinition
+from freshet.core.builtin_io_managers import FilesystemIOManager, InMemoryIOManager
+from freshet.core.jobs import JobDefinition
+from freshet.core.keys import AssetKey
+from freshet.core.ops import DEFAULT_IO_MANAGER_KEY
+from freshet.core.resources import coerce_resource
+from freshet.definitions import Definitions
+from freshet.errors import PartitionError, UsageError
+from freshet.execution.events import EventListener
+from freshet.execution.plan import plan_assets, plan_graph
+from freshet.execution.result import RunResult
+from freshet.execution.run import RunSpec, execute_run
+from freshet.instance.instance import Instance
+from freshet.lineage.asset_graph import AssetGraph
+from freshet.lineage.selection import coerce_selection
+
+
+def _as_definitions(assets_or_definitions: Any, resources: Mapping[str, Any] | None) -> Definitions:
+    if isinstance(assets_or_definitions, Definitions):
+        return assets_or_definitions
+    if isinstance(assets_or_definitions, AssetsDefinition):
+        assets_or_definitions = [assets_or_definitions]
+    if not isinstance(assets_or_definitions, Iterable):
+        raise UsageError(
+            "materialize: expected a list of assets or a Definitions, got "
+            f"{type(assets_or_definitions).__name__}"
+        )
+    return Definitions(assets=list(assets_or_definitions), resources=resources)
+
+
+def _resources(
+    defs_resources: Mapping[str, Any], extra: Mapping[str, Any] | None, default_io_manager: Any
+) -> dict[str, Any]:
+    merged = {**defs_resources, **{k: coerce_resource(v) for k, v in (extra or {}).items()}}
+    merged.setdefault(DEFAULT_IO_MANAGER_KEY, default_io_manager)
+    return merged
+
+
+def _partitioned_keys(graph: AssetGraph) -> frozenset[AssetKey]:
+    return frozenset(k for k, n in graph.nodes.items() if n.partitions_def is not None)
+
+
+def _check_partition(
+    selected: Iterable[AssetKey], partitioned: frozenset[AssetKey], partition_key: str | None
+) -> None:
+    needing = sorted(k.to_user_string() for k in selected if k in partitioned)
+    if needing and partition_key is None:
+        raise PartitionError(
+            f"partitioned assets {', '.join(needing)} need a partition key; pass "
+            "partition_key=... (CLI: --partition KEY)"
+        )
+
+
+def run_assets(
+    defs: Definitions,
+    keys: Iterable[AssetKey],
+    *,
+    instance: Instance,
+    resources: Mapping[str, Any] | None = None,
+    run_config: Any = None,
+    partition_key: str | None = None,
+    raise_on_error: bool = True,
+    tags: Mapping[str, str] | None = None,
+    job_name: str = "__asset_job",
+    default_io_manager: Any = None,
+    listeners: Sequence[EventListener] = (),
+) -> RunResult:
+    """Plan and run a set of assets of `defs` on `instance`."""
+    graph = defs.get_asset_graph()
+    plan = plan_assets(graph, keys)
+    partitioned = _partitioned_keys(graph)
+    _check_partition(plan.asset_keys, partitioned, partition_key)
+    spec = RunSpec(
+        job_name=job_name,
+        resources=_resources(
+            defs.resources, resources, default_io_manager or FilesystemIOManager()
+        ),
+        run_config=run_config,
+        tags=dict(tags or {}),
+        partition_key=partition_key,
+        partitioned_keys=partitioned,
+        raise_on_error=raise_on_error,
+        listeners=listeners,
+    )
+    return execute_run(plan, spec, instance)
+
+
+def _selected_keys(defs: Definitions, selection: Any, given: Any) -> set[AssetKey]:
+    graph = defs.get_asset_graph()
+    if selection is not None:
+        return coerce_selection(selection).resolve(graph)
+    if isinstance(given, Definitions):
+        return set(graph.materializable_keys)
+    return {k for a in defs.assets if a.is_materializable for k in a.keys}
+
+
+def materialize(
+    assets_or_definitions: Any,
+    selection: Any = None,
+    resources: Mapping[str, Any] | None = None,
+    run_config: Any = None,
+    partition_key: str | None = None,
+    instance: Instance | None = None,
+    raise_on_error: bool = True,
+    tags: Mapping[str, str] | None = None,
+    *,
+    listeners: Sequence[EventListener] = (),
+    _default_io_manager: Any = None,
+) -> RunResult:
+    """Materialize assets in this process.
+
+    `assets_or_definitions` is a list of asset definitions or a `Definitions`; `selection`
+    (a string like ``"+orders"`` or an `AssetSelection`) narrows what runs (default: every
+    materializable asset given). Without an `instance` the run uses an ephemeral one."""
+    defs = _as_definitions(assets_or_definitions, resources)
+    keys = _selected_keys(defs, selection, assets_or_definitions)
+    owned = instance is None
+    run_instance = Instance.ephemeral() if instance is None else instance
+    try:
+        return run_assets(
+            defs,
+            keys,
+            instance=run_instance,
+            resources=resources if isinstance(assets_or_definitions, Definitions) else None,
+            run_config=run_config,
+            partition_key=partition_key,
+            raise_on_error=raise_on_error,
+            tags=tags,
+            default_io_manager=_default_io_manager,
+            listeners=listeners,
+        )
+    finally:
+        if owned:
+            run_instance.close()
+
+
+def materialize_to_memory(
+    assets_or_definitions: Any,
+    selection: Any = None,
+    resources: Mapping[str, Any] | None = None,
+    run_config: Any = None,
+    partition_key: str | None = None,
+    instance: Instance | None = None,
+    raise_on_error: bool = True,
+    tags: Mapping[str, str] | None = None,
+) -> RunResult:
+    """Like `materialize`, but every value is kept in memory (no files written)."""
+    io_override = {DEFAULT_IO_MANAGER_KEY: InMemoryIOManager()}
+    merged = {**(resources or {}), **io_override}
+    return materialize(
+        assets_or_definitions,
+        selection=selection,
+        resources=merged,
+        run_config=run_config,
+        partition_key=partition_key,
+        instance=instance,
+        raise_on_error=raise_on_error,
+        tags=tags,
+    )
+
+
+def execute_job(
+    job: JobDefinition,
+    *,
+    run_config: Any = None,
+    instance: Instance | None = None,
+    resources: Mapping[str, Any] | None = None,
+    raise_on_error: bool = True,
+    partition_key: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    listeners: Sequence[EventListener] = (),
+) -> RunResult:
+    """Run an op job or a resolved asset job in this process."""
+    owned = instance is None
+    run_instance = Instance.ephemeral() if instance is None else instance
+    config = run_config if run_config is not None else (dict(job.config) or None)
+    all_resources = {**job.resource_defs, **(resources or {})}
+    try:
+        if job.graph is not None:
+            spec = RunSpec(
+                job_name=job.name,
+                resources=_resources({}, all_resources, FilesystemIOManager()),
+                run_config=config,
+                tags={**job.tags, **(tags or {})},
+                partition_key=partition_key,
+                raise_on_error=raise_on_error,
+                listeners=listeners,
+            )
+            return execute_run(plan_graph(job.graph), spec, run_instance)
+        if job.asset_graph is None:
+            raise UsageError(
+                f"asset job {job.name!r} is not resolved; get it from "
+                "Definitions(...).get_job_def(name)"
+            )
+        keys = coerce_selection(job.asset_selection).resolve(job.asset_graph)
+        graph_defs = job.asset_graph
+        plan = plan_assets(graph_defs, keys)
+        partitioned = _partitioned_keys(graph_defs)
+        _check_partition(plan.asset_keys, partitioned, partition_key)
+        spec = RunSpec(
+            job_name=job.name,
+            resources=_resources({}, all_resources, FilesystemIOManager()),
+            run_config=config,
+            tags={**job.tags, **(tags or {})},
+            partition_key=partition_key,
+            partitioned_keys=partitioned,
+            raise_on_error=raise_on_error,
+            listeners=listeners,
+        )
+        return execute_run(plan, spec, run_instance)
+    finally:
+        if owned:
+            run_instance.close()

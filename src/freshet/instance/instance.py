@@ -1,0 +1,227 @@
+"""`Instance`: where runs, events and asset status persist, and where IO managers and compute
+logs write. The composition root that picks concrete backends.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import weakref
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from freshet.core.keys import AssetKey, CoercibleToAssetKey
+from freshet.errors import InstanceConfigError, UsageError
+from freshet.storage.base import ComputeLogStore, Storage
+from freshet.storage.compute_logs import MemoryComputeLogStore
+from freshet.storage.memory import MemoryStorage
+from freshet.storage.records import (
+    AssetStatusRecord,
+    EventRecord,
+    EventType,
+    RunRecord,
+    RunsFilter,
+    RunStatus,
+)
+
+HOME_ENV = "FRESHET_HOME"
+DEFAULT_HOME = ".freshet"
+
+
+def resolve_home(path: str | os.PathLike[str] | None = None) -> Path:
+    """The home directory: `path`, else $FRESHET_HOME, else ./.freshet (absolute)."""
+    chosen = path if path is not None else os.environ.get(HOME_ENV) or DEFAULT_HOME
+    return Path(chosen).expanduser().absolute()
+
+
+class Instance:
+    """An instance: storage, compute logs and the IO managers' storage folder.
+
+    `Instance.ephemeral()` lives in memory and a temporary folder, for tests;
+    `Instance.from_home(path)` persists under a home directory.
+    """
+
+    def __init__(
+        self,
+        *,
+        storage: Storage,
+        compute_logs: ComputeLogStore,
+        storage_dir: Path,
+        home: Path | None = None,
+        cleanup: Callable[[], Any] | None = None,
+    ) -> None:
+        self._storage = storage
+        self._compute_logs = compute_logs
+        self._storage_dir = storage_dir
+        self._home = home
+        self._cleanup = cleanup
+
+    @classmethod
+    def ephemeral(cls) -> Instance:
+        """An in-memory instance whose IO manager files go to a temporary folder, removed on
+        `close()` or when the instance is garbage collected."""
+        storage_dir = Path(tempfile.mkdtemp(prefix="freshet-"))
+        instance = cls(
+            storage=MemoryStorage(),
+            compute_logs=MemoryComputeLogStore(),
+            storage_dir=storage_dir,
+        )
+        instance._cleanup = weakref.finalize(
+            instance, shutil.rmtree, str(storage_dir), ignore_errors=True
+        )
+        return instance
+
+    @classmethod
+    def from_home(cls, path: str | os.PathLike[str] | None = None) -> Instance:
+        """The persistent instance in `path` (default: $FRESHET_HOME, else ./.freshet),
+        created if missing; configured by its optional freshet.yaml."""
+        # Imported here rather than at the top: backends pulls in SQLAlchemy (~130 ms) and
+        # PyYAML, and this module is imported by `import freshet`, which must stay fast.
+        from freshet.instance.backends import open_home
+
+        home = resolve_home(path)
+        try:
+            home.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InstanceConfigError(
+                f"cannot create the instance home {home} ({exc.strerror or exc}); set "
+                f"{HOME_ENV} or pass a directory you can write to"
+            ) from None
+        opened = open_home(home)
+        return cls(
+            storage=opened.storage,
+            compute_logs=opened.compute_logs,
+            storage_dir=opened.storage_dir,
+            home=home,
+        )
+
+    # -- what it is made of ---------------------------------------------------------------
+
+    @property
+    def home(self) -> Path | None:
+        """The home directory; None for an ephemeral instance."""
+        return self._home
+
+    @property
+    def storage_dir(self) -> Path:
+        """Base folder of the default filesystem IO manager."""
+        return self._storage_dir
+
+    @property
+    def storage(self) -> Storage:
+        return self._storage
+
+    @property
+    def compute_logs(self) -> ComputeLogStore:
+        return self._compute_logs
+
+    @property
+    def is_ephemeral(self) -> bool:
+        return self._home is None
+
+    # -- queries --------------------------------------------------------------------------
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        return self._storage.get_run(run_id)
+
+    def get_runs(
+        self,
+        *,
+        status: RunStatus | Iterable[RunStatus] | None = None,
+        job_name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        asset_key: CoercibleToAssetKey | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        ascending: bool = False,
+    ) -> list[RunRecord]:
+        """Runs, newest first; `cursor` is the last run id of the previous page."""
+        filters = RunsFilter(
+            job_name=job_name,
+            statuses=None if status is None else _statuses(status),
+            tags=tags,
+            asset_key=None if asset_key is None else AssetKey.from_coercible(asset_key),
+        )
+        return self._storage.get_runs(filters, limit=limit, cursor=cursor, ascending=ascending)
+
+    def get_event_records(
+        self,
+        event_type: EventType | Sequence[EventType] | None = None,
+        asset_key: CoercibleToAssetKey | None = None,
+        run_id: str | None = None,
+        limit: int | None = None,
+        ascending: bool = True,
+        partition: str | None = None,
+        after_storage_id: int | None = None,
+    ) -> list[EventRecord]:
+        return self._storage.get_event_records(
+            event_type=event_type,
+            asset_key=None if asset_key is None else AssetKey.from_coercible(asset_key),
+            partition=partition,
+            run_id=run_id,
+            after_storage_id=after_storage_id,
+            limit=limit,
+            ascending=ascending,
+        )
+
+    def get_latest_materialization(
+        self, asset_key: CoercibleToAssetKey, partition: str | None = None
+    ) -> EventRecord | None:
+        return self._storage.get_latest_materialization(
+            AssetKey.from_coercible(asset_key), partition
+        )
+
+    def get_latest_observation(
+        self, asset_key: CoercibleToAssetKey, partition: str | None = None
+    ) -> EventRecord | None:
+        return self._storage.get_latest_observation(AssetKey.from_coercible(asset_key), partition)
+
+    def get_asset_status(
+        self, keys: Iterable[CoercibleToAssetKey], *, with_events: bool = True
+    ) -> Mapping[AssetKey, AssetStatusRecord]:
+        if isinstance(keys, str | AssetKey):
+            keys = [keys]
+        asset_keys = [AssetKey.from_coercible(k) for k in keys]
+        return self._storage.get_asset_status(asset_keys, with_events=with_events)
+
+    def info(self) -> dict[str, object]:
+        """Backend, location, schema version and row counts, plus the folders in use."""
+        return {
+            **self._storage.schema_info(),
+            "home": None if self._home is None else str(self._home),
+            "storage_dir": str(self._storage_dir),
+        }
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the storage; an ephemeral instance also deletes its temporary folder."""
+        self._storage.close()
+        if self._cleanup is not None:
+            self._cleanup()
+
+    def __enter__(self) -> Instance:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def __reduce__(self) -> tuple[Callable[..., Instance], tuple[str]]:
+        # Sent to another process by reference: the child reopens the same home.
+        if self._home is None:
+            raise UsageError(
+                "an ephemeral instance lives in this process's memory and cannot be sent to "
+                "another process; use Instance.from_home(path) for multi-process work"
+            )
+        return (Instance.from_home, (str(self._home),))
+
+    def __repr__(self) -> str:
+        return "Instance(ephemeral)" if self._home is None else f"Instance(home={self._home!r})"
+
+
+def _statuses(status: RunStatus | Iterable[RunStatus]) -> list[RunStatus]:
+    if isinstance(status, RunStatus):
+        return [status]
+    return list(status)

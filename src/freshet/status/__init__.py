@@ -1,0 +1,1 @@
+"""Read-only status over storage: staleness, partition status, freshness."""

@@ -1,0 +1,1 @@
+"""Persistence: protocols (`base`), records, and the concrete backends chosen by the instance."""

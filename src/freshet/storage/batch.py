@@ -1,0 +1,96 @@
+"""Validates and serializes a batch of events before any write, shared by every backend so that
+they accept and reject the same batches and derive the same status changes from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NoReturn
+
+from freshet.errors import FreshetError, StorageError
+from freshet.storage.records import Event, EventType
+from freshet.storage.serde import describe_event, event_to_json, key_from_string
+
+RUN_END_EVENTS = frozenset({EventType.RUN_SUCCESS, EventType.RUN_FAILURE, EventType.RUN_CANCELED})
+"""A run that ends leaves no asset in progress."""
+
+ASSET_EVENTS = frozenset(
+    {
+        EventType.ASSET_MATERIALIZATION,
+        EventType.ASSET_MATERIALIZATION_PLANNED,
+        EventType.ASSET_OBSERVATION,
+        EventType.ASSET_CHECK_EVALUATION,
+    }
+)
+"""Events that update a status index row and therefore need an `asset_key`."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PreparedEvent:
+    """An event with its stored JSON and the index keys derived from it."""
+
+    event: Event
+    body: str
+    asset_key: str | None
+    failed_asset_keys: tuple[str, ...] = ()
+    check_name: str | None = None
+
+
+def prepare_events(events: Sequence[Event]) -> list[PreparedEvent]:
+    """Serialize and validate every event; raise `StorageError` before anything is written."""
+    return [_prepare(event, position) for position, event in enumerate(events)]
+
+
+def _prepare(event: Event, position: int) -> PreparedEvent:
+    body = event_to_json(event)
+    key = event.asset_key
+    event_type = event.event_type
+    if event_type in ASSET_EVENTS:
+        if key is None:
+            _reject(event, position, "it has no asset_key; set Event(asset_key=...)")
+        if event_type is EventType.ASSET_CHECK_EVALUATION:
+            return PreparedEvent(
+                event=event,
+                body=body,
+                asset_key=key.to_user_string(),
+                check_name=_check_name(event, position),
+            )
+    elif event_type is EventType.STEP_FAILURE:
+        return PreparedEvent(
+            event=event,
+            body=body,
+            asset_key=None if key is None else key.to_user_string(),
+            failed_asset_keys=_failed_asset_keys(event, position),
+        )
+    return PreparedEvent(
+        event=event, body=body, asset_key=None if key is None else key.to_user_string()
+    )
+
+
+def _check_name(event: Event, position: int) -> str:
+    name = event.data.get("check_name")
+    if not isinstance(name, str) or not name:
+        _reject(event, position, "data['check_name'] must be the check's name")
+    return name
+
+
+def _failed_asset_keys(event: Event, position: int) -> tuple[str, ...]:
+    """The assets a failed step was computing: `data["asset_keys"]`, else the event's key."""
+    raw = event.data.get("asset_keys")
+    if raw is None:
+        key = event.asset_key
+        return () if key is None else (key.to_user_string(),)
+    if isinstance(raw, str) or not isinstance(raw, Sequence):
+        _reject(event, position, "data['asset_keys'] must be a list of 'a/b' key strings")
+    try:
+        return tuple(key_from_string(text).to_user_string() for text in raw)
+    except (FreshetError, AttributeError, TypeError) as exc:
+        _reject(event, position, f"data['asset_keys'] holds an invalid asset key ({exc})")
+
+
+def _reject(event: Event, position: int, why: str) -> NoReturn:
+    raise StorageError(
+        f"cannot store event #{position} of the batch, the {describe_event(event)}: {why}; "
+        "nothing of the batch was written"
+    )

@@ -1,0 +1,167 @@
+"""Versioned JSON for events and run records, with stable field names.
+
+`v` changes only on an incompatible change; fields a newer freshet adds are ignored on read,
+so renaming a Python attribute never breaks a database.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from freshet.core.keys import AssetKey
+from freshet.errors import StorageError
+from freshet.storage.records import Event, EventType, LogLevel, RunRecord, RunStatus
+
+SERDE_VERSION = 1
+
+# json.dumps builds a new encoder per call when given options; one shared encoder is faster.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+# raw_decode skips decode()'s whitespace handling; stored JSON is compact, from _ENCODER.
+_raw_decode = json.JSONDecoder().raw_decode
+
+_UPGRADE_HINT = "upgrade freshet to read this instance"
+
+
+@lru_cache(maxsize=65536)
+def key_from_string(text: str) -> AssetKey:
+    """An AssetKey from its stored user string; cached because reads repeat the same keys."""
+    return AssetKey.from_user_string(text)
+
+
+def describe_event(event: Event) -> str:
+    """Where an event comes from, for error messages."""
+    parts = [f"{event.event_type.value} event of run {event.run_id!r}"]
+    if event.step_key is not None:
+        parts.append(f"step {event.step_key!r}")
+    if event.asset_key is not None:
+        parts.append(f"asset {event.asset_key.to_user_string()!r}")
+    return ", ".join(parts)
+
+
+def event_to_json(event: Event) -> str:
+    doc: dict[str, Any] = {
+        "v": SERDE_VERSION,
+        "type": event.event_type.value,
+        "run_id": event.run_id,
+        "timestamp": event.timestamp,
+        "level": event.level,
+    }
+    if event.step_key is not None:
+        doc["step_key"] = event.step_key
+    if event.message:
+        doc["message"] = event.message
+    if event.asset_key is not None:
+        doc["asset_key"] = event.asset_key.to_user_string()
+    if event.partition is not None:
+        doc["partition"] = event.partition
+    if event.data:
+        data = event.data
+        doc["data"] = data if type(data) is dict else dict(data)
+    try:
+        return _ENCODER.encode(doc)
+    except (TypeError, ValueError) as exc:
+        raise StorageError(
+            f"cannot store the {describe_event(event)}: its payload is not JSON ({exc}); "
+            "event data and metadata must be str, int, float, bool, None, or lists and "
+            "dicts of those (wrap other objects in a MetadataValue or convert them to text)"
+        ) from None
+
+
+def event_from_json(text: str) -> Event:
+    doc = _load(text, "event")
+    try:
+        event_type = EventType(doc["type"])
+    except ValueError:
+        raise StorageError(
+            f"stored event has unknown type {doc['type']!r}; {_UPGRADE_HINT}"
+        ) from None
+    asset_key = doc.get("asset_key")
+    return Event(
+        event_type=event_type,
+        run_id=doc["run_id"],
+        timestamp=doc["timestamp"],
+        step_key=doc.get("step_key"),
+        level=doc.get("level", LogLevel.INFO),
+        message=doc.get("message", ""),
+        asset_key=None if asset_key is None else key_from_string(asset_key),
+        partition=doc.get("partition"),
+        data=doc.get("data", {}),
+    )
+
+
+def run_to_json(run: RunRecord) -> str:
+    for key, value in run.tags.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise StorageError(
+                f"cannot store run {run.run_id!r}: tag {key!r}: {value!r} is not a pair of "
+                "strings; convert tag keys and values to str"
+            )
+    doc: dict[str, Any] = {
+        "v": SERDE_VERSION,
+        "run_id": run.run_id,
+        "job_name": run.job_name,
+        "status": run.status.value,
+        "asset_selection": [key.to_user_string() for key in run.asset_selection],
+        "partition": run.partition,
+        "tags": dict(run.tags),
+        "run_config": dict(run.run_config),
+        "parent_run_id": run.parent_run_id,
+        "root_run_id": run.root_run_id,
+        "created_at": run.created_at,
+        "started_at": run.started_at,
+        "ended_at": run.ended_at,
+        "updated_at": run.updated_at,
+    }
+    try:
+        return _ENCODER.encode(doc)
+    except (TypeError, ValueError) as exc:
+        raise StorageError(
+            f"cannot store run {run.run_id!r}: its tags or run config are not JSON ({exc}); "
+            "use str tag values and a run config of plain dicts, lists and scalars"
+        ) from None
+
+
+def run_from_json(text: str) -> RunRecord:
+    doc = _load(text, "run")
+    try:
+        status = RunStatus(doc["status"])
+    except ValueError:
+        raise StorageError(
+            f"stored run {doc.get('run_id')!r} has unknown status {doc['status']!r}; "
+            f"{_UPGRADE_HINT}"
+        ) from None
+    return RunRecord(
+        run_id=doc["run_id"],
+        job_name=doc["job_name"],
+        status=status,
+        asset_selection=tuple(key_from_string(k) for k in doc.get("asset_selection", ())),
+        partition=doc.get("partition"),
+        tags=doc.get("tags", {}),
+        run_config=doc.get("run_config", {}),
+        parent_run_id=doc.get("parent_run_id"),
+        root_run_id=doc.get("root_run_id"),
+        created_at=doc["created_at"],
+        started_at=doc.get("started_at"),
+        ended_at=doc.get("ended_at"),
+        updated_at=doc.get("updated_at"),
+    )
+
+
+def _load(text: str, what: str) -> Mapping[str, Any]:
+    try:
+        doc = _raw_decode(text)[0]
+    except ValueError as exc:
+        raise StorageError(
+            f"a stored {what} is not valid JSON ({exc}); the instance database is corrupt, "
+            "restore it from a backup"
+        ) from None
+    version = doc.get("v", SERDE_VERSION)
+    if version > SERDE_VERSION:
+        raise StorageError(
+            f"a stored {what} has format version {version}, newer than this freshet "
+            f"understands ({SERDE_VERSION}); {_UPGRADE_HINT}"
+        )
+    return doc

@@ -1,0 +1,151 @@
+"""The SQL schema of an instance, as SQLAlchemy Core tables: one schema for SQLite and PostgreSQL.
+
+Timestamps are float epoch seconds, asset keys their user string ("a/b"); `body` columns hold
+the versioned JSON of `storage.serde`, the other columns exist to be filtered and indexed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+SCHEMA_VERSION = 1
+"""Bumped by every migration; a database with a newer version is refused."""
+
+INSTANCE_MARKER_KEY = "freshet"
+INSTANCE_MARKER_VALUE = "instance"
+SCHEMA_VERSION_KEY = "schema_version"
+
+NO_PARTITION = ""
+"""`asset_check_status.partition` of an unpartitioned evaluation (a primary key can't be NULL)."""
+
+_KEY = String(512)
+_ID = String(255)
+# SQLite only aliases the rowid (and autoincrements) for exactly "INTEGER PRIMARY KEY".
+_STORAGE_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData()
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("run_id", _ID, primary_key=True),
+    Column("job_name", String(255), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("partition", String(255)),
+    Column("parent_run_id", _ID),
+    Column("root_run_id", _ID),
+    Column("body", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float),
+    Column("started_at", Float),
+    Column("ended_at", Float),
+    Index("ix_runs_status", "status"),
+    Index("ix_runs_job_name", "job_name"),
+    Index("ix_runs_created_at", "created_at", "run_id"),
+)
+
+run_tags = Table(
+    "run_tags",
+    metadata,
+    Column("run_id", _ID, ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("value", Text, nullable=False),
+    Index("ix_run_tags_key_value", "key", "value"),
+)
+
+run_assets = Table(
+    "run_assets",
+    metadata,
+    Column("run_id", _ID, ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
+    Column("asset_key", _KEY, primary_key=True),
+    Index("ix_run_assets_asset_key", "asset_key", "run_id"),
+)
+
+event_logs = Table(
+    "event_logs",
+    metadata,
+    Column("id", _STORAGE_ID, primary_key=True, autoincrement=True),
+    Column("run_id", _ID, nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("step_key", String(512)),
+    Column("asset_key", _KEY),
+    Column("partition", String(255)),
+    Column("timestamp", Float, nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Index("ix_event_logs_run_id", "run_id", "id"),
+    # Partial: most events have no asset, and an index they don't touch is one page less
+    # to write per commit on the hot path. `asset_key = ?` implies the condition.
+    Index(
+        "ix_event_logs_asset_key",
+        "asset_key",
+        "event_type",
+        "id",
+        sqlite_where=text("asset_key IS NOT NULL"),
+        postgresql_where=text("asset_key IS NOT NULL"),
+    ),
+    Index("ix_event_logs_event_type", "event_type", "id"),
+    # Storage ids are never reused, even after the newest run is deleted: readers tail the
+    # log with `after_storage_id`.
+    sqlite_autoincrement=True,
+)
+
+
+def _status_columns() -> list[Column[object]]:
+    return [
+        Column("last_materialization_id", _STORAGE_ID),
+        Column("last_observation_id", _STORAGE_ID),
+        Column("last_run_id", _ID),
+        Column("last_failed_run_id", _ID),
+        Column("in_progress_run_id", _ID),
+        Column("updated_at", Float),
+    ]
+
+
+asset_status = Table(
+    "asset_status",
+    metadata,
+    Column("asset_key", _KEY, primary_key=True),
+    *_status_columns(),
+    # A finished run clears the in-progress marks it left, by this column.
+    Index("ix_asset_status_in_progress", "in_progress_run_id"),
+)
+
+asset_partition_status = Table(
+    "asset_partition_status",
+    metadata,
+    Column("asset_key", _KEY, primary_key=True),
+    Column("partition", String(255), primary_key=True),
+    *_status_columns(),
+    Index("ix_asset_partition_status_in_progress", "in_progress_run_id"),
+)
+
+asset_check_status = Table(
+    "asset_check_status",
+    metadata,
+    Column("asset_key", _KEY, primary_key=True),
+    Column("check_name", String(255), primary_key=True),
+    Column("partition", String(255), primary_key=True),
+    Column("last_evaluation_id", _STORAGE_ID),
+)
+
+instance_info = Table(
+    "instance_info",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+ALL_TABLES: tuple[Table, ...] = tuple(metadata.sorted_tables)

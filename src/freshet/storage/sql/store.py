@@ -1,0 +1,514 @@
+"""`SqlStorage`: the `Storage` protocols over a SQLAlchemy Engine, in backend-neutral SQLAlchemy
+Core. Backend modules (sqlite.py, later postgres.py) build the engine and hand it over.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    Select,
+    and_,
+    delete,
+    func,
+    insert,
+    null,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from freshet.core.keys import AssetCheckKey, AssetKey
+from freshet.errors import RunNotFoundError, StorageError
+from freshet.storage.batch import prepare_events
+from freshet.storage.records import (
+    AssetStatusRecord,
+    Event,
+    EventRecord,
+    EventType,
+    RunRecord,
+    RunsFilter,
+    RunStatus,
+)
+from freshet.storage.serde import event_from_json, key_from_string, run_from_json, run_to_json
+from freshet.storage.sql import schema as s
+from freshet.storage.sql.dialects import WRITE_OPTION, event_inserter
+from freshet.storage.sql.rebuild import rebuild_asset_rows
+from freshet.storage.sql.status_writes import (
+    build_write_statements,
+    plan_status_writes,
+    run_status_operation,
+)
+
+IN_LIST_CHUNK = 500
+"""Keys per IN (...) list: stays under every backend's bound-parameter limit."""
+
+_RUN_COLUMNS = (
+    s.runs.c.body,
+    s.runs.c.status,
+    s.runs.c.created_at,
+    s.runs.c.updated_at,
+    s.runs.c.started_at,
+    s.runs.c.ended_at,
+)
+
+
+class SqlStorage:
+    """`Storage` over SQL. Thread-safe; one writer at a time per process.
+
+    `serialize_reads` is for engines sharing a single connection between threads (SQLite
+    `:memory:`), where reads must not interleave with a write transaction.
+    """
+
+    def __init__(
+        self, engine: Engine, *, backend: str, location: str, serialize_reads: bool = False
+    ) -> None:
+        self._engine = engine
+        self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
+        self._backend = backend
+        self._location = location
+        self._insert_events = event_inserter(engine.dialect)
+        self._statements = build_write_statements(engine.dialect)
+        # Writers in one process queue here rather than in the database's lock wait, which
+        # on SQLite sleeps in coarse steps.
+        self._write_lock = threading.RLock()
+        self._read_lock: AbstractContextManager[Any] = (
+            self._write_lock if serialize_reads else nullcontext()
+        )
+        # Writes reuse one connection: checking one out of the pool per batch costs more
+        # than SQLite takes to store the batch.
+        self._write_conn: Connection | None = None
+        self._pid = os.getpid()
+        self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    # -- writer ---------------------------------------------------------------------------
+
+    def add_run(self, run: RunRecord) -> None:
+        body = run_to_json(run)
+        try:
+            with self._writing() as conn:
+                conn.execute(insert(s.runs), _run_row(run, body))
+                if run.tags:
+                    tags = [
+                        {"run_id": run.run_id, "key": k, "value": v} for k, v in run.tags.items()
+                    ]
+                    conn.execute(insert(s.run_tags), tags)
+                if run.asset_selection:
+                    keys = {k.to_user_string() for k in run.asset_selection}
+                    assets = [{"run_id": run.run_id, "asset_key": k} for k in sorted(keys)]
+                    conn.execute(insert(s.run_assets), assets)
+        except IntegrityError:
+            raise StorageError(
+                f"run {run.run_id!r} already exists in {self._location}; "
+                "give the new run a fresh run_id"
+            ) from None
+
+    def store_events(self, events: Sequence[Event]) -> list[int]:
+        prepared = prepare_events(events)
+        if not prepared:
+            return []
+        rows = [
+            {
+                "run_id": (event := item.event).run_id,
+                "event_type": event.event_type.value,
+                "step_key": event.step_key,
+                "asset_key": item.asset_key,
+                "partition": event.partition,
+                "timestamp": event.timestamp,
+                "level": event.level,
+                "body": item.body,
+            }
+            for item in prepared
+        ]
+        with self._writing() as conn:
+            ids = self._insert_events(conn, rows)
+            for statement, params in plan_status_writes(self._statements, prepared, ids):
+                statement.run(conn, params)
+        return ids
+
+    def set_run_status(self, run_id: str, status: RunStatus, at: float) -> None:
+        statement, params = run_status_operation(self._statements.run_status, run_id, status, at)
+        with self._writing() as conn:
+            if statement.run(conn, [params]).rowcount == 0:
+                raise RunNotFoundError(
+                    f"cannot set the status of run {run_id!r}: no such run in "
+                    f"{self._location}; add it first"
+                )
+
+    def delete_run(self, run_id: str) -> None:
+        with self._writing() as conn:
+            touched = conn.scalars(
+                select(s.event_logs.c.asset_key)
+                .where(s.event_logs.c.run_id == run_id, s.event_logs.c.asset_key.is_not(None))
+                .distinct()
+            ).all()
+            conn.execute(delete(s.event_logs).where(s.event_logs.c.run_id == run_id))
+            for table in (s.run_tags, s.run_assets, s.runs):
+                conn.execute(delete(table).where(table.c.run_id == run_id))
+            for table in (s.asset_status, s.asset_partition_status):
+                for column in (table.c.in_progress_run_id, table.c.last_failed_run_id):
+                    conn.execute(update(table).where(column == run_id).values({column: None}))
+            rebuild_asset_rows(conn, touched)
+
+    def close(self) -> None:
+        with self._write_lock:
+            if self._write_conn is not None and self._pid == os.getpid():
+                self._write_conn.close()
+            self._write_conn = None
+            self._engine.dispose()
+
+    # -- reader: runs ---------------------------------------------------------------------
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        with self._reading() as conn:
+            row = conn.execute(select(*_RUN_COLUMNS).where(s.runs.c.run_id == run_id)).first()
+        return None if row is None else _run_from_row(row)
+
+    def get_runs(
+        self,
+        filters: RunsFilter | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        ascending: bool = False,
+    ) -> list[RunRecord]:
+        query = select(*_RUN_COLUMNS).where(*_run_conditions(filters))
+        created, run_id = s.runs.c.created_at, s.runs.c.run_id
+        if ascending:
+            query = query.order_by(created.asc(), run_id.asc())
+        else:
+            query = query.order_by(created.desc(), run_id.desc())
+        if limit is not None:
+            query = query.limit(limit)
+        with self._reading() as conn:
+            if cursor is not None:
+                query = query.where(_after_cursor(conn, cursor, ascending))
+            rows = conn.execute(query).all()
+        return [_run_from_row(row) for row in rows]
+
+    def count_runs(self, filters: RunsFilter | None = None) -> int:
+        query = select(func.count()).select_from(s.runs).where(*_run_conditions(filters))
+        with self._reading() as conn:
+            return conn.execute(query).scalar_one()
+
+    # -- reader: events -------------------------------------------------------------------
+
+    def get_event_records(
+        self,
+        *,
+        event_type: EventType | Sequence[EventType] | None = None,
+        asset_key: AssetKey | None = None,
+        partition: str | None = None,
+        run_id: str | None = None,
+        after_storage_id: int | None = None,
+        before_storage_id: int | None = None,
+        limit: int | None = None,
+        ascending: bool = True,
+    ) -> list[EventRecord]:
+        e = s.event_logs.c
+        query = select(e.id, e.body)
+        if isinstance(event_type, EventType):
+            query = query.where(e.event_type == event_type.value)
+        elif event_type is not None:
+            query = query.where(e.event_type.in_([t.value for t in event_type]))
+        if asset_key is not None:
+            query = query.where(e.asset_key == asset_key.to_user_string())
+        if partition is not None:
+            query = query.where(e.partition == partition)
+        if run_id is not None:
+            query = query.where(e.run_id == run_id)
+        if after_storage_id is not None:
+            query = query.where(e.id > after_storage_id)
+        if before_storage_id is not None:
+            query = query.where(e.id < before_storage_id)
+        query = query.order_by(e.id.asc() if ascending else e.id.desc())
+        if limit is not None:
+            query = query.limit(limit)
+        with self._reading() as conn:
+            rows = conn.execute(query).all()
+        return [EventRecord(storage_id=row[0], event=event_from_json(row[1])) for row in rows]
+
+    def get_latest_materialization(
+        self, asset_key: AssetKey, partition: str | None = None
+    ) -> EventRecord | None:
+        return self._latest_indexed("last_materialization_id", asset_key, partition)
+
+    def get_latest_observation(
+        self, asset_key: AssetKey, partition: str | None = None
+    ) -> EventRecord | None:
+        return self._latest_indexed("last_observation_id", asset_key, partition)
+
+    def get_latest_check_evaluation(
+        self, check_key: AssetCheckKey, partition: str | None = None
+    ) -> EventRecord | None:
+        c = s.asset_check_status.c
+        query = (
+            select(s.event_logs.c.id, s.event_logs.c.body)
+            .join_from(
+                s.asset_check_status, s.event_logs, s.event_logs.c.id == c.last_evaluation_id
+            )
+            .where(
+                c.asset_key == check_key.asset_key.to_user_string(),
+                c.check_name == check_key.name,
+                c.partition == (partition or s.NO_PARTITION),
+            )
+        )
+        return self._one_record(query)
+
+    # -- reader: status indexes -----------------------------------------------------------
+
+    def get_asset_status(
+        self, asset_keys: Iterable[AssetKey], *, with_events: bool = True
+    ) -> Mapping[AssetKey, AssetStatusRecord]:
+        t = s.asset_status
+        wanted = list(dict.fromkeys(k.to_user_string() for k in asset_keys))
+        base = _status_query(t, with_events)
+        result: dict[AssetKey, AssetStatusRecord] = {}
+        with self._reading() as conn:
+            for chunk in _chunks(wanted):
+                for row in conn.execute(base.where(t.c.asset_key.in_(chunk))).all():
+                    key = key_from_string(row[0])
+                    result[key] = _status_record(key, None, row)
+        return result
+
+    def get_partition_status(
+        self,
+        asset_key: AssetKey,
+        partitions: Iterable[str] | None = None,
+        *,
+        with_events: bool = True,
+    ) -> Mapping[str, AssetStatusRecord]:
+        t = s.asset_partition_status
+        base = _status_query(t, with_events).where(t.c.asset_key == asset_key.to_user_string())
+        result: dict[str, AssetStatusRecord] = {}
+        with self._reading() as conn:
+            if partitions is None:
+                queries: Iterator[Select[Any]] = iter([base])
+            else:
+                wanted = list(dict.fromkeys(partitions))
+                queries = (base.where(t.c.partition.in_(chunk)) for chunk in _chunks(wanted))
+            for query in queries:
+                for row in conn.execute(query).all():
+                    result[row[1]] = _status_record(asset_key, row[1], row)
+        return result
+
+    def get_materialized_asset_keys(self) -> set[AssetKey]:
+        c = s.asset_status.c
+        query = select(c.asset_key).where(c.last_materialization_id.is_not(None))
+        with self._reading() as conn:
+            return {key_from_string(k) for k in conn.scalars(query)}
+
+    def schema_info(self) -> Mapping[str, object]:
+        counts = {
+            name: select(func.count()).select_from(table).scalar_subquery()
+            for name, table in (
+                ("runs", s.runs),
+                ("events", s.event_logs),
+                ("assets", s.asset_status),
+            )
+        }
+        version = select(s.instance_info.c.value).where(
+            s.instance_info.c.key == s.SCHEMA_VERSION_KEY
+        )
+        with self._reading() as conn:
+            row = conn.execute(select(*(q.label(n) for n, q in counts.items()))).one()
+            schema_version = conn.scalar(version)
+        return {
+            "backend": self._backend,
+            "location": self._location,
+            "schema_version": None if schema_version is None else int(schema_version),
+            **row._asdict(),
+        }
+
+    # -- internals ------------------------------------------------------------------------
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        with self._write_lock, self._translated():
+            self._check_process()
+            conn = self._write_conn
+            if conn is None:
+                conn = self._write_conn = self._write_engine.connect()
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        with self._read_lock, self._translated():
+            self._check_process()
+            with self._engine.connect() as conn:
+                yield conn
+
+    def _check_process(self) -> None:
+        """After a fork, leave the parent's connections alone and open our own."""
+        if self._pid != os.getpid():
+            self._pid = os.getpid()
+            self._write_conn = None
+            self._engine.dispose(close=False)
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        """Driver and SQLAlchemy errors become `StorageError`s naming the database."""
+        try:
+            yield
+        except IntegrityError:
+            raise
+        except (SQLAlchemyError, self._driver_error) as exc:
+            reason = getattr(exc, "orig", None) or exc
+            raise StorageError(
+                f"the instance database {self._location} failed: {reason}; check that it is "
+                "reachable and not corrupt (`freshet instance info`)"
+            ) from exc
+
+    def _latest_indexed(
+        self, column: str, asset_key: AssetKey, partition: str | None
+    ) -> EventRecord | None:
+        table = s.asset_status if partition is None else s.asset_partition_status
+        query = (
+            select(s.event_logs.c.id, s.event_logs.c.body)
+            .join_from(table, s.event_logs, s.event_logs.c.id == table.c[column])
+            .where(table.c.asset_key == asset_key.to_user_string())
+        )
+        if partition is not None:
+            query = query.where(table.c.partition == partition)
+        return self._one_record(query)
+
+    def _one_record(self, query: Select[Any]) -> EventRecord | None:
+        with self._reading() as conn:
+            row = conn.execute(query).first()
+        return (
+            None if row is None else EventRecord(storage_id=row[0], event=event_from_json(row[1]))
+        )
+
+
+def _run_row(run: RunRecord, body: str) -> dict[str, Any]:
+    return {
+        "run_id": run.run_id,
+        "job_name": run.job_name,
+        "status": run.status.value,
+        "partition": run.partition,
+        "parent_run_id": run.parent_run_id,
+        "root_run_id": run.root_run_id,
+        "body": body,
+        "created_at": run.created_at,
+        "updated_at": run.updated_at,
+        "started_at": run.started_at,
+        "ended_at": run.ended_at,
+    }
+
+
+def _run_from_row(row: Row[Any]) -> RunRecord:
+    # Status and times live in columns (updated in place); the body holds the rest.
+    return replace(
+        run_from_json(row.body),
+        status=RunStatus(row.status),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+    )
+
+
+def _run_conditions(filters: RunsFilter | None) -> list[Any]:
+    if filters is None:
+        return []
+    r = s.runs.c
+    conditions: list[Any] = []
+    if filters.run_ids is not None:
+        conditions.append(r.run_id.in_(list(filters.run_ids)))
+    if filters.job_name is not None:
+        conditions.append(r.job_name == filters.job_name)
+    if filters.statuses is not None:
+        conditions.append(r.status.in_([status.value for status in filters.statuses]))
+    for key, value in (filters.tags or {}).items():
+        tagged = select(s.run_tags.c.run_id).where(
+            s.run_tags.c.key == key, s.run_tags.c.value == value
+        )
+        conditions.append(r.run_id.in_(tagged))
+    if filters.asset_key is not None:
+        targeting = select(s.run_assets.c.run_id).where(
+            s.run_assets.c.asset_key == filters.asset_key.to_user_string()
+        )
+        conditions.append(r.run_id.in_(targeting))
+    if filters.created_before is not None:
+        conditions.append(r.created_at < filters.created_before)
+    if filters.created_after is not None:
+        conditions.append(r.created_at > filters.created_after)
+    return conditions
+
+
+def _after_cursor(conn: Connection, cursor: str, ascending: bool) -> Any:
+    r = s.runs.c
+    found = conn.execute(select(r.created_at).where(r.run_id == cursor)).first()
+    if found is None:
+        raise RunNotFoundError(
+            f"cannot page runs after cursor {cursor!r}: no such run; pass the run_id of the "
+            "last run of the previous page, or no cursor to start over"
+        )
+    created = found.created_at
+    if ascending:
+        return or_(r.created_at > created, and_(r.created_at == created, r.run_id > cursor))
+    return or_(r.created_at < created, and_(r.created_at == created, r.run_id < cursor))
+
+
+def _status_query(table: Any, with_events: bool) -> Select[Any]:
+    """Key, partition, the five status columns, then the two event bodies (or NULLs)."""
+    c = table.c
+    partition = c.partition if "partition" in c else null()
+    columns = [
+        c.asset_key,
+        partition,
+        c.last_materialization_id,
+        c.last_observation_id,
+        c.last_run_id,
+        c.last_failed_run_id,
+        c.in_progress_run_id,
+    ]
+    if not with_events:
+        return select(*columns, null(), null())
+    materialization = s.event_logs.alias("materialization")
+    observation = s.event_logs.alias("observation")
+    return (
+        select(*columns, materialization.c.body, observation.c.body)
+        .outerjoin(materialization, materialization.c.id == c.last_materialization_id)
+        .outerjoin(observation, observation.c.id == c.last_observation_id)
+    )
+
+
+def _status_record(key: AssetKey, partition: str | None, row: Row[Any]) -> AssetStatusRecord:
+    # Positional access: this runs once per partition, up to hundreds of thousands of times.
+    _, _, mat_id, obs_id, run_id, failed_run_id, in_progress_run_id, mat_body, obs_body = row
+    return AssetStatusRecord(
+        asset_key=key,
+        partition=partition,
+        last_materialization=_maybe_record(mat_id, mat_body),
+        last_observation=_maybe_record(obs_id, obs_body),
+        last_run_id=run_id,
+        last_failed_run_id=failed_run_id,
+        in_progress_run_id=in_progress_run_id,
+        last_materialization_storage_id=mat_id,
+        last_observation_storage_id=obs_id,
+    )
+
+
+def _maybe_record(storage_id: int | None, body: str | None) -> EventRecord | None:
+    if storage_id is None or body is None:
+        return None
+    return EventRecord(storage_id=storage_id, event=event_from_json(body))
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(items), IN_LIST_CHUNK):
+        yield items[start : start + IN_LIST_CHUNK]

@@ -1,0 +1,120 @@
+"""`freshet runs list|show|logs`: reading back what runs recorded."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+DEFS = """
+import sys
+import freshet as fr
+
+@fr.asset
+def loud():
+    print("hello stdout")
+    print("hello stderr", file=sys.stderr)
+    return 1
+
+@fr.asset
+def broken(loud):
+    raise RuntimeError("kaput")
+
+@fr.asset
+def downstream(broken):
+    return broken
+
+defs = fr.Definitions(assets=[loud, broken, downstream])
+"""
+
+
+@pytest.fixture
+def run_id(write, invoke) -> str:
+    write("defs.py", DEFS)
+    result = invoke("-f", "defs.py", "materialize")
+    assert result.exit_code == 1
+    return result.stdout.splitlines()[-2].split()[1]
+
+
+def test_list_shows_the_run_with_its_status(invoke, run_id):
+    result = invoke("runs", "list")
+    assert result.exit_code == 0
+    header, row = result.stdout.splitlines()
+    assert header.split()[:3] == ["RUN", "ID", "STATUS"]
+    assert row.startswith(run_id) and "FAILURE" in row
+
+
+def test_list_json_and_status_filter(invoke, run_id):
+    failed = json.loads(invoke("runs", "list", "--json", "--status", "failure").stdout)
+    succeeded = json.loads(invoke("runs", "list", "--json", "--status", "SUCCESS").stdout)
+    assert [run["run_id"] for run in failed] == [run_id]
+    assert failed[0]["asset_selection"] == ["broken", "downstream", "loud"]
+    assert succeeded == []
+
+
+def test_list_without_runs_says_how_to_start_one(invoke):
+    result = invoke("runs", "list")
+    assert result.exit_code == 0
+    assert "freshet materialize" in result.stdout
+
+
+def test_list_rejects_unknown_status(invoke):
+    result = invoke("runs", "list", "--status", "happy")
+    assert result.exit_code == 2
+    assert "'happy'" in result.stderr
+
+
+def test_show_summarizes_each_step(invoke, run_id):
+    result = invoke("runs", "show", run_id)
+    assert result.exit_code == 0
+    steps = {line.split()[0]: line for line in result.stdout.split("\n\n")[1].splitlines()[1:]}
+    assert "SUCCESS" in steps["loud"]
+    assert "FAILURE" in steps["broken"] and "RuntimeError: kaput" in steps["broken"]
+    assert "SKIPPED" in steps["downstream"]
+
+
+def test_show_json_includes_steps(invoke, run_id):
+    shown = json.loads(invoke("runs", "show", run_id, "--json").stdout)
+    assert shown["status"] == "FAILURE"
+    assert [(s["step_key"], s["status"]) for s in shown["steps"]] == [
+        ("loud", "SUCCESS"),
+        ("broken", "FAILURE"),
+        ("downstream", "SKIPPED"),
+    ]
+
+
+def test_logs_print_events_with_level_step_and_the_users_traceback(invoke, run_id):
+    result = invoke("runs", "logs", run_id)
+    assert result.exit_code == 0
+    failure = next(line for line in result.stdout.splitlines() if "STEP_FAILURE" in line)
+    assert "ERROR" in failure and " broken " in failure and "kaput" in failure
+    assert 'defs.py", line 12, in broken' in result.stdout
+
+
+def test_logs_filter_by_step(invoke, run_id):
+    result = invoke("runs", "logs", run_id, "--step", "loud")
+    steps = {line.split()[3] for line in result.stdout.splitlines()}
+    assert steps == {"loud"}
+
+
+@pytest.mark.parametrize(
+    ("flag", "expected"),
+    [("--stdout", "hello stdout"), ("--stderr", "hello stderr")],
+    ids=["stdout", "stderr"],
+)
+def test_logs_print_compute_logs_of_a_step(invoke, run_id, flag, expected):
+    result = invoke("runs", "logs", run_id, "--step", "loud", flag)
+    assert result.exit_code == 0
+    assert result.stdout.strip() == expected
+
+
+def test_logs_without_step_print_every_steps_compute_log(invoke, run_id):
+    result = invoke("runs", "logs", run_id, "--stdout")
+    assert "== loud (stdout) ==\nhello stdout" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["show", "logs"], ids=["show", "logs"])
+def test_unknown_run_exits_2(invoke, command):
+    result = invoke("runs", command, "no-such-run")
+    assert result.exit_code == 2
+    assert "no run 'no-such-run'" in result.stderr and "freshet runs list" in result.stderr

@@ -1,0 +1,104 @@
+"""Stored JSON: stable names, version checks, tolerance of fields added by newer versions."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from freshet.core.keys import AssetKey
+from freshet.errors import StorageError
+from freshet.storage.records import Event, EventType, RunRecord, RunStatus
+from freshet.storage.serde import event_from_json, event_to_json, run_from_json, run_to_json
+
+MATERIALIZATION = Event(
+    event_type=EventType.ASSET_MATERIALIZATION,
+    run_id="r1",
+    timestamp=1.5,
+    step_key="a__b",
+    asset_key=AssetKey(("a", "b")),
+    partition="2024-01-01",
+    data={"data_version": "v1"},
+)
+
+
+def test_event_json_uses_stable_compact_names() -> None:
+    assert json.loads(event_to_json(MATERIALIZATION)) == {
+        "v": 1,
+        "type": "ASSET_MATERIALIZATION",
+        "run_id": "r1",
+        "timestamp": 1.5,
+        "level": 20,
+        "step_key": "a__b",
+        "asset_key": "a/b",
+        "partition": "2024-01-01",
+        "data": {"data_version": "v1"},
+    }
+    assert " " not in event_to_json(MATERIALIZATION)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        MATERIALIZATION,
+        Event(event_type=EventType.LOG, run_id="r", timestamp=2.0, level=40, message="é"),
+        Event(event_type=EventType.RUN_START, run_id="r", timestamp=3.0),
+    ],
+    ids=["asset-event", "log-with-message", "minimal"],
+)
+def test_event_round_trips(event: Event) -> None:
+    assert event_from_json(event_to_json(event)) == event
+
+
+def test_unknown_event_fields_are_ignored() -> None:
+    doc = json.loads(event_to_json(MATERIALIZATION))
+    doc["added_by_a_newer_freshet"] = {"x": 1}
+    assert event_from_json(json.dumps(doc)) == MATERIALIZATION
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"v": 2}, "format version 2"),
+        ({"type": "QUANTUM_EVENT"}, "unknown type 'QUANTUM_EVENT'"),
+    ],
+    ids=["newer-version", "unknown-type"],
+)
+def test_events_from_a_newer_freshet_are_refused(change: dict[str, object], message: str) -> None:
+    doc = {**json.loads(event_to_json(MATERIALIZATION)), **change}
+    with pytest.raises(StorageError, match=message):
+        event_from_json(json.dumps(doc))
+
+
+def test_corrupt_json_is_a_storage_error() -> None:
+    with pytest.raises(StorageError, match="not valid JSON"):
+        event_from_json('{"v": 1, "type"')
+
+
+def test_unserializable_payload_names_the_event() -> None:
+    bad = Event(event_type=EventType.LOG, run_id="r9", step_key="s", data={"x": object()})
+    with pytest.raises(StorageError, match=r"LOG event of run 'r9', step 's'.*not JSON"):
+        event_to_json(bad)
+
+
+def test_run_round_trips_with_keys_as_user_strings() -> None:
+    record = RunRecord(
+        run_id="r1",
+        job_name="job",
+        status=RunStatus.STARTED,
+        asset_selection=(AssetKey(("a", "b")), AssetKey("c")),
+        tags={"k": "v"},
+        run_config={"ops": {}},
+        created_at=1.0,
+        started_at=2.0,
+    )
+    text = run_to_json(record)
+    assert json.loads(text)["asset_selection"] == ["a/b", "c"]
+    assert json.loads(text)["status"] == "STARTED"
+    assert run_from_json(text) == record
+
+
+def test_run_with_non_string_tag_is_refused() -> None:
+    record = RunRecord(run_id="r1", job_name="j", status=RunStatus.QUEUED, tags={"n": 3})
+    with pytest.raises(StorageError, match="tag 'n': 3 is not a pair of strings"):
+        run_to_json(record)

@@ -1,0 +1,206 @@
+"""SQLite specifics: refusing files that are not ours untouched, WAL, and concurrent writers."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from freshet.errors import SchemaVersionError, StorageError
+from freshet.storage.records import Event, EventType, RunRecord, RunStatus
+from freshet.storage.sql import status_writes
+from freshet.storage.sql.schema import SCHEMA_VERSION
+from freshet.storage.sqlite import SqliteStorage
+
+
+def make_freshet_db(path: Path) -> None:
+    storage = SqliteStorage(path)
+    storage.add_run(RunRecord(run_id="r1", job_name="job", status=RunStatus.QUEUED))
+    storage.close()
+
+
+def set_schema_version(path: Path, version: str) -> None:
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE instance_info SET value = ? WHERE key = 'schema_version'", (version,))
+    conn.close()
+
+
+def write_foreign_db(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.execute("INSERT INTO users (name) VALUES ('ada')")
+    conn.commit()
+    conn.close()
+
+
+def write_random_bytes(path: Path) -> None:
+    path.write_bytes(bytes(range(256)) * 64)
+
+
+def write_corrupt_freshet_db(path: Path) -> None:
+    make_freshet_db(path)
+    data = path.read_bytes()
+    path.write_bytes(data[:100] + b"\xff" * 3996 + data[4096:])  # page 1: the schema
+
+
+def write_newer_freshet_db(path: Path) -> None:
+    make_freshet_db(path)
+    set_schema_version(path, str(SCHEMA_VERSION + 1))
+
+
+def write_older_freshet_db(path: Path) -> None:
+    make_freshet_db(path)
+    set_schema_version(path, str(SCHEMA_VERSION - 1))
+
+
+@pytest.mark.parametrize(
+    ("write", "error", "message"),
+    [
+        (write_random_bytes, StorageError, "is not a SQLite database"),
+        (write_foreign_db, StorageError, r"not a freshet instance \(its tables: users\)"),
+        (write_corrupt_freshet_db, StorageError, "is corrupt or unreadable"),
+        (write_newer_freshet_db, SchemaVersionError, "newer than this freshet.*upgrade freshet"),
+        (write_older_freshet_db, SchemaVersionError, "freshet instance migrate"),
+    ],
+    ids=["random-bytes", "foreign-db", "corrupt", "newer-schema", "older-schema"],
+)
+def test_refused_file_is_left_untouched(
+    tmp_path: Path,
+    write: Callable[[Path], None],
+    error: type[Exception],
+    message: str,
+) -> None:
+    path = tmp_path / "freshet.db"
+    write(path)
+    before = path.read_bytes()
+    with pytest.raises(error, match=message) as raised:
+        SqliteStorage(path)
+    assert str(path) in str(raised.value)
+    assert "\n" not in str(raised.value)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["freshet.db"]
+
+
+def test_directory_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="is a directory"):
+        SqliteStorage(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "prepare",
+    [
+        lambda path: None,
+        lambda path: path.write_bytes(b""),
+        lambda path: sqlite3.connect(path).close(),
+    ],
+    ids=["missing-file", "empty-file", "empty-sqlite-db"],
+)
+def test_new_database_is_created_in_wal_mode_with_marker(
+    tmp_path: Path, prepare: Callable[[Path], object]
+) -> None:
+    path = tmp_path / "freshet.db"
+    prepare(path)
+    SqliteStorage(path).close()
+    conn = sqlite3.connect(path)
+    info = dict(conn.execute("SELECT key, value FROM instance_info"))
+    journal_mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    conn.close()
+    assert info["freshet"] == "instance"
+    assert info["schema_version"] == str(SCHEMA_VERSION)
+    assert journal_mode == "wal"
+
+
+def test_data_survives_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "freshet.db"
+    make_freshet_db(path)
+    storage = SqliteStorage(path)
+    ids = storage.store_events([Event(event_type=EventType.RUN_START, run_id="r1")])
+    storage.close()
+    reopened = SqliteStorage(path)
+    assert reopened.get_run("r1").status is RunStatus.STARTED
+    assert [r.storage_id for r in reopened.get_event_records()] == ids
+    assert reopened.schema_info()["location"] == str(path)
+    reopened.close()
+
+
+def test_connections_use_the_documented_pragmas(tmp_path: Path) -> None:
+    storage = SqliteStorage(tmp_path / "freshet.db")
+    with storage.engine.connect() as conn:
+        pragmas = {
+            name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("busy_timeout", "synchronous", "foreign_keys", "journal_mode")
+        }
+    storage.close()
+    assert pragmas == {
+        "busy_timeout": 30000,
+        "synchronous": 1,
+        "foreign_keys": 1,
+        "journal_mode": "wal",
+    }
+
+
+def test_failure_inside_the_transaction_rolls_back_the_whole_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = SqliteStorage(tmp_path / "freshet.db")
+    storage.store_events([Event(event_type=EventType.LOG, run_id="r0")])
+
+    def explode(*_args: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    # Fails after the events were inserted, while the status indexes are being updated.
+    monkeypatch.setattr("freshet.storage.sql.store.plan_status_writes", explode)
+    with pytest.raises(StorageError, match="disk I/O error"):
+        storage.store_events([Event(event_type=EventType.LOG, run_id="r1")] * 3)
+    monkeypatch.setattr(
+        "freshet.storage.sql.store.plan_status_writes", status_writes.plan_status_writes
+    )
+    assert [r.run_id for r in storage.get_event_records()] == ["r0"]
+    (next_id,) = storage.store_events([Event(event_type=EventType.LOG, run_id="r2")])
+    assert [r.storage_id for r in storage.get_event_records()][-1] == next_id
+    storage.close()
+
+
+EVENTS_PER_WRITER = 500
+BATCH = 1
+
+
+def write_events(path: str, writer: str, start: multiprocessing.synchronize.Event) -> None:
+    storage = SqliteStorage(path)
+    start.wait()
+    for first in range(0, EVENTS_PER_WRITER, BATCH):
+        storage.store_events(
+            [
+                Event(event_type=EventType.LOG, run_id=writer, step_key=str(i), data={"i": i})
+                for i in range(first, first + BATCH)
+            ]
+        )
+    storage.close()
+
+
+def test_concurrent_writer_processes_lose_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "freshet.db"
+    make_freshet_db(path)
+    context = multiprocessing.get_context("spawn")
+    start = context.Event()
+    writers = [
+        context.Process(target=write_events, args=(str(path), name, start)) for name in ("w1", "w2")
+    ]
+    for process in writers:
+        process.start()
+    start.set()
+    for process in writers:
+        process.join(timeout=120)
+    assert [p.exitcode for p in writers] == [0, 0]
+    storage = SqliteStorage(path)
+    records = storage.get_event_records()
+    storage.close()
+    assert len(records) == 2 * EVENTS_PER_WRITER
+    assert len({r.storage_id for r in records}) == 2 * EVENTS_PER_WRITER
+    for name in ("w1", "w2"):
+        sequence = [r.event.data["i"] for r in records if r.run_id == name]
+        assert sequence == list(range(EVENTS_PER_WRITER))

@@ -1,0 +1,636 @@
+"""The storage contract: every backend (see conftest.BACKENDS) must pass this suite unchanged."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from freshet.core.keys import AssetCheckKey, AssetKey
+from freshet.errors import RunNotFoundError, StorageError
+from freshet.storage.base import Storage, StorageReader, StorageWriter
+from freshet.storage.records import (
+    Event,
+    EventType,
+    RunRecord,
+    RunsFilter,
+    RunStatus,
+)
+
+A = AssetKey("a")
+B = AssetKey(("prefix", "b"))
+T0 = 1_700_000_000.0
+
+
+def run(run_id: str, **fields: Any) -> RunRecord:
+    fields.setdefault("job_name", "job")
+    fields.setdefault("status", RunStatus.QUEUED)
+    fields.setdefault("created_at", T0)
+    return RunRecord(run_id=run_id, **fields)
+
+
+def event(
+    event_type: EventType,
+    run_id: str = "r1",
+    *,
+    asset: AssetKey | None = None,
+    partition: str | None = None,
+    at: float = T0,
+    **data: Any,
+) -> Event:
+    return Event(
+        event_type=event_type,
+        run_id=run_id,
+        timestamp=at,
+        asset_key=asset,
+        partition=partition,
+        step_key=None if asset is None else asset.to_user_string(),
+        data=data,
+    )
+
+
+def materialization(asset: AssetKey, run_id: str = "r1", **kw: Any) -> Event:
+    return event(EventType.ASSET_MATERIALIZATION, run_id, asset=asset, **kw)
+
+
+def planned(asset: AssetKey, run_id: str = "r1", **kw: Any) -> Event:
+    return event(EventType.ASSET_MATERIALIZATION_PLANNED, run_id, asset=asset, **kw)
+
+
+def test_backend_implements_both_protocols(storage: Storage) -> None:
+    assert isinstance(storage, StorageReader)
+    assert isinstance(storage, StorageWriter)
+
+
+# -- runs -------------------------------------------------------------------------------------
+
+
+def test_added_run_reads_back_equal(storage: Storage) -> None:
+    record = run(
+        "r1",
+        asset_selection=(A, B),
+        partition="2024-01-01",
+        tags={"team": "data", "owner": "me"},
+        run_config={"ops": {"a": {"config": {"limit": 3, "names": ["x"]}}}},
+        parent_run_id="r0",
+        root_run_id="r0",
+    )
+    storage.add_run(record)
+    assert storage.get_run("r1") == record
+
+
+def test_unknown_run_is_none(storage: Storage) -> None:
+    assert storage.get_run("nope") is None
+
+
+def test_adding_a_run_twice_is_refused(storage: Storage) -> None:
+    storage.add_run(run("r1"))
+    with pytest.raises(StorageError, match="'r1' already exists"):
+        storage.add_run(run("r1", job_name="other"))
+    assert storage.get_run("r1").job_name == "job"
+
+
+@pytest.mark.parametrize(
+    ("event_type", "status"),
+    [
+        (EventType.RUN_ENQUEUED, RunStatus.QUEUED),
+        (EventType.RUN_STARTING, RunStatus.STARTING),
+        (EventType.RUN_START, RunStatus.STARTED),
+        (EventType.RUN_SUCCESS, RunStatus.SUCCESS),
+        (EventType.RUN_FAILURE, RunStatus.FAILURE),
+        (EventType.RUN_CANCELING, RunStatus.CANCELING),
+        (EventType.RUN_CANCELED, RunStatus.CANCELED),
+    ],
+    ids=lambda v: v.value,
+)
+def test_run_event_sets_run_status(
+    storage: Storage, event_type: EventType, status: RunStatus
+) -> None:
+    storage.add_run(run("r1", status=RunStatus.NOT_STARTED))
+    storage.store_events([event(event_type, at=T0 + 5)])
+    stored = storage.get_run("r1")
+    assert stored.status is status
+    assert stored.updated_at == T0 + 5
+
+
+def test_run_start_time_is_kept_and_end_time_set_when_finished(storage: Storage) -> None:
+    storage.add_run(run("r1"))
+    storage.store_events([event(EventType.RUN_START, at=T0 + 1)])
+    storage.store_events([event(EventType.RUN_START, at=T0 + 2)])
+    assert (storage.get_run("r1").started_at, storage.get_run("r1").ended_at) == (T0 + 1, None)
+    storage.store_events([event(EventType.RUN_SUCCESS, at=T0 + 3)])
+    finished = storage.get_run("r1")
+    assert (finished.status, finished.started_at, finished.ended_at) == (
+        RunStatus.SUCCESS,
+        T0 + 1,
+        T0 + 3,
+    )
+
+
+def test_run_events_in_one_batch_apply_in_order(storage: Storage) -> None:
+    storage.add_run(run("r1"))
+    storage.store_events(
+        [event(EventType.RUN_START, at=T0 + 1), event(EventType.RUN_FAILURE, at=T0 + 2)]
+    )
+    assert storage.get_run("r1").status is RunStatus.FAILURE
+
+
+def test_run_event_for_unknown_run_is_stored_without_a_run(storage: Storage) -> None:
+    ids = storage.store_events([event(EventType.RUN_START, "ghost")])
+    assert len(ids) == 1
+    assert storage.get_run("ghost") is None
+
+
+def test_set_run_status_matches_with_status(storage: Storage) -> None:
+    record = run("r1")
+    storage.add_run(record)
+    storage.set_run_status("r1", RunStatus.STARTED, T0 + 1)
+    storage.set_run_status("r1", RunStatus.CANCELED, T0 + 2)
+    expected = record.with_status(RunStatus.STARTED, T0 + 1).with_status(RunStatus.CANCELED, T0 + 2)
+    assert storage.get_run("r1") == expected
+
+
+def test_set_status_of_unknown_run_raises(storage: Storage) -> None:
+    with pytest.raises(RunNotFoundError, match="'nope'"):
+        storage.set_run_status("nope", RunStatus.STARTED, T0)
+
+
+@pytest.fixture
+def some_runs(storage: Storage) -> Storage:
+    storage.add_run(run("r1", job_name="etl", tags={"team": "a"}, asset_selection=(A,)))
+    storage.add_run(
+        run(
+            "r2",
+            job_name="etl",
+            created_at=T0 + 1,
+            tags={"team": "b", "env": "prod"},
+            asset_selection=(A, B),
+        )
+    )
+    storage.add_run(
+        run(
+            "r3",
+            job_name="report",
+            created_at=T0 + 2,
+            tags={"team": "b"},
+            asset_selection=(B,),
+        )
+    )
+    storage.store_events([event(EventType.RUN_START, "r2"), event(EventType.RUN_SUCCESS, "r3")])
+    return storage
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (None, ["r3", "r2", "r1"]),
+        (RunsFilter(statuses=[RunStatus.STARTED]), ["r2"]),
+        (RunsFilter(statuses=[RunStatus.QUEUED, RunStatus.SUCCESS]), ["r3", "r1"]),
+        (RunsFilter(statuses=[]), []),
+        (RunsFilter(job_name="etl"), ["r2", "r1"]),
+        (RunsFilter(tags={"team": "b"}), ["r3", "r2"]),
+        (RunsFilter(tags={"team": "b", "env": "prod"}), ["r2"]),
+        (RunsFilter(tags={"team": "c"}), []),
+        (RunsFilter(asset_key=A), ["r2", "r1"]),
+        (RunsFilter(asset_key=B, job_name="etl"), ["r2"]),
+        (RunsFilter(run_ids=["r1", "r3", "zz"]), ["r3", "r1"]),
+        (RunsFilter(created_after=T0, created_before=T0 + 2), ["r2"]),
+    ],
+    ids=[
+        "all",
+        "status",
+        "statuses",
+        "no-statuses",
+        "job",
+        "tag",
+        "all-tags",
+        "unknown-tag",
+        "asset",
+        "asset-and-job",
+        "run-ids",
+        "created-window",
+    ],
+)
+def test_runs_filter(some_runs: Storage, filters: RunsFilter | None, expected: list[str]) -> None:
+    assert [r.run_id for r in some_runs.get_runs(filters)] == expected
+    assert some_runs.count_runs(filters) == len(expected)
+
+
+def test_runs_ascending_order(some_runs: Storage) -> None:
+    assert [r.run_id for r in some_runs.get_runs(ascending=True)] == ["r1", "r2", "r3"]
+
+
+def test_runs_created_at_the_same_time_order_by_run_id(storage: Storage) -> None:
+    for run_id in ("b", "c", "a"):
+        storage.add_run(run(run_id))
+    assert [r.run_id for r in storage.get_runs()] == ["c", "b", "a"]
+    assert [r.run_id for r in storage.get_runs(ascending=True)] == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("ascending", [False, True], ids=["newest-first", "oldest-first"])
+def test_cursor_pagination_visits_every_run_once(storage: Storage, ascending: bool) -> None:
+    for i in range(7):
+        storage.add_run(run(f"r{i}", created_at=T0 + i // 2))  # pairs share a created_at
+    seen: list[str] = []
+    cursor = None
+    while page := storage.get_runs(limit=3, cursor=cursor, ascending=ascending):
+        assert len(page) <= 3
+        seen.extend(r.run_id for r in page)
+        cursor = page[-1].run_id
+    assert seen == [r.run_id for r in storage.get_runs(ascending=ascending)]
+    assert sorted(seen) == [f"r{i}" for i in range(7)]
+
+
+def test_cursor_combines_with_filters(some_runs: Storage) -> None:
+    page = some_runs.get_runs(RunsFilter(job_name="etl"), cursor="r3")
+    assert [r.run_id for r in page] == ["r2", "r1"]
+
+
+def test_unknown_cursor_raises(some_runs: Storage) -> None:
+    with pytest.raises(RunNotFoundError, match="cursor 'gone'"):
+        some_runs.get_runs(cursor="gone")
+
+
+def test_delete_run_removes_run_and_its_events(some_runs: Storage) -> None:
+    some_runs.store_events([event(EventType.LOG, "r1"), event(EventType.LOG, "r2")])
+    some_runs.delete_run("r2")
+    assert some_runs.get_run("r2") is None
+    assert some_runs.get_event_records(run_id="r2") == []
+    assert [r.run_id for r in some_runs.get_event_records(event_type=EventType.LOG)] == ["r1"]
+    assert [r.run_id for r in some_runs.get_runs(RunsFilter(tags={"team": "b"}))] == ["r3"]
+    assert [r.run_id for r in some_runs.get_runs(RunsFilter(asset_key=A))] == ["r1"]
+
+
+def test_delete_unknown_run_is_a_no_op(some_runs: Storage) -> None:
+    some_runs.delete_run("nope")
+    assert some_runs.count_runs() == 3
+
+
+# -- event log --------------------------------------------------------------------------------
+
+
+def test_store_events_returns_increasing_ids_in_batch_order(storage: Storage) -> None:
+    first = storage.store_events([event(EventType.STEP_START)])
+    batch = storage.store_events([event(EventType.LOG), event(EventType.LOG)] * 4)
+    ids = first + batch
+    assert len(ids) == 9
+    assert ids == sorted(ids)
+    assert len(set(ids)) == 9
+
+
+def test_empty_batch_stores_nothing(storage: Storage) -> None:
+    assert storage.store_events([]) == []
+    assert storage.get_event_records() == []
+
+
+def test_stored_event_reads_back_equal(storage: Storage) -> None:
+    original = Event(
+        event_type=EventType.ASSET_MATERIALIZATION,
+        run_id="r1",
+        timestamp=T0 + 0.123456,
+        step_key="prefix__b",
+        level=30,
+        message="stored ünïcode",
+        asset_key=B,
+        partition="2024-01-01|eu",
+        data={
+            "metadata": {"rows": {"type": "int", "value": 3}},
+            "data_version": "abc",
+            "provenance": [{"key": "a", "partition": None, "data_version": "v1"}],
+            "ratio": 0.5,
+            "flag": True,
+            "nothing": None,
+        },
+    )
+    (storage_id,) = storage.store_events([original])
+    (record,) = storage.get_event_records(run_id="r1")
+    assert record.storage_id == storage_id
+    assert record.event == original
+
+
+@pytest.fixture
+def event_log(storage: Storage) -> tuple[Storage, list[int]]:
+    ids = storage.store_events(
+        [
+            event(EventType.RUN_START, "r1"),
+            planned(A, "r1"),
+            materialization(A, "r1"),
+            materialization(A, "r1", partition="p1"),
+            event(EventType.ASSET_OBSERVATION, "r2", asset=B),
+            materialization(B, "r2", partition="p1"),
+            event(EventType.LOG, "r2"),
+            materialization(A, "r2", partition="p2"),
+        ]
+    )
+    return storage, ids
+
+
+@pytest.mark.parametrize(
+    ("query", "positions"),
+    [
+        ({}, [0, 1, 2, 3, 4, 5, 6, 7]),
+        ({"run_id": "r2"}, [4, 5, 6, 7]),
+        ({"asset_key": A}, [1, 2, 3, 7]),
+        ({"event_type": EventType.ASSET_MATERIALIZATION}, [2, 3, 5, 7]),
+        ({"event_type": [EventType.LOG, EventType.RUN_START]}, [0, 6]),
+        ({"event_type": []}, []),
+        ({"partition": "p1"}, [3, 5]),
+        ({"asset_key": A, "partition": "p1"}, [3]),
+        ({"asset_key": A, "event_type": EventType.ASSET_MATERIALIZATION, "run_id": "r2"}, [7]),
+        ({"after_storage_id": "@3"}, [4, 5, 6, 7]),
+        ({"before_storage_id": "@2"}, [0, 1]),
+        ({"after_storage_id": "@1", "before_storage_id": "@5", "asset_key": A}, [2, 3]),
+        ({"limit": 3}, [0, 1, 2]),
+        ({"ascending": False, "limit": 3}, [7, 6, 5]),
+        ({"ascending": False, "run_id": "r1"}, [3, 2, 1, 0]),
+        ({"asset_key": AssetKey("zzz")}, []),
+        ({"run_id": "zzz"}, []),
+    ],
+    ids=[
+        "all",
+        "run",
+        "asset",
+        "type",
+        "types",
+        "no-types",
+        "partition",
+        "asset-partition",
+        "asset-type-run",
+        "tail-after",
+        "before",
+        "window-and-asset",
+        "limit",
+        "descending-limit",
+        "descending-run",
+        "unknown-asset",
+        "unknown-run",
+    ],
+)
+def test_read_event_records(
+    event_log: tuple[Storage, list[int]], query: dict[str, Any], positions: list[int]
+) -> None:
+    storage, ids = event_log
+    # "@n" stands for the storage id of the n-th stored event.
+    resolved = {
+        k: ids[int(v[1:])] if isinstance(v, str) and v.startswith("@") else v
+        for k, v in query.items()
+    }
+    records = storage.get_event_records(**resolved)
+    assert [r.storage_id for r in records] == [ids[p] for p in positions]
+
+
+def test_storage_ids_are_not_reused_after_the_newest_run_is_deleted(storage: Storage) -> None:
+    storage.add_run(run("r1"))
+    (old,) = storage.store_events([event(EventType.LOG, "r0")])
+    (deleted,) = storage.store_events([event(EventType.LOG, "r1")])
+    storage.delete_run("r1")
+    (new,) = storage.store_events([event(EventType.LOG, "r2")])
+    assert old < deleted < new
+
+
+# -- status indexes ---------------------------------------------------------------------------
+
+
+def test_latest_materialization_per_asset_and_per_partition(storage: Storage) -> None:
+    ids = storage.store_events(
+        [
+            materialization(A, "r1", partition="p1"),
+            materialization(A, "r1", partition="p2"),
+            materialization(A, "r2", partition="p1"),
+            materialization(B, "r2"),
+        ]
+    )
+    assert storage.get_latest_materialization(A, "p1").storage_id == ids[2]
+    assert storage.get_latest_materialization(A, "p2").storage_id == ids[1]
+    assert storage.get_latest_materialization(A).storage_id == ids[2]  # any partition
+    assert storage.get_latest_materialization(B).storage_id == ids[3]
+    assert storage.get_latest_materialization(B, "p1") is None
+    assert storage.get_latest_materialization(AssetKey("never")) is None
+
+
+def test_latest_observation(storage: Storage) -> None:
+    observe = EventType.ASSET_OBSERVATION
+    ids = storage.store_events(
+        [event(observe, asset=A, data_version="1"), event(observe, asset=A, data_version="2")]
+    )
+    latest = storage.get_latest_observation(A)
+    assert (latest.storage_id, latest.event.data["data_version"]) == (ids[1], "2")
+    assert storage.get_latest_materialization(A) is None
+
+
+def test_asset_status_row(storage: Storage) -> None:
+    ids = storage.store_events(
+        [materialization(A, "r1"), event(EventType.ASSET_OBSERVATION, "r2", asset=A)]
+    )
+    status = storage.get_asset_status([A, B])
+    assert list(status) == [A]
+    row = status[A]
+    assert (row.asset_key, row.partition) == (A, None)
+    assert row.last_materialization.storage_id == ids[0]
+    assert row.last_observation.storage_id == ids[1]
+    assert (row.last_run_id, row.last_failed_run_id, row.in_progress_run_id) == ("r1", None, None)
+
+
+def test_asset_status_of_many_keys(storage: Storage) -> None:
+    keys = [AssetKey(("many", f"k{i}")) for i in range(1234)]
+    storage.store_events([materialization(k) for k in keys[::2]])
+    status = storage.get_asset_status(keys)
+    assert set(status) == set(keys[::2])
+    assert storage.get_materialized_asset_keys() == set(keys[::2])
+
+
+def test_partition_status_all_or_some(storage: Storage) -> None:
+    storage.store_events(
+        [materialization(A, partition=p) for p in ("p1", "p2", "p3")]
+        + [materialization(B, partition="p1")]
+    )
+    assert set(storage.get_partition_status(A)) == {"p1", "p2", "p3"}
+    some = storage.get_partition_status(A, ["p3", "p1", "p9"])
+    assert set(some) == {"p1", "p3"}
+    assert some["p3"].partition == "p3"
+    assert some["p3"].last_materialization.event.partition == "p3"
+
+
+@pytest.mark.parametrize("partitioned", [False, True], ids=["asset", "partition"])
+def test_status_without_events_keeps_storage_ids(storage: Storage, partitioned: bool) -> None:
+    partition = "p1" if partitioned else None
+    ids = storage.store_events(
+        [
+            materialization(A, partition=partition),
+            event(EventType.ASSET_OBSERVATION, asset=A, partition=partition),
+        ]
+    )
+    if partitioned:
+        lean = storage.get_partition_status(A, with_events=False)["p1"]
+        full = storage.get_partition_status(A)["p1"]
+    else:
+        lean = storage.get_asset_status([A], with_events=False)[A]
+        full = storage.get_asset_status([A])[A]
+    assert (lean.last_materialization_storage_id, lean.last_observation_storage_id) == tuple(ids)
+    assert (lean.last_materialization, lean.last_observation) == (None, None)
+    assert (full.last_materialization.storage_id, full.last_observation.storage_id) == tuple(ids)
+    assert (lean.last_run_id, lean.partition) == (full.last_run_id, full.partition)
+
+
+def test_planned_marks_in_progress_and_materialization_clears_it(storage: Storage) -> None:
+    storage.store_events([planned(A, "r1"), planned(A, "r1", partition="p1")])
+    assert storage.get_asset_status([A])[A].in_progress_run_id == "r1"
+    assert storage.get_partition_status(A)["p1"].in_progress_run_id == "r1"
+    assert storage.get_asset_status([A])[A].last_materialization is None
+    storage.store_events([materialization(A, "r1", partition="p1")])
+    assert storage.get_partition_status(A)["p1"].in_progress_run_id is None
+
+
+def test_planned_then_materialized_in_one_batch_ends_not_in_progress(storage: Storage) -> None:
+    storage.store_events([planned(A, "r1"), materialization(A, "r1")])
+    assert storage.get_asset_status([A])[A].in_progress_run_id is None
+
+
+def test_materialization_from_another_run_keeps_in_progress(storage: Storage) -> None:
+    storage.store_events([planned(A, "r2"), materialization(A, "r1")])
+    row = storage.get_asset_status([A])[A]
+    assert (row.in_progress_run_id, row.last_run_id) == ("r2", "r1")
+
+
+def test_step_failure_marks_failed_and_clears_in_progress(storage: Storage) -> None:
+    storage.store_events([planned(A, "r1", partition="p1"), planned(B, "r1", partition="p1")])
+    failure = event(
+        EventType.STEP_FAILURE,
+        "r1",
+        partition="p1",
+        asset_keys=["a", "prefix/b"],
+        error={"cls": "ValueError", "message": "boom", "traceback": ""},
+    )
+    storage.store_events([failure])
+    for key in (A, B):
+        row = storage.get_partition_status(key)["p1"]
+        assert (row.last_failed_run_id, row.in_progress_run_id) == ("r1", None)
+        assert storage.get_asset_status([key])[key].last_failed_run_id == "r1"
+
+
+def test_step_failure_without_asset_keys_uses_its_asset_key(storage: Storage) -> None:
+    storage.store_events([event(EventType.STEP_FAILURE, "r1", asset=A)])
+    assert storage.get_asset_status([A])[A].last_failed_run_id == "r1"
+
+
+def test_later_materialization_clears_failure(storage: Storage) -> None:
+    storage.store_events([event(EventType.STEP_FAILURE, "r1", asset_keys=["a"])])
+    storage.store_events([materialization(A, "r2")])
+    row = storage.get_asset_status([A])[A]
+    assert (row.last_failed_run_id, row.last_run_id) == (None, "r2")
+
+
+def test_finished_run_clears_its_in_progress_marks(storage: Storage) -> None:
+    storage.store_events(
+        [planned(A, "r1"), planned(B, "r1", partition="p1"), planned(AssetKey("c"), "r2")]
+    )
+    storage.store_events([event(EventType.RUN_FAILURE, "r1")])
+    status = storage.get_asset_status([A, B, AssetKey("c")])
+    assert [status[k].in_progress_run_id for k in (A, B)] == [None, None]
+    assert storage.get_partition_status(B)["p1"].in_progress_run_id is None
+    assert status[AssetKey("c")].in_progress_run_id == "r2"
+
+
+def test_latest_check_evaluation_per_check_and_partition(storage: Storage) -> None:
+    evaluate = EventType.ASSET_CHECK_EVALUATION
+    ids = storage.store_events(
+        [
+            event(evaluate, asset=A, check_name="not_null", passed=True),
+            event(evaluate, asset=A, check_name="unique", passed=False),
+            event(evaluate, asset=A, check_name="not_null", partition="p1", passed=False),
+        ]
+    )
+    not_null = AssetCheckKey(A, "not_null")
+    assert storage.get_latest_check_evaluation(not_null).storage_id == ids[2]
+    assert storage.get_latest_check_evaluation(not_null, "p1").storage_id == ids[2]
+    assert storage.get_latest_check_evaluation(AssetCheckKey(A, "unique")).storage_id == ids[1]
+    assert storage.get_latest_check_evaluation(AssetCheckKey(A, "unique"), "p1") is None
+    assert storage.get_latest_check_evaluation(AssetCheckKey(B, "not_null")) is None
+
+
+def test_deleting_a_run_points_status_at_earlier_events(storage: Storage) -> None:
+    storage.add_run(run("r1"))
+    storage.add_run(run("r2", created_at=T0 + 1))
+    evaluate = EventType.ASSET_CHECK_EVALUATION
+    kept = storage.store_events(
+        [
+            materialization(A, "r1", partition="p1"),
+            event(evaluate, "r1", asset=A, check_name="c"),
+        ]
+    )
+    storage.store_events(
+        [
+            materialization(A, "r2", partition="p1"),
+            event(evaluate, "r2", asset=A, check_name="c"),
+            materialization(B, "r2"),
+            planned(AssetKey("c"), "r2"),
+        ]
+    )
+    storage.delete_run("r2")
+    assert storage.get_latest_materialization(A).storage_id == kept[0]
+    assert storage.get_latest_materialization(A, "p1").storage_id == kept[0]
+    assert storage.get_asset_status([A])[A].last_run_id == "r1"
+    assert storage.get_latest_check_evaluation(AssetCheckKey(A, "c")).storage_id == kept[1]
+    assert storage.get_asset_status([B, AssetKey("c")]) == {}
+    assert storage.get_materialized_asset_keys() == {A}
+
+
+def test_concurrent_threads_lose_no_events(storage: Storage) -> None:
+    def write(name: str) -> None:
+        for i in range(50):
+            storage.store_events([event(EventType.LOG, name, i=i), materialization(A, name)])
+            storage.get_asset_status([A])
+
+    threads = [threading.Thread(target=write, args=(f"t{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    records = storage.get_event_records(event_type=EventType.LOG)
+    assert len({r.storage_id for r in records}) == 200
+    for n in range(4):
+        assert [r.event.data["i"] for r in records if r.run_id == f"t{n}"] == list(range(50))
+
+
+# -- atomicity and validation -----------------------------------------------------------------
+
+
+class NotJson:
+    pass
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        materialization(A, metadata={"obj": NotJson()}),
+        event(EventType.ASSET_MATERIALIZATION),
+        event(EventType.ASSET_CHECK_EVALUATION, asset=A, passed=True),
+        event(EventType.STEP_FAILURE, asset_keys="a"),
+        event(EventType.STEP_FAILURE, asset_keys=["not a key!"]),
+    ],
+    ids=[
+        "unserializable-payload",
+        "materialization-without-asset",
+        "check-without-name",
+        "asset-keys-not-a-list",
+        "invalid-asset-key",
+    ],
+)
+def test_batch_with_a_bad_event_writes_nothing(storage: Storage, bad: Event) -> None:
+    storage.add_run(run("r1"))
+    before = storage.store_events([materialization(B)])
+    batch = [event(EventType.RUN_START), planned(A), materialization(A), bad]
+    with pytest.raises(StorageError, match=r"event|payload"):
+        storage.store_events(batch)
+    assert [r.storage_id for r in storage.get_event_records()] == before
+    assert storage.get_run("r1").status is RunStatus.QUEUED
+    assert storage.get_asset_status([A]) == {}
+    assert storage.schema_info()["events"] == 1
+
+
+def test_schema_info_counts(some_runs: Storage) -> None:
+    some_runs.store_events([materialization(A), materialization(B)])
+    info = some_runs.schema_info()
+    assert {"backend", "location", "schema_version"} <= set(info)
+    assert (info["runs"], info["events"], info["assets"]) == (3, 4, 2)

@@ -1,0 +1,111 @@
+"""Definitions validate everything at construction and name the objects involved."""
+
+import pytest
+
+import freshet as fr
+from freshet.errors import (
+    CycleError,
+    DefinitionsError,
+    DuplicateKeyError,
+    MissingResourceError,
+    UnknownDependencyError,
+)
+
+
+def _asset(name, deps=()):
+    return fr.asset(name=name, deps=list(deps))(lambda: 1)
+
+
+def test_valid_definitions_build_a_graph():
+    defs = fr.Definitions(assets=[_asset("a"), _asset("b", ["a"])])
+    graph = defs.get_asset_graph()
+    assert graph.parents(fr.AssetKey("b")) == {fr.AssetKey("a")}
+    assert graph.children(fr.AssetKey("a")) == {fr.AssetKey("b")}
+
+
+def test_duplicate_key_names_both_definitions():
+    with pytest.raises(DuplicateKeyError, match="'a' is defined twice"):
+        fr.Definitions(assets=[_asset("a"), _asset("a")])
+
+
+def test_cycle_is_named():
+    with pytest.raises(CycleError) as info:
+        fr.Definitions(assets=[_asset("a", ["c"]), _asset("b", ["a"]), _asset("c", ["b"])])
+    message = str(info.value)
+    assert "cycle" in message
+    for name in "abc":
+        assert name in message
+
+
+def test_parameter_naming_no_asset_is_explained():
+    @fr.asset
+    def orders(customrs):
+        return customrs
+
+    with pytest.raises(UnknownDependencyError) as info:
+        fr.Definitions(assets=[orders])
+    message = str(info.value)
+    assert "parameter 'customrs'" in message
+    assert "AssetSpec('customrs')" in message
+
+
+def test_dep_on_unknown_key_is_refused_unless_declared():
+    with pytest.raises(UnknownDependencyError, match="'lake/raw'"):
+        fr.Definitions(assets=[_asset("a", ["lake/raw"])])
+    fr.Definitions(assets=[_asset("a", ["lake/raw"]), fr.AssetSpec("lake/raw")])
+
+
+def test_missing_resource_names_asset_and_key():
+    @fr.asset(required_resource_keys=["warehouse"])
+    def table():
+        return 1
+
+    with pytest.raises(MissingResourceError, match="'warehouse'"):
+        fr.Definitions(assets=[table])
+    fr.Definitions(assets=[table], resources={"warehouse": object()})
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(DefinitionsError) as info:
+        fr.Definitions(assets=[_asset("a"), _asset("a"), _asset("b", ["nope"])])
+    assert "2 problems" in str(info.value)
+
+
+def test_non_asset_in_assets_is_refused():
+    with pytest.raises(DefinitionsError, match=r"assets\[0\] is a int"):
+        fr.Definitions(assets=[3])
+
+
+def test_merge_combines_definitions():
+    merged = fr.Definitions.merge(
+        fr.Definitions(assets=[_asset("a")]), fr.Definitions(assets=[_asset("b")])
+    )
+    assert merged.get_asset_graph().all_keys == {fr.AssetKey("a"), fr.AssetKey("b")}
+
+
+def test_asset_job_is_resolved_and_runs():
+    a, b = _asset("a"), _asset("b", ["a"])
+    defs = fr.Definitions(assets=[a, b], jobs=[fr.define_asset_job("only_a", selection="a")])
+    result = defs.get_job_def("only_a").execute_in_process()
+    assert result.success
+    assert [m.asset_key for m in result.get_asset_materialization_events()] == [fr.AssetKey("a")]
+
+
+def test_unknown_job_lists_known_jobs():
+    defs = fr.Definitions(assets=[_asset("a")], jobs=[fr.define_asset_job("j", selection="*")])
+    with pytest.raises(DefinitionsError, match=r"jobs: j"):
+        defs.get_job_def("nope")
+
+
+def test_asset_job_with_unknown_selection_is_refused():
+    with pytest.raises(DefinitionsError, match="nope"):
+        fr.Definitions(assets=[_asset("a")], jobs=[fr.define_asset_job("j", selection="nope")])
+
+
+def test_bad_config_schema_is_refused():
+    @fr.asset(config_schema={"limit": object()})
+    def a():
+        return 1
+
+    with pytest.raises(DefinitionsError, match="config schema"):
+        fr.Definitions(assets=[a])
