@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import argparse
 
-import freshet as fr
 from _shapes import random_dag_assets, report, timed
+
+import freshet as fr
 
 
 def build_and_resolve(n: int) -> None:

@@ -15,10 +15,7 @@ from _shapes import report, timed
 SCRIPTS = {
     "import_freshet": "import freshet",
     "import_and_define_one_asset": (
-        "import freshet as fr\n"
-        "@fr.asset\n"
-        "def a():\n    return 1\n"
-        "fr.Definitions(assets=[a])"
+        "import freshet as fr\n@fr.asset\ndef a():\n    return 1\nfr.Definitions(assets=[a])"
     ),
     "python_startup_baseline": "pass",
 }
@@ -29,6 +26,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
     for name, code in SCRIPTS.items():
+
         def run(code: str = code) -> None:
             subprocess.run([sys.executable, "-c", code], check=True)
 

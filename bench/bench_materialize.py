@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import tempfile
 
-import freshet as fr
 from _shapes import chain_assets, report, timed
+
+import freshet as fr
 
 
 def main() -> None:
@@ -22,7 +23,7 @@ def main() -> None:
         defs = fr.Definitions(assets=chain_assets(n))
         with tempfile.TemporaryDirectory() as home, fr.Instance.from_home(home) as instance:
             fr.materialize(defs, instance=instance)  # warm: schema, imports
-            samples = timed(lambda: fr.materialize(defs, instance=instance), args.repeat)
+            samples = timed(lambda d=defs, i=instance: fr.materialize(d, instance=i), args.repeat)
             events = len(instance.get_event_records())
         median = sorted(samples)[len(samples) // 2]
         report(

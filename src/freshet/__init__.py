@@ -168,7 +168,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         build_asset_context,
         build_op_context,
     )
-    from freshet.lineage.selection import AssetSelection
     from freshet.instance.inprocess import materialize, materialize_to_memory
     from freshet.instance.instance import Instance
+    from freshet.lineage.selection import AssetSelection
     from freshet.storage.records import EventType, RunStatus

@@ -59,7 +59,7 @@ class FreshetGroup(click.Group):
                 args, prog_name or "freshet", complete_var, standalone_mode=False, **extra
             )
             code = value if isinstance(value, int) else ExitCode.OK
-        except BaseException as exc:
+        except BaseException as exc:  # every error ends here, to be reported the same way
             code = report_error(exc, debug=session.options.debug)
         if standalone_mode:
             sys.exit(int(code))
@@ -87,8 +87,6 @@ def report_error(exc: BaseException, *, debug: bool) -> int:
     if isinstance(exc, FreshetError):
         click.echo(f"error: {exc}", err=True)
         return ExitCode.USAGE_ERROR
-    if isinstance(exc, BrokenPipeError):  # output piped into `head`, which closed early
-        return ExitCode.OK
     if not debug:
         traceback.print_exception(exc)
     click.echo(

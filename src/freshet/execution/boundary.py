@@ -85,6 +85,9 @@ class _LazyLogStream:
         self._writer: ComputeLogWriter | None = None
 
     def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            # Text streams refuse bytes; click probes for binary streams by writing b"".
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         if text:
             if self._writer is None:
                 self._writer = self._store.open_writer(self._run_id, self._step_key, self._stream)

@@ -212,7 +212,7 @@ def test_operators_and_precedence(text, expected):
         ("kind:(x)", 5, "a value right after 'kind:'", "'('"),
         ("tag:k=", 6, "a tag value right after 'k='", "end of input"),
         ("tag:=v", 4, "a value right after 'tag:'", "'='"),
-        ("status:fresh", 7, "a status (missing, stale, late", "'fresh'"),
+        ("status:fresh", 7, "a status (missing, stale, up_to_date, late", "'fresh'"),
         ("key:a.b", 4, "an asset key (names of letters", "'a.b'"),
         ("key:a.*", 4, "with '*' as a wildcard", "'a.*'"),
         ("x and -a", 6, "an asset key (names of letters", "'-a'"),

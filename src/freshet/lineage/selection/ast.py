@@ -38,6 +38,7 @@ class SelectionStatus(StrEnum):
 
     MISSING = "missing"
     STALE = "stale"
+    UP_TO_DATE = "up_to_date"
     LATE = "late"
     FAILED = "failed"
     IN_PROGRESS = "in_progress"
