@@ -59,6 +59,7 @@ _EXPORTS: dict[str, str] = {
     "ConfigurableResource": "freshet.core.resources",
     "resource": "freshet.core.resources",
     "ResourceDefinition": "freshet.core.resources",
+    "io_manager": "freshet.core.resources",
     "IOManager": "freshet.core.io_managers",
     "InputContext": "freshet.core.io_managers",
     "OutputContext": "freshet.core.io_managers",
@@ -90,6 +91,12 @@ _EXPORTS: dict[str, str] = {
     "build_op_context": "freshet.execution.context",
     "materialize": "freshet.instance.inprocess",
     "materialize_to_memory": "freshet.instance.inprocess",
+    "observe": "freshet.instance.inprocess",
+    "get_asset_statuses": "freshet.status.api",
+    "AssetStatus": "freshet.status.staleness",
+    "StaleStatus": "freshet.status.staleness",
+    "StaleCause": "freshet.status.staleness",
+    "StaleCauseCategory": "freshet.status.staleness",
     "Instance": "freshet.instance.instance",
     "RunStatus": "freshet.storage.records",
     "EventType": "freshet.storage.records",
@@ -140,7 +147,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from freshet.core.jobs import define_asset_job
     from freshet.core.keys import AssetCheckKey, AssetKey
     from freshet.core.ops import DynamicOut, DynamicOutput, In, Nothing, Out, op
-    from freshet.core.resources import ConfigurableResource, ResourceDefinition, resource
+    from freshet.core.resources import (
+        ConfigurableResource,
+        ResourceDefinition,
+        io_manager,
+        resource,
+    )
     from freshet.core.results import (
         DataVersion,
         MaterializeResult,
@@ -168,7 +180,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         build_asset_context,
         build_op_context,
     )
-    from freshet.instance.inprocess import materialize, materialize_to_memory
+    from freshet.instance.inprocess import materialize, materialize_to_memory, observe
     from freshet.instance.instance import Instance
     from freshet.lineage.selection import AssetSelection
+    from freshet.status.api import get_asset_statuses
+    from freshet.status.staleness import AssetStatus, StaleCause, StaleCauseCategory, StaleStatus
     from freshet.storage.records import EventType, RunStatus

@@ -20,6 +20,7 @@ from freshet.cli.common import (
 from freshet.cli.loader import load_definitions_at
 from freshet.instance.instance import Instance
 from freshet.lineage.asset_graph import AssetNode
+from freshet.status.api import get_asset_statuses
 from freshet.storage.records import AssetStatusRecord
 
 
@@ -56,6 +57,39 @@ def list_assets(ctx: click.Context, selection: str | None, as_json: bool) -> Exi
         ("KEY", "GROUP", "KINDS", "LAST MATERIALIZED"),
         [(row["key"], row["group"], ",".join(row["kinds"]) or "-", _when(row)) for row in rows],
     )
+    return ExitCode.OK
+
+
+@command.command("status")
+@click.option(
+    "--select",
+    "selection",
+    metavar="EXPR",
+    help="Only these assets, in the selection syntax (e.g. 'status:stale', '+report').",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@definitions_options
+@click.pass_context
+def status(ctx: click.Context, selection: str | None, as_json: bool) -> ExitCode:
+    """Show whether each asset is missing, stale or up to date, and why."""
+    defs = load_definitions_at(definitions_location(ctx), Path.cwd())
+    with Instance.from_home(home_path(ctx)) as instance:
+        statuses = get_asset_statuses(defs, instance, selection=selection)
+    ordered = sorted(statuses.values(), key=lambda s: s.key.to_user_string())
+    if as_json:
+        echo_json([s.to_json() for s in ordered])
+        return ExitCode.OK
+    rows = []
+    for item in ordered:
+        causes = [c.message for c in item.causes] or ["-"]
+        rows.append((item.key.to_user_string(), item.status.value, causes[0]))
+        rows.extend(("", "", cause) for cause in causes[1:])
+    echo_table(("KEY", "STATUS", "WHY"), rows)
+    counts = {}
+    for item in ordered:
+        counts[item.status.value] = counts.get(item.status.value, 0) + 1
+    summary = ", ".join(f"{n} {name}" for name, n in sorted(counts.items())) or "no assets"
+    click.echo(summary)
     return ExitCode.OK
 
 

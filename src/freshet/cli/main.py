@@ -19,10 +19,11 @@ from freshet.errors import FreshetError
 # Command name -> (module defining `command`, one-line help). Modules load only when their
 # command runs, so `freshet --help` does not pay for storage or validation libraries.
 _COMMANDS: dict[str, tuple[str, str]] = {
-    "assets": ("freshet.cli.assets", "List assets and when they were last materialized."),
+    "assets": ("freshet.cli.assets", "List assets, or show whether each is stale and why."),
     "check": ("freshet.cli.check", "Load and validate the definitions."),
     "instance": ("freshet.cli.instance", "Show the instance: storage backend and folders."),
     "materialize": ("freshet.cli.materialize", "Materialize assets in this process."),
+    "observe": ("freshet.cli.observe", "Observe source assets: record their data versions."),
     "runs": ("freshet.cli.runs", "List runs, show one, or print its logs."),
 }
 

@@ -26,6 +26,7 @@ from freshet.errors import ConfigError
 from freshet.execution.result import RunResult
 from freshet.instance.inprocess import run_assets
 from freshet.instance.instance import Instance
+from freshet.status.api import resolve_selection
 from freshet.storage.records import Event, EventType, LogLevel
 
 _MAX_KEY_WIDTH = 40
@@ -168,9 +169,13 @@ def command(
     run_tags = parse_tags(tags)
     run_config = load_run_config(config_file) if config_file is not None else None
     defs = load_definitions_at(definitions_location(ctx), Path.cwd())
-    keys = defs.resolve_selection(selection)
     progress = Progress(sys.stdout, show_tracebacks=global_options(ctx).debug)
     with Instance.from_home(home_path(ctx)) as instance:
+        keys = resolve_selection(defs, selection, instance)
+        graph = defs.get_asset_graph()
+        if "status:" in selection and not any(graph.node(k).is_materializable for k in keys):
+            click.echo(f"nothing to materialize: no asset matches {selection!r}")
+            return ExitCode.OK
         result = run_assets(
             defs,
             keys,

@@ -27,7 +27,7 @@ class AssetKey:
     Keys are interned (one object per path) and hash once, so the dict and set lookups
     that graph work is made of take the identity fast path."""
 
-    __slots__ = ("_hash", "path")
+    __slots__ = ("_hash", "_user", "path")
     _interned: ClassVar[dict[tuple[str, ...], AssetKey]] = {}
     path: tuple[str, ...]
 
@@ -43,6 +43,7 @@ class AssetKey:
         self = object.__new__(cls)
         object.__setattr__(self, "path", parts)
         object.__setattr__(self, "_hash", hash(("AssetKey", parts)))
+        object.__setattr__(self, "_user", "/".join(parts))
         cls._interned[parts] = self
         return self
 
@@ -83,7 +84,7 @@ class AssetKey:
         return cls(value)
 
     def to_user_string(self) -> str:
-        return "/".join(self.path)
+        return self._user
 
     def to_python_identifier(self) -> str:
         return "__".join(self.path).replace("-", "_")

@@ -32,6 +32,7 @@ class StepKind(StrEnum):
     ASSET = "ASSET"
     CHECK = "CHECK"
     OP = "OP"
+    OBSERVE = "OBSERVE"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -233,6 +234,29 @@ def _check_step(
         inputs=inputs,
         upstream_steps=frozenset(upstream),
     )
+
+
+def plan_observations(graph: AssetGraph, asset_keys: Iterable[AssetKey]) -> ExecutionPlan:
+    """One step per observable source asset in `asset_keys` (others are ignored)."""
+    keys = [k for k in graph.toposort_subset(asset_keys) if graph.node(k).is_observable]
+    if not keys:
+        raise SelectionError(
+            "nothing to observe: the selection holds no observable source assets "
+            "(define them with @observable_source_asset)"
+        )
+    steps = []
+    for key in keys:
+        assets_def = graph.assets_def_for(key)
+        steps.append(
+            Step(
+                key=assets_def.node_name,
+                kind=StepKind.OBSERVE,
+                op=assets_def.op,
+                assets_def=assets_def,
+                asset_keys=(key,),
+            )
+        )
+    return ExecutionPlan(steps=tuple(steps), by_key={s.key: s for s in steps})
 
 
 # ---- op job plans ---------------------------------------------------------------------

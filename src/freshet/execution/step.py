@@ -14,7 +14,7 @@ from freshet.core.composition import CollectHandle, GraphInputHandle, OutputHand
 from freshet.core.io_managers import InputContext, OutputContext
 from freshet.core.keys import AssetKey
 from freshet.core.ops import DynamicOutput, OpDefinition, Out
-from freshet.core.results import MaterializeResult, Output, normalize_metadata
+from freshet.core.results import DataVersion, MaterializeResult, Output, normalize_metadata
 from freshet.core.retries import Failure, RetryPolicy, RetryRequested
 from freshet.core.types import check_type
 from freshet.execution.boundary import UserCodeError, capture_output, error_info
@@ -163,6 +163,8 @@ def _run_attempt(
         raw = _call_user_function(step.op, context, inputs, state, step.config_node_name)
     if step.kind is StepKind.CHECK:
         return _handle_check_step(step, state, key, raw)
+    if step.kind is StepKind.OBSERVE:
+        return _handle_observation(step, state, key, context, raw)
     return _handle_results(step, state, key, context, raw, mapping_key)
 
 
@@ -713,6 +715,34 @@ def _handle_check_step(step: Step, state: RunState, key: str, raw: Any) -> _Atte
         )
     blocked = _emit_check_evaluation(state, key, step.check_def.spec, results[0])
     return _Attempt(blocked_by=f"blocking check {step.check_def.key} failed" if blocked else None)
+
+
+def _handle_observation(
+    step: Step, state: RunState, key: str, context: OpExecutionContext, raw: Any
+) -> _Attempt:
+    [asset_key] = step.asset_keys
+    if not isinstance(raw, DataVersion):
+        raise StepError(
+            f"observation of {asset_key.to_user_string()!r} returned {type(raw).__name__}; an "
+            "observation function must return fr.DataVersion(...) (nothing was recorded)"
+        )
+    metadata = normalize_metadata(
+        context.consume_added_metadata("result", True),
+        where=f"metadata of observation {asset_key.to_user_string()!r}",
+    )
+    partition = state.partition_key if asset_key in state.partitioned_keys else None
+    state.sink.emit(
+        EventType.ASSET_OBSERVATION,
+        step_key=key,
+        asset_key=asset_key,
+        partition=partition,
+        message=f"observed {asset_key.to_user_string()}: data version {raw.value}",
+        data={
+            "data_version": raw.value,
+            "metadata": {name: value.to_json() for name, value in metadata.items()},
+        },
+    )
+    return _Attempt()
 
 
 # ---- graph assets ---------------------------------------------------------------------

@@ -15,12 +15,13 @@ from freshet.core.resources import coerce_resource
 from freshet.definitions import Definitions
 from freshet.errors import PartitionError, UsageError
 from freshet.execution.events import EventListener
-from freshet.execution.plan import plan_assets, plan_graph
+from freshet.execution.plan import plan_assets, plan_graph, plan_observations
 from freshet.execution.result import RunResult
 from freshet.execution.run import RunSpec, execute_run
 from freshet.instance.instance import Instance
 from freshet.lineage.asset_graph import AssetGraph
 from freshet.lineage.selection import coerce_selection
+from freshet.status.api import resolve_selection
 
 
 def _as_definitions(assets_or_definitions: Any, resources: Mapping[str, Any] | None) -> Definitions:
@@ -93,10 +94,12 @@ def run_assets(
     return execute_run(plan, spec, instance)
 
 
-def _selected_keys(defs: Definitions, selection: Any, given: Any) -> set[AssetKey]:
+def _selected_keys(
+    defs: Definitions, selection: Any, given: Any, instance: Instance | None
+) -> set[AssetKey]:
     graph = defs.get_asset_graph()
     if selection is not None:
-        return coerce_selection(selection).resolve(graph)
+        return resolve_selection(defs, selection, instance)
     if isinstance(given, Definitions):
         return set(graph.materializable_keys)
     return {k for a in defs.assets if a.is_materializable for k in a.keys}
@@ -121,7 +124,7 @@ def materialize(
     (a string like ``"+orders"`` or an `AssetSelection`) narrows what runs (default: every
     materializable asset given). Without an `instance` the run uses an ephemeral one."""
     defs = _as_definitions(assets_or_definitions, resources)
-    keys = _selected_keys(defs, selection, assets_or_definitions)
+    keys = _selected_keys(defs, selection, assets_or_definitions, instance)
     owned = instance is None
     run_instance = Instance.ephemeral() if instance is None else instance
     try:
@@ -212,6 +215,44 @@ def execute_job(
             tags={**job.tags, **(tags or {})},
             partition_key=partition_key,
             partitioned_keys=partitioned,
+            raise_on_error=raise_on_error,
+            listeners=listeners,
+        )
+        return execute_run(plan, spec, run_instance)
+    finally:
+        if owned:
+            run_instance.close()
+
+
+def observe(
+    defs: Definitions,
+    selection: Any = None,
+    instance: Instance | None = None,
+    resources: Mapping[str, Any] | None = None,
+    raise_on_error: bool = True,
+    tags: Mapping[str, str] | None = None,
+    *,
+    listeners: Sequence[EventListener] = (),
+) -> RunResult:
+    """Run the observation functions of the observable source assets in `selection`
+    (default: all of them) and record their data versions as ASSET_OBSERVATION events."""
+    if not isinstance(defs, Definitions):
+        defs = _as_definitions(defs, resources)
+    graph = defs.get_asset_graph()
+    keys = (
+        resolve_selection(defs, selection, instance)
+        if selection is not None
+        else set(graph.observable_keys)
+    )
+    plan = plan_observations(graph, keys)
+    owned = instance is None
+    run_instance = Instance.ephemeral() if instance is None else instance
+    try:
+        spec = RunSpec(
+            job_name="__observe",
+            resources=_resources(defs.resources, resources, FilesystemIOManager()),
+            tags=dict(tags or {}),
+            partitioned_keys=_partitioned_keys(graph),
             raise_on_error=raise_on_error,
             listeners=listeners,
         )

@@ -3,7 +3,7 @@
 An asset is **stale** when its current code version differs from the one recorded with its
 latest materialization, when an upstream's current data version differs from the one its
 provenance says it consumed, when a dependency was added or removed, or when an upstream is
-itself stale. An upstream re-materialized with the *same* data version changes nothing
+itself stale or missing. An upstream re-materialized with the *same* data version changes nothing
 (early cut-off). Every stale status carries the causes that make it so: an asset is stale
 if and only if it has at least one cause.
 
@@ -13,7 +13,9 @@ The whole graph is computed from one status-index query and one walk in topologi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import gc
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -109,6 +111,20 @@ def _current(status: AssetStatusRecord | None) -> _Current:
     return _Current(None, None, False)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while decoding and walking a whole graph: the
+    many short-lived records trigger full collections that cost more than the work itself
+    (about a third of the time for 10,000 assets). Nothing created here forms cycles."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class StalenessResolver:
     """Computes statuses for an asset graph against one storage reader, once per call."""
 
@@ -127,6 +143,10 @@ class StalenessResolver:
         return {k for k, s in self.statuses().items() if s.status is status}
 
     def _compute(self) -> dict[AssetKey, AssetStatus]:
+        with _collector_paused():
+            return self._compute_all()
+
+    def _compute_all(self) -> dict[AssetKey, AssetStatus]:
         graph = self._graph
         rows = self._reader.get_asset_status(graph.toposorted_keys)
         current = {key: _current(rows.get(key)) for key in graph.toposorted_keys}
@@ -188,6 +208,14 @@ class StalenessResolver:
                 causes.append(
                     self._cause(
                         key, dep, StaleCauseCategory.DEPENDENCY, f"upstream {name} is stale"
+                    )
+                )
+                continue
+            if upstream is not None and upstream.status is StaleStatus.MISSING:
+                # Materializing the upstream will change what this asset was built from.
+                causes.append(
+                    self._cause(
+                        key, dep, StaleCauseCategory.DEPENDENCY, f"upstream {name} is missing"
                     )
                 )
                 continue

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 from freshet.errors import FreshetError, StorageError
-from freshet.storage.records import Event, EventType
+from freshet.storage.records import MAX_KEY_LENGTH, MAX_PARTITION_LENGTH, Event, EventType
 from freshet.storage.serde import describe_event, event_to_json, key_from_string
 
 RUN_END_EVENTS = frozenset({EventType.RUN_SUCCESS, EventType.RUN_FAILURE, EventType.RUN_CANCELED})
@@ -46,6 +46,7 @@ def _prepare(event: Event, position: int) -> PreparedEvent:
     body = event_to_json(event)
     key = event.asset_key
     event_type = event.event_type
+    _check_lengths(event, position)
     if event_type in ASSET_EVENTS:
         if key is None:
             _reject(event, position, "it has no asset_key; set Event(asset_key=...)")
@@ -68,10 +69,30 @@ def _prepare(event: Event, position: int) -> PreparedEvent:
     )
 
 
+def _check_lengths(event: Event, position: int) -> None:
+    """Names longer than their database column would fail only on PostgreSQL; refuse them on
+    every backend alike."""
+    partition = event.partition
+    step_key = event.step_key
+    if len(event.run_id) > MAX_PARTITION_LENGTH:
+        _reject(event, position, f"its run id is longer than {MAX_PARTITION_LENGTH} characters")
+    if partition is not None and len(partition) > MAX_PARTITION_LENGTH:
+        _reject(event, position, f"its partition is longer than {MAX_PARTITION_LENGTH} characters")
+    if step_key is not None and len(step_key) > MAX_KEY_LENGTH:
+        _reject(event, position, f"its step key is longer than {MAX_KEY_LENGTH} characters")
+    key = event.asset_key
+    if key is not None and len(key.to_user_string()) > MAX_KEY_LENGTH:
+        _reject(event, position, f"its asset key is longer than {MAX_KEY_LENGTH} characters")
+
+
 def _check_name(event: Event, position: int) -> str:
     name = event.data.get("check_name")
-    if not isinstance(name, str) or not name:
-        _reject(event, position, "data['check_name'] must be the check's name")
+    if not isinstance(name, str) or not name or len(name) > MAX_PARTITION_LENGTH:
+        _reject(
+            event,
+            position,
+            f"data['check_name'] must be the check's name, up to {MAX_PARTITION_LENGTH} characters",
+        )
     return name
 
 

@@ -14,6 +14,11 @@ from typing import Any
 
 from freshet.core.keys import AssetKey
 
+MAX_KEY_LENGTH = 512
+"""Longest asset key (as its "a/b" string), step key or instigator name every backend stores."""
+MAX_PARTITION_LENGTH = 255
+"""Longest partition key, run id, pool or dynamic partitions definition name."""
+
 
 class RunStatus(StrEnum):
     QUEUED = "QUEUED"
@@ -195,3 +200,29 @@ class AssetStatusRecord:
     in_progress_run_id: str | None = None
     last_materialization_storage_id: int | None = None
     last_observation_storage_id: int | None = None
+
+
+class PartitionStatusCategory(StrEnum):
+    """What a partition's status row says, in precedence order: a run in progress, else the
+    last attempt failed, else materialized, else only observed. Partitions without a row are
+    missing; only the partitions definition knows how many those are."""
+
+    IN_PROGRESS = "in_progress"
+    FAILED = "failed"
+    MATERIALIZED = "materialized"
+    OBSERVED = "observed"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PruneResult:
+    """What `Storage.prune_runs` removed. Events still pointed at by a status index row (the
+    latest materialization or observation of an asset or partition, the latest evaluation of
+    a check) are kept, so status reads the same before and after."""
+
+    run_ids: tuple[str, ...] = ()
+    events_deleted: int = 0
+    events_kept: int = 0
+
+    @property
+    def runs_deleted(self) -> int:
+        return len(self.run_ids)

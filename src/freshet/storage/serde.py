@@ -13,7 +13,24 @@ from typing import Any
 
 from freshet.core.keys import AssetKey
 from freshet.errors import StorageError
-from freshet.storage.records import Event, EventType, LogLevel, RunRecord, RunStatus
+from freshet.storage.records import (
+    MAX_KEY_LENGTH,
+    MAX_PARTITION_LENGTH,
+    Event,
+    EventType,
+    LogLevel,
+    RunRecord,
+    RunStatus,
+)
+from freshet.storage.state_records import (
+    BackfillRecord,
+    BackfillStatus,
+    InstigatorState,
+    InstigatorStatus,
+    InstigatorType,
+    Tick,
+    TickStatus,
+)
 
 SERDE_VERSION = 1
 
@@ -92,13 +109,25 @@ def event_from_json(text: str) -> Event:
     )
 
 
+def check_length(value: str, limit: int, what: str) -> None:
+    """Refuse a stored name longer than the database column holding it."""
+    if len(value) > limit:
+        raise StorageError(
+            f"cannot store {what} {value[:40]!r}...: it has {len(value)} characters, more "
+            f"than the {limit} that freshet stores; use a shorter one"
+        )
+
+
 def run_to_json(run: RunRecord) -> str:
+    check_length(run.run_id, MAX_PARTITION_LENGTH, "run id")
+    check_length(run.job_name, MAX_PARTITION_LENGTH, f"the job name of run {run.run_id!r},")
     for key, value in run.tags.items():
         if not isinstance(key, str) or not isinstance(value, str):
             raise StorageError(
                 f"cannot store run {run.run_id!r}: tag {key!r}: {value!r} is not a pair of "
                 "strings; convert tag keys and values to str"
             )
+        check_length(key, MAX_PARTITION_LENGTH, f"a tag key of run {run.run_id!r},")
     doc: dict[str, Any] = {
         "v": SERDE_VERSION,
         "run_id": run.run_id,
@@ -148,6 +177,115 @@ def run_from_json(text: str) -> RunRecord:
         ended_at=doc.get("ended_at"),
         updated_at=doc.get("updated_at"),
     )
+
+
+def instigator_state_to_json(state: InstigatorState) -> str:
+    check_length(state.name, MAX_KEY_LENGTH, f"{state.instigator_type.value.lower()} name")
+    doc = {
+        "v": SERDE_VERSION,
+        "name": state.name,
+        "type": state.instigator_type.value,
+        "status": state.status.value,
+        "data": dict(state.data),
+        "updated_at": state.updated_at,
+    }
+    return _encode(doc, f"the state of {state.instigator_type.value.lower()} {state.name!r}")
+
+
+def instigator_state_from_json(text: str) -> InstigatorState:
+    doc = _load(text, "schedule/sensor state")
+    return InstigatorState(
+        name=doc["name"],
+        instigator_type=_enum(InstigatorType, doc["type"], "instigator type"),
+        status=_enum(InstigatorStatus, doc["status"], "instigator status"),
+        data=doc.get("data", {}),
+        updated_at=doc["updated_at"],
+    )
+
+
+def tick_to_json(tick: Tick) -> str:
+    check_length(tick.instigator_name, MAX_KEY_LENGTH, "instigator name")
+    doc = {
+        "v": SERDE_VERSION,
+        "type": tick.instigator_type.value,
+        "name": tick.instigator_name,
+        "status": tick.status.value,
+        "timestamp": tick.timestamp,
+        "end_timestamp": tick.end_timestamp,
+        "run_ids": list(tick.run_ids),
+        "run_keys": list(tick.run_keys),
+        "skip_reason": tick.skip_reason,
+        "error": tick.error,
+        "cursor": tick.cursor,
+        "data": dict(tick.data),
+    }
+    return _encode(doc, f"a tick of {tick.instigator_type.value.lower()} {tick.instigator_name!r}")
+
+
+def tick_from_json(text: str) -> Tick:
+    doc = _load(text, "tick")
+    return Tick(
+        instigator_type=_enum(InstigatorType, doc["type"], "instigator type"),
+        instigator_name=doc["name"],
+        status=_enum(TickStatus, doc["status"], "tick status"),
+        timestamp=doc["timestamp"],
+        end_timestamp=doc.get("end_timestamp"),
+        run_ids=tuple(doc.get("run_ids", ())),
+        run_keys=tuple(doc.get("run_keys", ())),
+        skip_reason=doc.get("skip_reason"),
+        error=doc.get("error"),
+        cursor=doc.get("cursor"),
+        data=doc.get("data", {}),
+    )
+
+
+def backfill_to_json(backfill: BackfillRecord) -> str:
+    check_length(backfill.backfill_id, MAX_PARTITION_LENGTH, "backfill id")
+    doc = {
+        "v": SERDE_VERSION,
+        "backfill_id": backfill.backfill_id,
+        "status": backfill.status.value,
+        "asset_selection": [key.to_user_string() for key in backfill.asset_selection],
+        "partition_keys": list(backfill.partition_keys),
+        "tags": dict(backfill.tags),
+        "data": dict(backfill.data),
+        "error": backfill.error,
+        "created_at": backfill.created_at,
+        "updated_at": backfill.updated_at,
+    }
+    return _encode(doc, f"backfill {backfill.backfill_id!r}")
+
+
+def backfill_from_json(text: str) -> BackfillRecord:
+    doc = _load(text, "backfill")
+    return BackfillRecord(
+        backfill_id=doc["backfill_id"],
+        status=_enum(BackfillStatus, doc["status"], "backfill status"),
+        asset_selection=tuple(key_from_string(k) for k in doc.get("asset_selection", ())),
+        partition_keys=tuple(doc.get("partition_keys", ())),
+        tags=doc.get("tags", {}),
+        data=doc.get("data", {}),
+        error=doc.get("error"),
+        created_at=doc["created_at"],
+        updated_at=doc.get("updated_at"),
+    )
+
+
+def _encode(doc: Mapping[str, Any], what: str) -> str:
+    try:
+        return _ENCODER.encode(doc)
+    except (TypeError, ValueError) as exc:
+        raise StorageError(
+            f"cannot store {what}: it is not JSON ({exc}); use str, int, float, bool, None, "
+            "and lists and dicts of those"
+        ) from None
+
+
+def _enum(cls: Any, value: Any, what: str) -> Any:
+    try:
+        return cls(value)
+    except ValueError:
+        raise StorageError(f"stored {what} {value!r} is unknown; {_UPGRADE_HINT}") from None
 
 
 def _load(text: str, what: str) -> Mapping[str, Any]:

@@ -2,6 +2,7 @@
 
 Timestamps are float epoch seconds, asset keys their user string ("a/b"); `body` columns hold
 the versioned JSON of `storage.serde`, the other columns exist to be filtered and indexed.
+The migrations in `migrations/versions/` build exactly this schema (a test compares them).
 """
 
 from __future__ import annotations
@@ -17,21 +18,31 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 
+from freshet.storage.records import MAX_KEY_LENGTH, MAX_PARTITION_LENGTH
+
 SCHEMA_VERSION = 1
-"""Bumped by every migration; a database with a newer version is refused."""
+"""The newest migration's number: its Alembic revision id is this number as 4 digits.
+
+A database at a higher number is refused (upgrade freshet), at a lower one too (migrate)."""
+
+ALEMBIC_VERSION_TABLE = "alembic_version"
 
 INSTANCE_MARKER_KEY = "freshet"
 INSTANCE_MARKER_VALUE = "instance"
 SCHEMA_VERSION_KEY = "schema_version"
+"""Mirrors the Alembic revision in instance_info, so that builds from before Alembic (which
+read only this row) refuse a newer database too."""
 
 NO_PARTITION = ""
 """`asset_check_status.partition` of an unpartitioned evaluation (a primary key can't be NULL)."""
 
-_KEY = String(512)
-_ID = String(255)
+_KEY = String(MAX_KEY_LENGTH)
+_ID = String(MAX_PARTITION_LENGTH)
+_PARTITION = String(MAX_PARTITION_LENGTH)
 # SQLite only aliases the rowid (and autoincrements) for exactly "INTEGER PRIMARY KEY".
 _STORAGE_ID = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -43,7 +54,7 @@ runs = Table(
     Column("run_id", _ID, primary_key=True),
     Column("job_name", String(255), nullable=False),
     Column("status", String(32), nullable=False),
-    Column("partition", String(255)),
+    Column("partition", _PARTITION),
     Column("parent_run_id", _ID),
     Column("root_run_id", _ID),
     Column("body", Text, nullable=False),
@@ -79,9 +90,9 @@ event_logs = Table(
     Column("id", _STORAGE_ID, primary_key=True, autoincrement=True),
     Column("run_id", _ID, nullable=False),
     Column("event_type", String(64), nullable=False),
-    Column("step_key", String(512)),
+    Column("step_key", _KEY),
     Column("asset_key", _KEY),
-    Column("partition", String(255)),
+    Column("partition", _PARTITION),
     Column("timestamp", Float, nullable=False),
     Column("level", Integer, nullable=False),
     Column("body", Text, nullable=False),
@@ -127,7 +138,7 @@ asset_partition_status = Table(
     "asset_partition_status",
     metadata,
     Column("asset_key", _KEY, primary_key=True),
-    Column("partition", String(255), primary_key=True),
+    Column("partition", _PARTITION, primary_key=True),
     *_status_columns(),
     Index("ix_asset_partition_status_in_progress", "in_progress_run_id"),
 )
@@ -137,7 +148,7 @@ asset_check_status = Table(
     metadata,
     Column("asset_key", _KEY, primary_key=True),
     Column("check_name", String(255), primary_key=True),
-    Column("partition", String(255), primary_key=True),
+    Column("partition", _PARTITION, primary_key=True),
     Column("last_evaluation_id", _STORAGE_ID),
 )
 
@@ -148,4 +159,89 @@ instance_info = Table(
     Column("value", Text, nullable=False),
 )
 
+# -- state of the daemon's duties ------------------------------------------------------------
+
+instigator_state = Table(
+    "instigator_state",
+    metadata,
+    Column("instigator_type", String(32), primary_key=True),
+    Column("name", _KEY, primary_key=True),
+    Column("status", String(32), nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("body", Text, nullable=False),
+)
+
+instigator_ticks = Table(
+    "instigator_ticks",
+    metadata,
+    Column("id", _STORAGE_ID, primary_key=True, autoincrement=True),
+    Column("instigator_type", String(32), nullable=False),
+    Column("name", _KEY, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("timestamp", Float, nullable=False),
+    Column("body", Text, nullable=False),
+    Index("ix_instigator_ticks_instigator", "instigator_type", "name", "timestamp"),
+    Index("ix_instigator_ticks_timestamp", "timestamp"),
+    sqlite_autoincrement=True,
+)
+
+backfills = Table(
+    "backfills",
+    metadata,
+    Column("backfill_id", _ID, primary_key=True),
+    Column("status", String(32), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("body", Text, nullable=False),
+    Index("ix_backfills_status", "status"),
+    Index("ix_backfills_created_at", "created_at", "backfill_id"),
+)
+
+dynamic_partitions = Table(
+    "dynamic_partitions",
+    metadata,
+    # The id orders a definition's partitions as they were added.
+    Column("id", _STORAGE_ID, primary_key=True, autoincrement=True),
+    Column("partitions_def_name", _ID, nullable=False),
+    Column("partition", _PARTITION, nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("partitions_def_name", "partition", name="uq_dynamic_partitions_key"),
+)
+
+concurrency_pools = Table(
+    "concurrency_pools",
+    metadata,
+    Column("pool", _ID, primary_key=True),
+    Column("slot_limit", Integer, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+concurrency_slots = Table(
+    "concurrency_slots",
+    metadata,
+    Column("pool", _ID, primary_key=True),
+    Column("run_id", _ID, primary_key=True),
+    Column("step_key", _KEY, primary_key=True),
+    Column("claimed_at", Float, nullable=False),
+    Index("ix_concurrency_slots_run_id", "run_id"),
+)
+
+kv_cursors = Table(
+    "kv_cursors",
+    metadata,
+    Column("name", _KEY, primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
 ALL_TABLES: tuple[Table, ...] = tuple(metadata.sorted_tables)
+
+
+def revision_id(version: int) -> str:
+    """The Alembic revision id of schema version `version`."""
+    return f"{version:04d}"
+
+
+def version_of_revision(revision: str) -> int | None:
+    """The schema version an Alembic revision id stands for; None if it is not one of ours."""
+    return int(revision) if len(revision) == 4 and revision.isdigit() else None

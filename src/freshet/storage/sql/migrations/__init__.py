@@ -1,0 +1,1 @@
+"""Alembic migrations of the instance schema; run through `freshet.storage.sql.migrate`."""
