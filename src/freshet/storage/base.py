@@ -2,7 +2,8 @@
 
 Reading and writing are split: status computations take a `StorageReader`, runs write
 through a `StorageWriter`. Every backend (memory, SQLite, PostgreSQL) implements both and
-passes the same conformance suite in tests/storage/.
+passes the same conformance suite in tests/storage/. `Storage` adds maintenance (pruning)
+and lifecycle.
 """
 
 from __future__ import annotations
@@ -16,9 +17,21 @@ from freshet.storage.records import (
     Event,
     EventRecord,
     EventType,
+    PartitionStatusCategory,
+    PruneResult,
     RunRecord,
     RunsFilter,
     RunStatus,
+)
+from freshet.storage.state_records import (
+    BackfillRecord,
+    BackfillStatus,
+    InstigatorState,
+    InstigatorType,
+    PoolUsage,
+    Tick,
+    TickRecord,
+    TickStatus,
 )
 
 
@@ -83,10 +96,81 @@ class StorageReader(Protocol):
         self, check_key: AssetCheckKey, partition: str | None = None
     ) -> EventRecord | None: ...
 
+    def count_partition_statuses(self, asset_key: AssetKey) -> dict[PartitionStatusCategory, int]:
+        """How many partitions of the asset are in each category (every category present,
+        zero when none), counted in the database without reading the rows."""
+        ...
+
     def get_materialized_asset_keys(self) -> set[AssetKey]: ...
+
+    def get_max_storage_id(self) -> int | None:
+        """The newest event's storage id; None while the log is empty."""
+        ...
+
+    def wait_for_events(self, after_storage_id: int | None, timeout: float) -> bool:
+        """Block until an event newer than `after_storage_id` is stored or `timeout` seconds
+        pass; True if there is one. For live tails: wait, then read with `after_storage_id`.
+        PostgreSQL wakes on NOTIFY; SQLite polls the newest id (an index lookup)."""
+        ...
 
     def schema_info(self) -> Mapping[str, object]:
         """Backend name, location (no secrets), schema version, row counts."""
+        ...
+
+    # -- schedules, sensors, automation ---------------------------------------------------
+
+    def get_instigator_state(
+        self, instigator_type: InstigatorType, name: str
+    ) -> InstigatorState | None: ...
+
+    def get_instigator_states(
+        self, instigator_type: InstigatorType | None = None
+    ) -> list[InstigatorState]:
+        """All stored states (of one type when given), ordered by type then name."""
+        ...
+
+    def get_ticks(
+        self,
+        instigator_type: InstigatorType,
+        name: str,
+        *,
+        statuses: Sequence[TickStatus] | None = None,
+        after: float | None = None,
+        before: float | None = None,
+        limit: int | None = None,
+    ) -> list[TickRecord]:
+        """Ticks of one schedule/sensor/automation, newest first; `after`/`before` bound the
+        tick timestamp (exclusive)."""
+        ...
+
+    # -- backfills ------------------------------------------------------------------------
+
+    def get_backfill(self, backfill_id: str) -> BackfillRecord | None: ...
+
+    def get_backfills(
+        self,
+        *,
+        statuses: Sequence[BackfillStatus] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> list[BackfillRecord]:
+        """Backfills, newest first; `cursor` is the last backfill id of the previous page."""
+        ...
+
+    # -- dynamic partitions, concurrency pools, cursors -----------------------------------
+
+    def get_dynamic_partitions(self, partitions_def_name: str) -> list[str]:
+        """The partition keys of a dynamic partitions definition, in the order added."""
+        ...
+
+    def has_dynamic_partition(self, partitions_def_name: str, partition_key: str) -> bool: ...
+
+    def get_pool_usage(self, pool: str) -> PoolUsage:
+        """The pool's limit and held slots (oldest claim first); an unknown pool is empty."""
+        ...
+
+    def get_cursor(self, name: str) -> str | None:
+        """A named cursor (e.g. the automation loop's), None when never set."""
         ...
 
 
@@ -104,11 +188,68 @@ class StorageWriter(Protocol):
 
     def set_run_status(self, run_id: str, status: RunStatus, at: float) -> None: ...
 
-    def delete_run(self, run_id: str) -> None: ...
+    def delete_run(self, run_id: str) -> None:
+        """Remove a run, its events and its marks; status rows fall back to older events."""
+        ...
+
+    def set_instigator_state(self, state: InstigatorState) -> None:
+        """Create or replace the state of one schedule/sensor/automation."""
+        ...
+
+    def delete_instigator_state(self, instigator_type: InstigatorType, name: str) -> None: ...
+
+    def add_tick(self, tick: Tick) -> TickRecord: ...
+
+    def update_tick(self, tick_id: int, tick: Tick) -> TickRecord:
+        """Replace a stored tick (e.g. STARTED -> SUCCESS with its run ids)."""
+        ...
+
+    def add_backfill(self, backfill: BackfillRecord) -> None: ...
+
+    def update_backfill(self, backfill: BackfillRecord) -> None:
+        """Replace a stored backfill (status, progress); raises if it does not exist."""
+        ...
+
+    def add_dynamic_partitions(
+        self, partitions_def_name: str, partition_keys: Sequence[str]
+    ) -> None:
+        """Add keys in the given order, skipping those already present; any number of keys,
+        in one transaction."""
+        ...
+
+    def delete_dynamic_partition(self, partitions_def_name: str, partition_key: str) -> None:
+        """Remove one key; nothing happens if it is absent."""
+        ...
+
+    def claim_slot(self, pool: str, run_id: str, step_key: str, limit: int) -> bool:
+        """Atomically take a slot of `pool` for a step unless `limit` slots are held already;
+        True when the step holds a slot (also when it held one before the call)."""
+        ...
+
+    def release_slot(self, pool: str, run_id: str, step_key: str) -> None:
+        """Give a slot back; nothing happens if the step held none."""
+        ...
+
+    def release_run_slots(self, run_id: str) -> int:
+        """Give back every slot a run holds (its process died); returns how many."""
+        ...
+
+    def set_cursor(self, name: str, value: str) -> None: ...
 
 
 class Storage(StorageReader, StorageWriter, Protocol):
-    """A backend: both halves, plus lifecycle."""
+    """A backend: both halves, plus maintenance and lifecycle."""
+
+    def prune_runs(self, finished_before: float) -> PruneResult:
+        """Delete runs that finished before the given time, with their events and tags, in
+        short transactions. Events a status row points at are kept (see `PruneResult`);
+        runs not finished are never touched."""
+        ...
+
+    def prune_ticks(self, before: float) -> int:
+        """Delete ticks older than `before`, except each instigator's latest; returns how
+        many were deleted."""
+        ...
 
     def close(self) -> None: ...
 
@@ -121,6 +262,10 @@ class ComputeLogStore(Protocol):
     def read(self, run_id: str, step_key: str, stream: str) -> str | None: ...
 
     def list_steps(self, run_id: str) -> list[str]: ...
+
+    def delete_run_logs(self, run_id: str) -> None:
+        """Remove every compute log of a run (pruning); nothing happens if it has none."""
+        ...
 
 
 class ComputeLogWriter(Protocol):
