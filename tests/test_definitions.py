@@ -109,3 +109,40 @@ def test_bad_config_schema_is_refused():
 
     with pytest.raises(DefinitionsError, match="config schema"):
         fr.Definitions(assets=[a])
+
+
+def _job_defs(*schedules):
+    return fr.Definitions(
+        assets=[_asset("a")],
+        jobs=[fr.define_asset_job("nightly", selection="*")],
+        schedules=list(schedules),
+    )
+
+
+def test_schedule_with_valid_cron_is_accepted():
+    defs = _job_defs(fr.ScheduleDefinition(job="nightly", cron_schedule="0 6 * * *"))
+    assert defs.get_schedule_def("nightly_schedule").cron_schedule == "0 6 * * *"
+
+
+@pytest.mark.parametrize(
+    ("cron", "timezone", "expected"),
+    [
+        ("61 * * * *", "UTC", "invalid cron string '61 * * * *'"),
+        ("every day", "UTC", "invalid cron string 'every day'"),
+        ("0 6 * * *", "Mars/Olympus", "unknown execution_timezone 'Mars/Olympus'"),
+    ],
+    ids=["minute-out-of-range", "not-cron", "bad-timezone"],
+)
+def test_schedule_with_bad_cron_or_timezone_is_refused(cron, timezone, expected):
+    schedule = fr.ScheduleDefinition(
+        name="s", job="nightly", cron_schedule=cron, execution_timezone=timezone
+    )
+    with pytest.raises(DefinitionsError, match="schedule 's'") as info:
+        _job_defs(schedule)
+    assert expected in str(info.value)
+
+
+def test_schedule_for_unknown_job_is_refused():
+    schedule = fr.ScheduleDefinition(job="weekly", cron_schedule="@daily")
+    with pytest.raises(DefinitionsError, match="targets job 'weekly'"):
+        _job_defs(schedule)

@@ -51,6 +51,8 @@ _EXPORTS: dict[str, str] = {
     "graph": "freshet.core.graphs",
     "job": "freshet.core.graphs",
     "define_asset_job": "freshet.core.jobs",
+    "ScheduleDefinition": "freshet.core.schedules",
+    "DefaultScheduleStatus": "freshet.core.schedules",
     # config and resources
     "Config": "freshet.core.config",
     "RunConfig": "freshet.core.config",
@@ -163,6 +165,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         TableSchema,
     )
     from freshet.core.retries import Backoff, Failure, Jitter, RetryPolicy, RetryRequested
+    from freshet.core.schedules import DefaultScheduleStatus, ScheduleDefinition
     from freshet.core.types import DataType, TypeCheck
     from freshet.definitions import Definitions
     from freshet.errors import (

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from croniter import croniter
 
 from freshet.core.assets import AssetsDefinition, AssetSpec, external_asset
 from freshet.core.checks import AssetChecksDefinition
@@ -13,6 +16,7 @@ from freshet.core.jobs import JobDefinition, UnresolvedAssetJob
 from freshet.core.keys import AssetKey
 from freshet.core.ops import DEFAULT_IO_MANAGER_KEY
 from freshet.core.resources import coerce_resource, required_resource_keys
+from freshet.core.schedules import ScheduleDefinition
 from freshet.errors import (
     CycleError,
     DefinitionsError,
@@ -96,6 +100,7 @@ class Definitions:
         _check_configs(assets_defs, checks, problems)
         _check_resources(assets_defs, checks, self._resources, problems)
         self._jobs = _resolve_jobs(jobs, self._graph, self._resources, problems)
+        _check_schedules(self._schedules, self._jobs, problems)
         problems.raise_if_any()
 
     # -- accessors -------------------------------------------------------------------
@@ -131,6 +136,13 @@ class Definitions:
         if asset_key not in self._graph.nodes:
             raise DefinitionsError(f"no asset {asset_key.to_user_string()!r} in these definitions")
         return self._graph.assets_def_for(asset_key)
+
+    def get_schedule_def(self, name: str) -> ScheduleDefinition:
+        for schedule in self._schedules:
+            if schedule.name == name:
+                return schedule
+        known = ", ".join(sorted(s.name for s in self._schedules)) or "none"
+        raise DefinitionsError(f"no schedule named {name!r} (schedules: {known})")
 
     def get_job_def(self, name: str) -> JobDefinition:
         try:
@@ -323,6 +335,44 @@ def _check_resources(
                 MissingResourceError,
                 f"{who} requires resource {needed!r}, which is not provided; pass it in "
                 f"Definitions(resources={{{needed!r}: ...}})",
+            )
+
+
+def _check_schedules(
+    schedules: Sequence[Any], jobs: Mapping[str, JobDefinition], problems: _Problems
+) -> None:
+    names: set[str] = set()
+    for schedule in schedules:
+        if not isinstance(schedule, ScheduleDefinition):
+            problems.add(
+                InvalidDefinitionError,
+                f"schedules: {type(schedule).__name__} is not a ScheduleDefinition",
+            )
+            continue
+        where = f"schedule {schedule.name!r}"
+        if schedule.name in names:
+            problems.add(DuplicateKeyError, f"two schedules are named {schedule.name!r}")
+        names.add(schedule.name)
+        if not croniter.is_valid(schedule.cron_schedule):
+            problems.add(
+                InvalidDefinitionError,
+                f"{where}: invalid cron string {schedule.cron_schedule!r}; expected five "
+                "fields 'minute hour day-of-month month day-of-week', e.g. '0 6 * * *'",
+            )
+        try:
+            ZoneInfo(schedule.execution_timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.add(
+                InvalidDefinitionError,
+                f"{where}: unknown execution_timezone {schedule.execution_timezone!r}; use an "
+                "IANA name such as 'UTC' or 'Europe/Berlin'",
+            )
+        if schedule.job_name not in jobs:
+            known = ", ".join(sorted(jobs)) or "none"
+            problems.add(
+                InvalidDefinitionError,
+                f"{where} targets job {schedule.job_name!r}, which is not in these "
+                f"definitions (jobs: {known}); add the job to Definitions(jobs=[...])",
             )
 
 
