@@ -4,6 +4,7 @@ them all at once, reporting every problem with the objects involved."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -80,6 +81,9 @@ class Definitions:
         loggers: Mapping[str, Any] | None = None,
     ) -> None:
         problems = _Problems()
+        jobs = list(jobs)
+        self._given_jobs = tuple(jobs)
+        self._given_resources = dict(resources or {})
         assets_defs, checks = _normalize_assets(assets, asset_checks, problems)
         self._assets_defs = assets_defs
         self._checks = checks
@@ -162,8 +166,8 @@ class Definitions:
         """One Definitions holding all of `defs`; a resource key given twice must agree."""
         resources: dict[str, Any] = {}
         for d in defs:
-            for key, value in d._resources.items():
-                if key in resources and resources[key] is not value:
+            for key, value in d._given_resources.items():
+                if key in resources and not _same(resources[key], value):
                     raise DefinitionsError(
                         f"Definitions.merge: resource {key!r} is defined differently in two "
                         "Definitions; give it once"
@@ -175,13 +179,23 @@ class Definitions:
         return Definitions(
             assets=[a for d in defs for a in d._assets_defs],
             asset_checks=[c for d in defs for c in d._checks],
-            jobs=[j for d in defs for j in d._jobs.values()],
+            # re-resolve asset jobs against the merged graph
+            jobs=[j for d in defs for j in d._given_jobs],
             schedules=[s for d in defs for s in d._schedules],
             sensors=[s for d in defs for s in d._sensors],
             resources=resources,
             executor=next(iter(executors.values()), None),
             loggers={k: v for d in defs for k, v in d._loggers.items()},
         )
+
+
+def _same(first: Any, second: Any) -> bool:
+    if first is second:
+        return True
+    try:
+        return bool(first == second)
+    except Exception:
+        return False
 
 
 # ---- validation steps -----------------------------------------------------------------
@@ -273,13 +287,27 @@ def _check_unknown_deps(unknown: Sequence[UnknownDep], problems: _Problems) -> N
 def _check_checks(
     graph: AssetGraph, checks: Sequence[AssetChecksDefinition], problems: _Problems
 ) -> None:
+    declared = {spec.key for assets_def in graph.assets_defs for spec in assets_def.check_specs}
     for check in checks:
+        name = check.key.to_user_string()
         if not graph.has(check.spec.asset_key):
             problems.add(
                 UnknownDependencyError,
-                f"asset check {check.key.to_user_string()!r} targets asset "
+                f"asset check {name!r} targets asset "
                 f"{check.spec.asset_key.to_user_string()!r}, which is not defined",
             )
+        if check.key in declared:
+            problems.add(
+                DuplicateKeyError,
+                f"asset check {name!r} is defined twice: as an @asset_check and in the "
+                "check_specs of its asset; keep one",
+            )
+        for dep in check.spec.additional_deps:
+            if not graph.has(dep):
+                problems.add(
+                    UnknownDependencyError,
+                    f"asset check {name!r}: additional dep {dep.to_user_string()!r} is not defined",
+                )
 
 
 def _check_configs(
@@ -338,6 +366,17 @@ def _check_resources(
             )
 
 
+_CRON_ALIASES = frozenset({"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@hourly"})
+
+
+def _is_five_field_cron(text: str) -> bool:
+    """Standard cron only: five fields (or an @alias); croniter alone also takes 6-7."""
+    stripped = text.strip()
+    if stripped in _CRON_ALIASES:
+        return True
+    return len(stripped.split()) == 5 and croniter.is_valid(stripped)
+
+
 def _check_schedules(
     schedules: Sequence[Any], jobs: Mapping[str, JobDefinition], problems: _Problems
 ) -> None:
@@ -353,7 +392,7 @@ def _check_schedules(
         if schedule.name in names:
             problems.add(DuplicateKeyError, f"two schedules are named {schedule.name!r}")
         names.add(schedule.name)
-        if not croniter.is_valid(schedule.cron_schedule):
+        if not _is_five_field_cron(schedule.cron_schedule):
             problems.add(
                 InvalidDefinitionError,
                 f"{where}: invalid cron string {schedule.cron_schedule!r}; expected five "
@@ -376,6 +415,28 @@ def _check_schedules(
             )
 
 
+def _check_asset_job_selection(
+    name: str, keys: set[AssetKey], graph: AssetGraph, problems: _Problems
+) -> None:
+    if not any(graph.node(k).is_materializable for k in keys):
+        problems.add(
+            InvalidDefinitionError,
+            f"job {name!r}: its selection holds no materializable asset",
+        )
+        return
+    for key in keys:
+        missing = graph.required_multi_asset_neighbors(key) - keys
+        if missing:
+            names = ", ".join(sorted(k.to_user_string() for k in missing))
+            problems.add(
+                InvalidDefinitionError,
+                f"job {name!r} selects {key.to_user_string()!r} but not {names}, which "
+                f"{graph.assets_def_for(key).node_name!r} produces together with it; select "
+                "them too",
+            )
+            return
+
+
 def _resolve_jobs(
     jobs: Iterable[JobDefinition | UnresolvedAssetJob],
     graph: AssetGraph,
@@ -386,13 +447,15 @@ def _resolve_jobs(
     for job in jobs:
         if isinstance(job, UnresolvedAssetJob):
             try:
-                coerce_selection(job.selection).resolve(graph)
+                keys = coerce_selection(job.selection).resolve(graph)
             except FreshetError as exc:
                 problems.add(InvalidDefinitionError, f"job {job.name!r}: {exc}")
                 continue
+            _check_asset_job_selection(job.name, keys, graph, problems)
             job_def = job.resolve(resources, graph)
         elif isinstance(job, JobDefinition):
-            job_def = job
+            # an op job runs with the project's resources unless it brings its own
+            job_def = replace(job, resource_defs={**resources, **job.resource_defs})
             available = set(resources) | set(job.resource_defs) | {DEFAULT_IO_MANAGER_KEY}
             if job.graph is not None:
                 for node in job.graph.nodes.values():

@@ -119,7 +119,6 @@ def test_config_chooses_the_sqlite_path_relative_to_home(tmp_path: Path) -> None
     [
         ("storage: {}\nsorage: 1\n", "sorage: unknown key; expected one of: storage"),
         ("storage:\n  mysql: {}\n", "storage.mysql: unknown key; expected one of: sqlite"),
-        ("storage:\n  postgres: {url: x}\n", "storage.postgres: unknown key"),
         ("storage:\n  sqlite:\n    pth: x.db\n", "storage.sqlite.pth: unknown key; expected"),
         ("storage:\n  sqlite:\n    path: 3\n", "storage.sqlite.path: expected a file path"),
         ("storage: [sqlite]\n", "storage: expected a mapping"),
@@ -129,7 +128,6 @@ def test_config_chooses_the_sqlite_path_relative_to_home(tmp_path: Path) -> None
     ids=[
         "unknown-top-level",
         "unknown-backend",
-        "unsupported-postgres",
         "unknown-sqlite-key",
         "path-not-a-string",
         "storage-not-a-mapping",
@@ -221,3 +219,12 @@ def test_info_describes_backend_and_counts(instance: Instance) -> None:
     assert (info["runs"], info["events"], info["assets"]) == (2, 6, 1)
     assert info["storage_dir"] == str(instance.storage_dir)
     assert {"backend", "location", "schema_version", "home"} <= set(info)
+
+
+def test_dynamic_partitions_through_the_instance(instance: Instance) -> None:
+    instance.add_dynamic_partitions("customers", ["acme", "globex"])
+    instance.add_dynamic_partitions("customers", ["globex", "initech"])
+    instance.delete_dynamic_partition("customers", "acme")
+    assert instance.get_dynamic_partitions("customers") == ["globex", "initech"]
+    assert instance.has_dynamic_partition("customers", "initech")
+    assert not instance.has_dynamic_partition("customers", "acme")

@@ -100,3 +100,19 @@ def test_unknown_stream_is_refused(store: ComputeLogStore) -> None:
 def test_streams_map_to_file_suffixes(tmp_path: Path, stream: str, suffix: str) -> None:
     store = LocalComputeLogStore(tmp_path)
     assert store.path_for("run", "step", stream) == tmp_path / "run" / f"step.{suffix}"
+
+
+def test_deleting_a_runs_logs_leaves_other_runs(store: ComputeLogStore) -> None:
+    for run_id in ("run-1", "run-2"):
+        with store.open_writer(run_id, "step", OUT) as writer:
+            writer.write(f"{run_id}\n")
+    store.delete_run_logs("run-1")
+    store.delete_run_logs("never-ran")
+    assert store.list_steps("run-1") == []
+    assert store.read("run-1", "step", OUT) is None
+    assert store.read("run-2", "step", OUT) == "run-2\n"
+
+
+def test_deleting_logs_refuses_a_path_outside_the_folder(store: ComputeLogStore) -> None:
+    with pytest.raises(StorageError, match="invalid run id"):
+        store.delete_run_logs("..")

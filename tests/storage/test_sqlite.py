@@ -1,8 +1,8 @@
-"""SQLite specifics: refusing files that are not ours untouched, WAL, and concurrent writers."""
+"""SQLite specifics: refusing files that are not ours untouched, WAL, pragmas, the writer lock
+file, and rollback of a failed batch. Multi-process writers: test_concurrency.py."""
 
 from __future__ import annotations
 
-import multiprocessing
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -22,10 +22,19 @@ def make_freshet_db(path: Path) -> None:
     storage.close()
 
 
-def set_schema_version(path: Path, version: str) -> None:
+def set_schema_revision(path: Path, revision: str) -> None:
     conn = sqlite3.connect(path)
     with conn:
-        conn.execute("UPDATE instance_info SET value = ? WHERE key = 'schema_version'", (version,))
+        conn.execute("UPDATE alembic_version SET version_num = ?", (revision,))
+    conn.close()
+
+
+def write_foundation_db(path: Path) -> None:
+    """A database as freshet wrote it before migrations: no Alembic table."""
+    make_freshet_db(path)
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("DROP TABLE alembic_version")
     conn.close()
 
 
@@ -49,12 +58,12 @@ def write_corrupt_freshet_db(path: Path) -> None:
 
 def write_newer_freshet_db(path: Path) -> None:
     make_freshet_db(path)
-    set_schema_version(path, str(SCHEMA_VERSION + 1))
+    set_schema_revision(path, f"{SCHEMA_VERSION + 1:04d}")
 
 
-def write_older_freshet_db(path: Path) -> None:
+def write_unknown_revision_db(path: Path) -> None:
     make_freshet_db(path)
-    set_schema_version(path, str(SCHEMA_VERSION - 1))
+    set_schema_revision(path, "ae1027a6acf")
 
 
 @pytest.mark.parametrize(
@@ -64,9 +73,10 @@ def write_older_freshet_db(path: Path) -> None:
         (write_foreign_db, StorageError, r"not a freshet instance \(its tables: users\)"),
         (write_corrupt_freshet_db, StorageError, "is corrupt or unreadable"),
         (write_newer_freshet_db, SchemaVersionError, "newer than this freshet.*upgrade freshet"),
-        (write_older_freshet_db, SchemaVersionError, "freshet instance migrate"),
+        (write_unknown_revision_db, SchemaVersionError, "does not know.*upgrade freshet"),
+        (write_foundation_db, SchemaVersionError, "version 0, older.*freshet instance migrate"),
     ],
-    ids=["random-bytes", "foreign-db", "corrupt", "newer-schema", "older-schema"],
+    ids=["random-bytes", "foreign-db", "corrupt", "newer-schema", "unknown-revision", "older"],
 )
 def test_refused_file_is_left_untouched(
     tmp_path: Path,
@@ -77,12 +87,13 @@ def test_refused_file_is_left_untouched(
     path = tmp_path / "freshet.db"
     write(path)
     before = path.read_bytes()
+    files = sorted(p.name for p in tmp_path.iterdir())
     with pytest.raises(error, match=message) as raised:
         SqliteStorage(path)
     assert str(path) in str(raised.value)
     assert "\n" not in str(raised.value)
     assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["freshet.db"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == files
 
 
 def test_directory_is_refused(tmp_path: Path) -> None:
@@ -107,10 +118,12 @@ def test_new_database_is_created_in_wal_mode_with_marker(
     SqliteStorage(path).close()
     conn = sqlite3.connect(path)
     info = dict(conn.execute("SELECT key, value FROM instance_info"))
+    revision = conn.execute("SELECT version_num FROM alembic_version").fetchall()
     journal_mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
     conn.close()
     assert info["freshet"] == "instance"
     assert info["schema_version"] == str(SCHEMA_VERSION)
+    assert revision == [(f"{SCHEMA_VERSION:04d}",)]
     assert journal_mode == "wal"
 
 
@@ -165,42 +178,16 @@ def test_failure_inside_the_transaction_rolls_back_the_whole_batch(
     storage.close()
 
 
-EVENTS_PER_WRITER = 500
-BATCH = 1
-
-
-def write_events(path: str, writer: str, start: multiprocessing.synchronize.Event) -> None:
-    storage = SqliteStorage(path)
-    start.wait()
-    for first in range(0, EVENTS_PER_WRITER, BATCH):
-        storage.store_events(
-            [
-                Event(event_type=EventType.LOG, run_id=writer, step_key=str(i), data={"i": i})
-                for i in range(first, first + BATCH)
-            ]
-        )
+def test_writers_take_the_lock_file_beside_the_database(tmp_path: Path) -> None:
+    storage = SqliteStorage(tmp_path / "freshet.db")
+    storage.store_events([Event(event_type=EventType.LOG, run_id="r1")])
+    assert storage.write_lock_path == tmp_path / "freshet.db-writer.lock"
+    assert storage.write_lock_path.is_file()
     storage.close()
+    assert SqliteStorage(":memory:").write_lock_path is None
 
 
-def test_concurrent_writer_processes_lose_nothing(tmp_path: Path) -> None:
-    path = tmp_path / "freshet.db"
-    make_freshet_db(path)
-    context = multiprocessing.get_context("spawn")
-    start = context.Event()
-    writers = [
-        context.Process(target=write_events, args=(str(path), name, start)) for name in ("w1", "w2")
-    ]
-    for process in writers:
-        process.start()
-    start.set()
-    for process in writers:
-        process.join(timeout=120)
-    assert [p.exitcode for p in writers] == [0, 0]
-    storage = SqliteStorage(path)
-    records = storage.get_event_records()
+def test_schema_info_reports_the_schema_version(tmp_path: Path) -> None:
+    storage = SqliteStorage(tmp_path / "freshet.db")
+    assert storage.schema_info()["schema_version"] == SCHEMA_VERSION
     storage.close()
-    assert len(records) == 2 * EVENTS_PER_WRITER
-    assert len({r.storage_id for r in records}) == 2 * EVENTS_PER_WRITER
-    for name in ("w1", "w2"):
-        sequence = [r.event.data["i"] for r in records if r.run_id == name]
-        assert sequence == list(range(EVENTS_PER_WRITER))

@@ -634,3 +634,118 @@ def test_schema_info_counts(some_runs: Storage) -> None:
     info = some_runs.schema_info()
     assert {"backend", "location", "schema_version"} <= set(info)
     assert (info["runs"], info["events"], info["assets"]) == (3, 4, 2)
+
+
+# -- status counts and big partition sets -----------------------------------------------------
+
+
+def test_partition_status_counts_follow_precedence(storage: Storage) -> None:
+    observe = EventType.ASSET_OBSERVATION
+    storage.store_events(
+        [
+            materialization(A, "r1", partition="done-1"),
+            materialization(A, "r1", partition="done-2"),
+            materialization(A, "r1", partition="failed-after-success"),
+            event(EventType.STEP_FAILURE, "r2", partition="failed-after-success", asset_keys=["a"]),
+            event(EventType.STEP_FAILURE, "r2", partition="failed", asset_keys=["a"]),
+            materialization(A, "r1", partition="running"),
+            planned(A, "r3", partition="running"),
+            event(observe, "r4", asset=A, partition="observed"),
+            materialization(B, "r1", partition="other-asset"),
+        ]
+    )
+    assert storage.count_partition_statuses(A) == {
+        "in_progress": 1,
+        "failed": 2,
+        "materialized": 2,
+        "observed": 1,
+    }
+    assert storage.count_partition_statuses(AssetKey("never")) == {
+        "in_progress": 0,
+        "failed": 0,
+        "materialized": 0,
+        "observed": 0,
+    }
+
+
+HUNDRED_K = 100_000
+
+
+def test_hundred_thousand_partitions_of_one_run(storage: Storage) -> None:
+    keys = [f"p{i:06d}" for i in range(HUNDRED_K)]
+    ids: list[int] = []
+    for start in range(0, HUNDRED_K, 25_000):
+        ids += storage.store_events(
+            [materialization(A, "r1", partition=k) for k in keys[start : start + 25_000]]
+        )
+    storage.store_events([planned(A, "r2", partition=k) for k in keys[:10]])
+    counts = storage.count_partition_statuses(A)
+    assert counts == {"in_progress": 10, "failed": 0, "materialized": HUNDRED_K - 10, "observed": 0}
+    lean = storage.get_partition_status(A, with_events=False)
+    assert len(lean) == HUNDRED_K
+    assert lean[keys[-1]].last_materialization_storage_id == ids[-1]
+    row = storage.get_asset_status([A])[A]
+    assert (row.last_materialization.storage_id, row.last_run_id) == (ids[-1], "r1")
+
+
+def test_status_of_a_long_list_of_partitions_in_one_call(storage: Storage) -> None:
+    storage.store_events([materialization(A, partition=f"p{i}") for i in range(0, 6000, 3)])
+    wanted = [f"p{i}" for i in range(6000)]
+    assert set(storage.get_partition_status(A, wanted)) == {f"p{i}" for i in range(0, 6000, 3)}
+    assert storage.get_partition_status(A, []) == {}
+
+
+def test_runs_filter_by_a_long_list_of_run_ids(storage: Storage) -> None:
+    for i in range(30):
+        storage.add_run(run(f"r{i}", created_at=T0 + i))
+    wanted = [f"r{i}" for i in range(0, 30, 2)] + [f"absent-{i}" for i in range(3000)]
+    found = storage.get_runs(RunsFilter(run_ids=wanted))
+    assert [r.run_id for r in found] == [f"r{i}" for i in range(28, -1, -2)]
+
+
+def test_many_materializations_of_one_asset_in_a_batch_keep_the_latest(storage: Storage) -> None:
+    storage.store_events([planned(A, "r1"), planned(A, "r2")])
+    ids = storage.store_events(
+        [materialization(A, "r1"), materialization(A, "r1"), materialization(A, "r2")]
+    )
+    row = storage.get_asset_status([A])[A]
+    assert (row.last_materialization.storage_id, row.last_run_id) == (ids[-1], "r2")
+    assert row.in_progress_run_id is None
+
+
+# -- live tail --------------------------------------------------------------------------------
+
+
+def test_max_storage_id_tracks_the_newest_event(storage: Storage) -> None:
+    assert storage.get_max_storage_id() is None
+    ids = storage.store_events([event(EventType.LOG), event(EventType.LOG)])
+    assert storage.get_max_storage_id() == ids[-1]
+
+
+def test_tailing_after_a_cursor_reads_each_event_once(storage: Storage) -> None:
+    cursor = None
+    seen: list[int] = []
+    for batch in range(4):
+        storage.store_events([event(EventType.LOG, i=batch * 10 + i) for i in range(batch + 1)])
+        page = storage.get_event_records(after_storage_id=cursor, limit=100)
+        seen += [r.event.data["i"] for r in page]
+        cursor = page[-1].storage_id
+    assert seen == [0, 10, 11, 20, 21, 22, 30, 31, 32, 33]
+
+
+def test_wait_for_events_returns_at_once_when_newer_events_exist(storage: Storage) -> None:
+    (first,) = storage.store_events([event(EventType.LOG)])
+    assert storage.wait_for_events(None, timeout=5) is True
+    assert storage.wait_for_events(first - 1, timeout=5) is True
+    assert storage.wait_for_events(first, timeout=0.05) is False
+
+
+def test_wait_for_events_wakes_when_another_thread_stores_one(storage: Storage) -> None:
+    (first,) = storage.store_events([event(EventType.LOG)])
+    writer = threading.Timer(0.2, lambda: storage.store_events([event(EventType.LOG)]))
+    writer.start()
+    try:
+        assert storage.wait_for_events(first, timeout=30) is True
+    finally:
+        writer.join()
+    assert storage.get_max_storage_id() > first

@@ -25,7 +25,7 @@ from freshet.core.ops import (
     resource_keys_of,
 )
 from freshet.core.retries import RetryPolicy
-from freshet.core.signature import FunctionShape, read_function_shape
+from freshet.core.signature import FunctionShape, output_annotation, read_function_shape
 from freshet.errors import InvalidDefinitionError
 
 DEFAULT_GROUP = "default"
@@ -283,11 +283,26 @@ def _input_keys(
     return keys, built, deps
 
 
+def _coerce_deps(deps: Iterable[Any], what: str) -> list[AssetDep]:
+    """Deps as given (keys, strings, specs, asset definitions); a definition producing
+    several assets stands for a dependency on each of them."""
+    result: list[AssetDep] = []
+    for dep in deps:
+        if isinstance(dep, AssetsDefinition):
+            result.extend(AssetDep(k) for k in dep.keys)
+            continue
+        try:
+            result.append(AssetDep.coerce(dep))
+        except InvalidDefinitionError as exc:
+            raise InvalidDefinitionError(f"{what}: deps: {exc}") from None
+    return result
+
+
 def _merge_deps(
     first: Iterable[AssetDep], second: Iterable[Any], what: str
 ) -> tuple[AssetDep, ...]:
     seen: dict[AssetKey, AssetDep] = {}
-    for dep in [*first, *(AssetDep.coerce(d) for d in second)]:
+    for dep in [*first, *_coerce_deps(second, what)]:
         if dep.asset_key in seen and seen[dep.asset_key].partition_mapping != dep.partition_mapping:
             raise InvalidDefinitionError(
                 f"{what}: {dep.asset_key.to_user_string()!r} is both an input and a dep with "
@@ -369,7 +384,9 @@ def asset(
         )
         _check_check_specs(check_specs, {asset_key}, what)
         io_key = io_manager_key or DEFAULT_IO_MANAGER_KEY
-        annotation = dagster_type if dagster_type is not None else shape.return_annotation
+        annotation = (
+            dagster_type if dagster_type is not None else output_annotation(shape.return_annotation)
+        )
         op_def = OpDefinition(
             name=asset_key.to_python_identifier(),
             compute_fn=func,
@@ -463,7 +480,14 @@ def multi_asset(
             raise InvalidDefinitionError(f"{what}: the same asset key appears twice in specs")
         _check_check_specs(check_specs, set(keys), what)
         io_key = io_manager_key or DEFAULT_IO_MANAGER_KEY
-        keys_by_output = {k.to_python_identifier(): k for k in keys}
+        keys_by_output: dict[str, AssetKey] = {}
+        for k in keys:
+            clash = keys_by_output.setdefault(k.to_python_identifier(), k)
+            if clash is not k:
+                raise InvalidDefinitionError(
+                    f"{what}: asset keys {clash.to_user_string()!r} and {k.to_user_string()!r} "
+                    f"both become the output name {k.to_python_identifier()!r}; rename one"
+                )
         op_def = OpDefinition(
             name=node,
             compute_fn=func,

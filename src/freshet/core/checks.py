@@ -31,6 +31,18 @@ class AssetCheckResult:
     check_name: str | None = None
     description: str | None = None
 
+    def __post_init__(self) -> None:
+        severity = self.severity
+        if not isinstance(severity, AssetCheckSeverity):
+            try:
+                severity = AssetCheckSeverity(str(severity).upper())
+            except ValueError:
+                valid = ", ".join(s.value for s in AssetCheckSeverity)
+                raise InvalidDefinitionError(
+                    f"AssetCheckResult: unknown severity {self.severity!r} (valid: {valid})"
+                ) from None
+            object.__setattr__(self, "severity", severity)
+
 
 def key_of(asset: Any) -> AssetKey:
     """The key of anything that names one asset: a key, a string, a spec or an asset def."""

@@ -84,9 +84,22 @@ class Composition:
     uses: dict[str, int] = field(default_factory=dict)
 
     def unique_name(self, base: str) -> str:
-        count = self.uses.get(base, 0) + 1
-        self.uses[base] = count
-        return base if count == 1 else f"{base}_{count}"
+        """`base`, then `base_2`, `base_3`... skipping names another node already has."""
+        count = self.uses.get(base, 0)
+        while True:
+            count += 1
+            name = base if count == 1 else f"{base}_{count}"
+            if name not in self.nodes:
+                self.uses[base] = count
+                return name
+
+    def claim(self, alias: str) -> str:
+        if alias in self.nodes:
+            raise InvalidDefinitionError(
+                f"graph {self.graph_name!r}: node name {alias!r} is already used; pick another "
+                "alias"
+            )
+        return alias
 
 
 _STACK: contextvars.ContextVar[tuple[Composition, ...]] = contextvars.ContextVar(
@@ -155,7 +168,7 @@ def invoke(definition: Any, alias: str | None, args: Sequence[Any], kwargs: Mapp
             f"{definition.name}.alias(...) can only be called inside a @graph or @job body"
         )
     comp = stack[-1]
-    name = comp.unique_name(alias or definition.name)
+    name = comp.claim(alias) if alias else comp.unique_name(definition.name)
     sources = {
         key: _source_of(value, name, key)
         for key, value in _bind(definition, args, kwargs, name).items()

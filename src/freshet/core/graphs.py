@@ -44,6 +44,11 @@ class GraphDefinition:
         description: str | None = None,
         executor_def: Any = None,
     ) -> JobDefinition:
+        if self.input_names:
+            raise InvalidDefinitionError(
+                f"graph {self.name!r} has inputs ({', '.join(self.input_names)}) and cannot "
+                "become a job: a job's ops must get every input from other ops"
+            )
         return JobDefinition(
             name=check_name(name or self.name, "job name"),
             graph=self,

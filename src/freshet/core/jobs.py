@@ -56,6 +56,7 @@ class JobDefinition:
             raise_on_error=raise_on_error,
             partition_key=partition_key,
             tags=tags,
+            op_selection=op_selection,
         )
 
 

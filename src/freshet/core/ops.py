@@ -10,7 +10,7 @@ from typing import Any
 from freshet.core import composition
 from freshet.core.keys import check_name
 from freshet.core.retries import RetryPolicy
-from freshet.core.signature import FunctionShape, read_function_shape
+from freshet.core.signature import FunctionShape, output_annotation, read_function_shape
 from freshet.errors import InvalidDefinitionError
 
 DEFAULT_OUTPUT = "result"
@@ -154,8 +154,7 @@ def build_ins(shape: FunctionShape, ins: Mapping[str, In] | None, *, what: str) 
 
 def build_outs(out: Out | Mapping[str, Out] | None, shape: FunctionShape) -> dict[str, Out]:
     if out is None:
-        annotation = None if shape.return_annotation is _EMPTY else shape.return_annotation
-        return {DEFAULT_OUTPUT: Out(dagster_type=annotation)}
+        return {DEFAULT_OUTPUT: Out(dagster_type=output_annotation(shape.return_annotation))}
     if isinstance(out, Out):
         return {DEFAULT_OUTPUT: out}
     return dict(out)

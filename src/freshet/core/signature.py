@@ -3,11 +3,16 @@ and data inputs. Every decorator (@op, @asset, @asset_check, ...) shares this re
 
 from __future__ import annotations
 
+import collections.abc
 import inspect
+import sys
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from freshet.core.results import MaterializeResult, Output
 from freshet.errors import InvalidDefinitionError
 
 CONTEXT_NAMES = frozenset({"context", "_context", "ctx"})
@@ -74,7 +79,9 @@ def _signature(fn: Callable[..., Any], what: str) -> inspect.Signature:
         raise InvalidDefinitionError(
             f"{what}: cannot read the function's signature: {exc}"
         ) from exc
-    namespace = dict(getattr(fn, "__globals__", {}))
+    # A class defined inside the function that declares the asset (common in tests) is in
+    # that caller's locals, not in the function's globals.
+    namespace = {**getattr(fn, "__globals__", {}), **_caller_locals()}
     params = []
     for param in sig.parameters.values():
         annotation = param.annotation
@@ -85,6 +92,17 @@ def _signature(fn: Callable[..., Any], what: str) -> inspect.Signature:
                 pass
         params.append(param.replace(annotation=annotation))
     return sig.replace(parameters=params)
+
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
+
+
+def _caller_locals() -> dict[str, Any]:
+    """Locals of the innermost frame outside freshet (where the decorator was applied)."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    return dict(frame.f_locals) if frame is not None else {}
 
 
 def read_function_shape(fn: Callable[..., Any], *, what: str) -> FunctionShape:
@@ -132,3 +150,31 @@ def read_function_shape(fn: Callable[..., Any], *, what: str) -> FunctionShape:
         return_annotation=sig.return_annotation,
         location=describe_location(fn),
     )
+
+
+_GENERATOR_ORIGINS = frozenset(
+    {
+        collections.abc.Iterator,
+        collections.abc.Iterable,
+        collections.abc.Generator,
+        collections.abc.AsyncIterator,
+    }
+)
+
+
+def output_annotation(annotation: Any) -> Any:
+    """The type to check an output's value against, from a return annotation.
+
+    `Output[T]` checks `T`; generators, `Output` and `MaterializeResult` say nothing about
+    the stored value, so they check nothing; no annotation means any."""
+    if annotation is inspect.Parameter.empty or isinstance(annotation, str):
+        return None
+    if annotation in (Output, MaterializeResult):
+        return None
+    origin = typing.get_origin(annotation)
+    if origin is Output:
+        args = typing.get_args(annotation)
+        return args[0] if args else None
+    if origin in _GENERATOR_ORIGINS or annotation in _GENERATOR_ORIGINS:
+        return None
+    return annotation

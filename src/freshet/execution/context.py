@@ -188,6 +188,12 @@ class OpExecutionContext:
         self, metadata: Mapping[str, Any], output_name: str | None = None
     ) -> None:
         """Attach metadata to an output's materialization (the only output when unnamed)."""
+        if output_name is None and self._assets_def is not None and len(self._selected) > 1:
+            raise UsageError(
+                f"{self._step_key} produces several assets; name the one the metadata is for: "
+                "add_output_metadata(..., output_name=...) or add_asset_metadata(..., "
+                "asset_key=...)"
+            )
         self._added_metadata.setdefault(output_name, {}).update(metadata)
 
     def add_asset_metadata(

@@ -221,7 +221,7 @@ def _check_step(
     graph: AssetGraph, check_def: AssetChecksDefinition, producer: Mapping[AssetKey, str]
 ) -> Step:
     asset_key = check_def.spec.asset_key
-    upstream = {producer[asset_key]} if asset_key in producer else set()
+    upstream = {producer[k] for k in (asset_key, *check_def.spec.additional_deps) if k in producer}
     inputs: tuple[StepInput, ...] = ()
     if check_def.asset_input is not None:
         inputs = (_asset_input(graph, check_def.asset_input, asset_key, producer, None),)

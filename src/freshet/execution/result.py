@@ -89,9 +89,13 @@ class RunResult:
 
     def asset_value(self, asset_key: AssetKey | str) -> Any:
         key = AssetKey.from_coercible(asset_key)
-        if key not in self.asset_output_steps:
-            raise UsageError(f"asset {key.to_user_string()!r} produced no value in this run")
-        return self.output_values[self.asset_output_steps[key]]
+        where = self.asset_output_steps.get(key)
+        if where is None or where not in self.output_values:
+            raise UsageError(
+                f"asset {key.to_user_string()!r} produced no value in run {self.run_id} (not "
+                "selected, failed, or it stored its data itself with MaterializeResult)"
+            )
+        return self.output_values[where]
 
     def events_of_type(self, event_type: EventType) -> list[Event]:
         return [e for e in self.all_events if e.event_type is event_type]

@@ -224,8 +224,16 @@ def _execute_with_resources(
             message=str(exc),
             data={"error": error_info(exc, "resources").to_json()},
         )
-        state.failure_reasons["<resources>"] = str(exc)
-        state.outcomes["<resources>"] = StepOutcome.FAILURE
+        state.run_error = exc
+        for step in plan.steps:
+            state.outcomes[step.key] = StepOutcome.SKIPPED
+            state.sink.emit(
+                EventType.STEP_SKIPPED,
+                step_key=step.key,
+                level=LogLevel.WARNING,
+                message=f"skipped {step.key}: resources failed to initialise",
+                data={"reason": str(exc)},
+            )
         return
     state.resources = resources
     ok = False
@@ -242,14 +250,17 @@ def _execute_with_resources(
                 message=f"resource teardown failed: {exc}",
             )
             if ok:
-                state.failure_reasons["<resources>"] = str(exc)
-                state.outcomes["<resources>"] = StepOutcome.FAILURE
+                state.run_error = exc
 
 
 def _finish(
     sink: EventSink, plan: ExecutionPlan, state: RunState, error: BaseException | None = None
 ) -> RunResult:
-    success = error is None and all(o is StepOutcome.SUCCESS for o in state.outcomes.values())
+    success = (
+        error is None
+        and state.run_error is None
+        and all(o is StepOutcome.SUCCESS for o in state.outcomes.values())
+    )
     if error is not None:
         sink.emit(
             EventType.ENGINE_EVENT,
@@ -260,12 +271,19 @@ def _finish(
     if success:
         sink.emit(EventType.RUN_SUCCESS, message="run succeeded")
     else:
-        failed = sorted(k for k, o in state.outcomes.items() if o is not StepOutcome.SUCCESS)
+        failed = sorted(
+            k for k, o in state.outcomes.items() if o in (StepOutcome.FAILURE, StepOutcome.BLOCKED)
+        )
+        skipped = sorted(k for k, o in state.outcomes.items() if o is StepOutcome.SKIPPED)
+        parts = [f"failed: {', '.join(failed)}"] if failed else []
+        parts += [f"skipped: {', '.join(skipped)}"] if skipped else []
+        if state.run_error is not None:
+            parts.insert(0, str(state.run_error))
         sink.emit(
             EventType.RUN_FAILURE,
             level=LogLevel.ERROR,
-            message=f"run failed ({', '.join(failed) or 'aborted'})",
-            data={"steps": failed},
+            message=f"run failed ({'; '.join(parts) or 'aborted'})",
+            data={"failed_steps": failed, "skipped_steps": skipped},
         )
     sink.flush()
     asset_outputs = {}
@@ -284,6 +302,8 @@ def _finish(
 
 
 def _raise_failure(plan: ExecutionPlan, state: RunState, result: RunResult) -> None:
+    if state.run_error is not None:
+        raise ExecutionError(f"run {state.run_id} failed: {state.run_error}") from state.run_error
     for key, outcome in state.outcomes.items():
         if outcome is StepOutcome.FAILURE:
             reason = state.failure_reasons.get(key, "failed")

@@ -48,6 +48,8 @@ class RunState:
     mapped_over: dict[str, tuple[str, str]] = field(default_factory=dict)
     output_io_keys: dict[tuple[str, str], str] = field(default_factory=dict)
     step_exceptions: dict[str, BaseException] = field(default_factory=dict)
+    #: a failure of the run itself (resources could not start or stop), not of a step
+    run_error: BaseException | None = None
 
     def io_manager(self, key: str) -> Any:
         return getattr(self.resources, key)

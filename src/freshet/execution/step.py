@@ -17,6 +17,7 @@ from freshet.core.ops import DynamicOutput, OpDefinition, Out
 from freshet.core.results import DataVersion, MaterializeResult, Output, normalize_metadata
 from freshet.core.retries import Failure, RetryPolicy, RetryRequested
 from freshet.core.types import check_type
+from freshet.errors import FreshetError
 from freshet.execution.boundary import UserCodeError, capture_output, error_info
 from freshet.execution.context import AssetExecutionContext, OpExecutionContext, StepLogger
 from freshet.execution.plan import Step, StepInput, StepKind
@@ -28,6 +29,18 @@ from freshet.storage.records import EventType, LogLevel
 
 class StepError(Exception):
     """A step failed for a reason the framework found (missing output, failed type check)."""
+
+
+class Yielded(list):
+    """What a generator function yielded (as opposed to a returned list value)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NoValue:
+    """A function annotated `-> None` (or an output typed Nothing) returned: the output
+    exists but nothing is stored for it."""
+
+    output_name: str
 
 
 @dataclass(slots=True)
@@ -55,11 +68,12 @@ def execute_step(
         try:
             with capture_output(state.compute_logs, state.run_id, key):
                 result = _run_attempt(step, state, key, attempt, mapping_key)
-        except (UserCodeError, StepError, RetryRequested, Failure) as exc:
+        except (UserCodeError, StepError, RetryRequested, Failure, FreshetError) as exc:
             retry_delay = _retry_delay(exc, policy, attempt)
             if retry_delay is not None:
                 attempt += 1
                 _emit_retry(state, key, exc, attempt, retry_delay)
+                sink.flush()  # the UI sees "up for retry" during the wait
                 time.sleep(retry_delay)
                 sink.emit(
                     EventType.STEP_RESTARTED,
@@ -101,7 +115,9 @@ def _retry_delay(exc: BaseException, policy: RetryPolicy | None, attempt: int) -
         return None
     if isinstance(original, Failure) and not original.allow_retries:
         return None
-    if isinstance(exc, StepError) or policy is None or attempt >= policy.max_retries:
+    if isinstance(exc, StepError | FreshetError) or policy is None:
+        return None
+    if attempt >= policy.max_retries:
         return None
     return policy.delay_for_attempt(attempt + 1)
 
@@ -120,8 +136,14 @@ def _emit_retry(state: RunState, key: str, exc: BaseException, attempt: int, del
 def _emit_failure(
     state: RunState, key: str, exc: BaseException, attempts: int, duration: float
 ) -> None:
-    if isinstance(exc, StepError):
-        info_json = {"cls": "StepError", "message": str(exc), "traceback": "", "phase": "framework"}
+    if isinstance(exc, StepError | FreshetError):
+        # Found by freshet in what the step returned or declared: the message says it all.
+        info_json = {
+            "cls": type(exc).__name__,
+            "message": str(exc),
+            "traceback": "",
+            "phase": "results",
+        }
         text = str(exc)
     else:
         info = error_info(exc)
@@ -157,7 +179,7 @@ def _run_attempt(
     context = _build_context(step, state, key, attempt, mapping_key)
     inputs = _load_inputs(step, state, key, mapping_key)
     if step.graph is not None:
-        raw = _run_graph_in_memory(step, state, context, inputs)
+        raw = _run_graph_in_memory(step, state, key, attempt, inputs)
     else:
         assert step.op is not None
         raw = _call_user_function(step.op, context, inputs, state, step.config_node_name)
@@ -169,7 +191,12 @@ def _run_attempt(
 
 
 def _build_context(
-    step: Step, state: RunState, key: str, attempt: int, mapping_key: str | None
+    step: Step,
+    state: RunState,
+    key: str,
+    attempt: int,
+    mapping_key: str | None,
+    config_name: str | None = None,
 ) -> OpExecutionContext:
     def emit_log(level: int, message: str) -> None:
         state.sink.emit(EventType.LOG, step_key=key, level=level, message=message)
@@ -181,7 +208,7 @@ def _build_context(
         job_name=state.job_name,
         log=StepLogger(emit_log, key),
         resources=state.resources,
-        op_config=state.op_configs.get(step.config_node_name),
+        op_config=state.op_configs.get(config_name or step.config_node_name),
         instance=state.instance,
         partition_key=state.partition_key,
         run_tags=state.tags,
@@ -209,7 +236,7 @@ def _call_user_function(
     try:
         raw = op_def.compute_fn(*args, **kwargs)
         if inspect.isgenerator(raw):
-            raw = list(raw)
+            raw = Yielded(raw)
     except (Failure, RetryRequested):
         raise
     except Exception as exc:
@@ -361,7 +388,7 @@ def _step_outs(step: Step) -> dict[str, Out]:
 
 def _result_items(op_def: OpDefinition | None, raw: Any) -> Iterator[Any]:
     """The things a function produced, as Output / MaterializeResult / check results."""
-    if isinstance(raw, list) and _is_yielded(raw):
+    if isinstance(raw, Yielded):
         yield from raw
         return
     if isinstance(raw, Output | MaterializeResult | AssetCheckResult | DynamicOutput):
@@ -378,14 +405,11 @@ def _result_items(op_def: OpDefinition | None, raw: Any) -> Iterator[Any]:
         for name, value in zip(names, raw, strict=True):
             yield value if isinstance(value, Output) else Output(value, output_name=name)
         return
+    name = names[0] if names else "result"
     if raw is None and _returns_nothing(op_def):
+        yield NoValue(name)
         return
-    yield Output(raw, output_name=names[0] if names else "result")
-
-
-def _is_yielded(raw: list[Any]) -> bool:
-    kinds = (Output, MaterializeResult, AssetCheckResult, DynamicOutput)
-    return all(isinstance(item, kinds) for item in raw)
+    yield Output(raw, output_name=name)
 
 
 def _returns_nothing(op_def: OpDefinition) -> bool:
@@ -402,15 +426,12 @@ def _handle_results(
     raw: Any,
     mapping_key: str | None,
 ) -> _Attempt:
-    assets_def = step.assets_def
     produced: set[str] = set()
     checks: list[AssetCheckResult] = []
-    for item in _result_items(step.op, raw):
+    for item in _in_dependency_order(step, list(_result_items(step.op, raw)), key):
         if isinstance(item, AssetCheckResult):
             checks.append(item)
         elif isinstance(item, MaterializeResult):
-            if assets_def is None:
-                raise StepError(f"{key}: MaterializeResult is only for assets; yield Output")
             name = _output_for_materialize_result(step, item, key)
             _record_materialization(
                 step, state, key, context, name, item.metadata, item.data_version, None, item.tags
@@ -420,12 +441,39 @@ def _handle_results(
         elif isinstance(item, DynamicOutput):
             _store_dynamic_output(step, state, key, item)
             produced.add(item.output_name)
+        elif isinstance(item, NoValue):
+            if step.assets_def is not None:
+                _record_materialization(
+                    step, state, key, context, item.output_name, {}, None, None, {}
+                )
+            produced.add(item.output_name)
         else:
             _store_output(step, state, key, context, item, mapping_key)
             produced.add(item.output_name)
     _check_all_outputs(step, key, produced)
     blocked = _record_check_results(step, state, key, checks)
     return _Attempt(blocked_by=blocked)
+
+
+def _in_dependency_order(step: Step, items: list[Any], key: str) -> list[Any]:
+    """A multi-asset may report its assets in any order (e.g. as a tool finishes them);
+    record them in dependency order so each one's provenance sees its siblings' versions."""
+    assets_def = step.assets_def
+    if assets_def is None:
+        if any(isinstance(item, MaterializeResult) for item in items):
+            raise StepError(f"{key}: MaterializeResult is only for assets; return or yield Output")
+        return items
+    if len(step.asset_keys) < 2:
+        return items
+    order = {assets_def.output_names_by_key[k]: i for i, k in enumerate(step.asset_keys)}
+
+    def position(item: Any) -> int:
+        if isinstance(item, MaterializeResult):
+            return order.get(_output_for_materialize_result(step, item, key), len(order))
+        name = getattr(item, "output_name", None)
+        return order.get(name, len(order)) if name is not None else len(order) + 1
+
+    return sorted(items, key=position)
 
 
 def _output_for_materialize_result(step: Step, item: MaterializeResult, key: str) -> str:
@@ -749,14 +797,16 @@ def _handle_observation(
 
 
 def _run_graph_in_memory(
-    step: Step, state: RunState, context: OpExecutionContext, inputs: Mapping[str, Any]
+    step: Step, state: RunState, key: str, attempt: int, inputs: Mapping[str, Any]
 ) -> Any:
-    """Run a graph asset's ops in order, passing intermediate values in memory."""
+    """Run a graph asset's ops in order, passing intermediate values in memory. Each op
+    gets its own config (`ops.<node>.config`) in its context."""
     graph = step.graph
     assert graph is not None
     values: dict[tuple[str, str], Any] = {}
     for node in _graph_order(graph):
         op_def = node.definition
+        context = _build_context(step, state, key, attempt, None, config_name=node.name)
         kwargs = {}
         for name, source in node.inputs.items():
             if isinstance(source, GraphInputHandle):
@@ -780,8 +830,11 @@ def _run_graph_in_memory(
 
 
 def _graph_order(graph: Any) -> list[Any]:
-    parents = {
-        name: {s.node_name for s in node.inputs.values() if isinstance(s, OutputHandle)}
-        for name, node in graph.nodes.items()
-    }
+    parents = {}
+    for name, node in graph.nodes.items():
+        sources: set[str] = set()
+        for source in node.inputs.values():
+            handles = source if isinstance(source, tuple) else (source,)
+            sources |= {h.node_name for h in handles if isinstance(h, OutputHandle)}
+        parents[name] = sources
     return [graph.nodes[n] for n in dag.toposort(list(graph.nodes), parents)]

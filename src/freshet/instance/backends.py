@@ -7,10 +7,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import URL
+
 from freshet.errors import InstanceConfigError
-from freshet.instance.config import load_instance_config
-from freshet.storage.base import ComputeLogStore, Storage
+from freshet.instance.config import (
+    DEFAULT_POSTGRES_PORT,
+    PostgresStorageConfig,
+    StorageConfig,
+    load_instance_config,
+)
+from freshet.storage.base import ComputeLogStore
 from freshet.storage.compute_logs import LocalComputeLogStore
+from freshet.storage.postgres import PostgresStorage
+from freshet.storage.sql.store import SqlStorage
 from freshet.storage.sqlite import SqliteStorage
 
 DATABASE_FILE = "freshet.db"
@@ -20,7 +29,7 @@ LOGS_DIR = "logs"
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HomeBackends:
-    storage: Storage
+    storage: SqlStorage
     compute_logs: ComputeLogStore
     storage_dir: Path
 
@@ -38,7 +47,38 @@ def open_home(home: Path) -> HomeBackends:
                 f"cannot create {folder} ({exc.strerror or exc}); the instance home needs it "
                 "as a writable folder"
             ) from None
-    storage = SqliteStorage(config.sqlite_path or home / DATABASE_FILE)
+    storage = open_storage(config.storage, home)
     return HomeBackends(
         storage=storage, compute_logs=LocalComputeLogStore(logs_dir), storage_dir=storage_dir
+    )
+
+
+def open_home_storage(home: Path, *, require_current_schema: bool = True) -> SqlStorage:
+    """Only the database of a home, as its freshet.yaml configures it."""
+    return open_storage(
+        load_instance_config(home).storage, home, require_current_schema=require_current_schema
+    )
+
+
+def open_storage(
+    config: StorageConfig, home: Path, *, require_current_schema: bool = True
+) -> SqlStorage:
+    if isinstance(config, PostgresStorageConfig):
+        return PostgresStorage(postgres_url(config), require_current_schema=require_current_schema)
+    return SqliteStorage(
+        config.path or home / DATABASE_FILE, require_current_schema=require_current_schema
+    )
+
+
+def postgres_url(config: PostgresStorageConfig) -> str | URL:
+    """The configured URL, or one assembled from parts (quoting the password as needed)."""
+    if config.url is not None:
+        return config.url
+    return URL.create(
+        "postgresql",
+        username=config.user,
+        password=config.password,
+        host=config.host or "localhost",
+        port=config.port or DEFAULT_POSTGRES_PORT,
+        database=config.database,
     )

@@ -1,9 +1,22 @@
-"""Reads and validates `freshet.yaml`, the optional configuration file of an instance home."""
+"""Reads and validates `freshet.yaml`, the optional configuration file of an instance home.
+
+    storage:
+      sqlite: {path: db/freshet.db}                # the default: <home>/freshet.db
+      # or
+      postgres: {url: {env: FRESHET_PG_URL}}
+      # or
+      postgres: {host: db.internal, port: 5432, user: freshet,
+                 password: {env: PGPASSWORD}, db: freshet}
+
+Any value may be `{env: NAME}`: read from the environment when the home is opened, never
+written back or shown. Every problem is reported at once, with its path in the file.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +27,41 @@ from freshet.errors import InstanceConfigError
 CONFIG_FILE = "freshet.yaml"
 
 _TOP_LEVEL_KEYS = ("storage",)
-_STORAGE_KINDS = ("sqlite",)
+_STORAGE_KINDS = ("sqlite", "postgres")
 _SQLITE_KEYS = ("path",)
+_POSTGRES_PARTS = ("host", "port", "user", "password", "db")
+_POSTGRES_KEYS = ("url", *_POSTGRES_PARTS)
+_ENV_KEY = "env"
+DEFAULT_POSTGRES_PORT = 5432
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SqliteStorageConfig:
+    """The embedded database; `path` None means the home's default file."""
+
+    path: Path | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PostgresStorageConfig:
+    """A PostgreSQL database, by `url` or by parts. Secrets are kept out of `repr`."""
+
+    url: str | None = field(default=None, repr=False)
+    host: str | None = None
+    port: int | None = None
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    database: str | None = None
+
+
+StorageConfig = SqliteStorageConfig | PostgresStorageConfig
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class InstanceConfig:
-    """What freshet.yaml chose; None means the home's default."""
+    """What freshet.yaml chose."""
 
-    sqlite_path: Path | None = None
+    storage: StorageConfig = field(default_factory=SqliteStorageConfig)
 
 
 def load_instance_config(home: Path) -> InstanceConfig:
@@ -42,45 +81,126 @@ def load_instance_config(home: Path) -> InstanceConfig:
         problem = getattr(exc, "problem", None)
         detail = f" ({problem})" if problem else ""
         raise InstanceConfigError(f"{file} is not valid YAML{at}{detail}; fix its syntax") from None
-    return parse_instance_config(doc, file, home)
+    return parse_instance_config(doc, file, home, os.environ)
 
 
-def parse_instance_config(doc: Any, file: Path, home: Path) -> InstanceConfig:
+def parse_instance_config(
+    doc: Any, file: Path, home: Path, environ: Mapping[str, str] | None = None
+) -> InstanceConfig:
     """Validate a parsed freshet.yaml, reporting every problem at once."""
-    problems: list[str] = []
     if doc is None:
         return InstanceConfig()
-    top = _mapping(doc, "(top level)", _TOP_LEVEL_KEYS, problems)
-    storage = _mapping(top.get("storage"), "storage", _STORAGE_KINDS, problems)
-    chosen = [kind for kind in storage if kind in _STORAGE_KINDS]
+    reader = _Reader(os.environ if environ is None else environ)
+    top = reader.mapping(doc, "(top level)", _TOP_LEVEL_KEYS)
+    storage = reader.mapping(top.get("storage"), "storage", _STORAGE_KINDS)
+    chosen = [kind for kind in _STORAGE_KINDS if kind in storage]
     if len(chosen) > 1:
-        problems.append(f"storage: choose one backend, got {', '.join(chosen)}")
-    sqlite = _mapping(storage.get("sqlite"), "storage.sqlite", _SQLITE_KEYS, problems)
-    raw_path = sqlite.get("path")
-    sqlite_path: Path | None = None
-    if raw_path is not None:
-        if isinstance(raw_path, str) and raw_path.strip():
-            sqlite_path = home / Path(raw_path).expanduser()
-        else:
-            problems.append(f"storage.sqlite.path: expected a file path, got {raw_path!r}")
-    if problems:
-        body = "".join(f"\n  - {problem}" for problem in problems)
-        raise InstanceConfigError(f"{file} is invalid ({len(problems)} problem(s)):{body}")
-    return InstanceConfig(sqlite_path=sqlite_path)
+        reader.problems.append(f"storage: choose one backend, got {' and '.join(chosen)}")
+    config: StorageConfig = SqliteStorageConfig()
+    if "postgres" in storage:
+        config = _postgres(reader, storage["postgres"])
+    elif "sqlite" in storage:
+        config = _sqlite(reader, storage["sqlite"], home)
+    if reader.problems:
+        body = "".join(f"\n  - {problem}" for problem in reader.problems)
+        raise InstanceConfigError(f"{file} is invalid ({len(reader.problems)} problem(s)):{body}")
+    return InstanceConfig(storage=config)
 
 
-def _mapping(
-    value: Any, path: str, allowed: tuple[str, ...], problems: list[str]
-) -> Mapping[str, Any]:
-    """`value` as a mapping (None counts as empty); record wrong types and unknown keys."""
-    if value is None:
-        return {}
-    expected = ", ".join(allowed)
-    if not isinstance(value, Mapping):
-        problems.append(f"{path}: expected a mapping with keys {expected}, got {value!r}")
-        return {}
-    for key in value:
-        if key not in allowed:
-            where = str(key) if path == "(top level)" else f"{path}.{key}"
-            problems.append(f"{where}: unknown key; expected one of: {expected}")
-    return value
+def _sqlite(reader: _Reader, value: Any, home: Path) -> SqliteStorageConfig:
+    section = reader.mapping(value, "storage.sqlite", _SQLITE_KEYS)
+    raw = reader.text(section, "storage.sqlite.path", "a file path")
+    return SqliteStorageConfig(path=None if raw is None else home / Path(raw).expanduser())
+
+
+def _postgres(reader: _Reader, value: Any) -> PostgresStorageConfig:
+    path = "storage.postgres"
+    section = reader.mapping(value, path, _POSTGRES_KEYS)
+    if value is None or (isinstance(value, Mapping) and not value):
+        reader.problems.append(
+            f"{path}: expected url, or host, port, user, password and db; got nothing"
+        )
+    parts = [key for key in _POSTGRES_PARTS if key in section]
+    if "url" in section:
+        if parts:
+            reader.problems.append(
+                f"{path}: give either url or {', '.join(_POSTGRES_PARTS)}, not both "
+                f"(found url and {', '.join(parts)})"
+            )
+        return PostgresStorageConfig(url=reader.text(section, f"{path}.url", "a postgresql:// URL"))
+    if parts and "db" not in section:
+        reader.problems.append(f"{path}.db: missing; name the database (or give a url instead)")
+    return PostgresStorageConfig(
+        host=reader.text(section, f"{path}.host", "a host name"),
+        port=reader.port(section, f"{path}.port"),
+        user=reader.text(section, f"{path}.user", "a user name"),
+        password=reader.text(section, f"{path}.password", "a password", secret=True),
+        database=reader.text(section, f"{path}.db", "a database name"),
+    )
+
+
+class _Reader:
+    """Collects problems while reading values, resolving `{env: NAME}` on the way."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        self.problems: list[str] = []
+
+    def mapping(self, value: Any, path: str, allowed: tuple[str, ...]) -> Mapping[str, Any]:
+        """`value` as a mapping (None counts as empty); record wrong types and unknown keys."""
+        if value is None:
+            return {}
+        expected = ", ".join(allowed)
+        if not isinstance(value, Mapping):
+            self.problems.append(f"{path}: expected a mapping with keys {expected}, got {value!r}")
+            return {}
+        for key in value:
+            if key not in allowed:
+                where = str(key) if path == "(top level)" else f"{path}.{key}"
+                self.problems.append(f"{where}: unknown key; expected one of: {expected}")
+        return value
+
+    def text(
+        self, section: Mapping[str, Any], path: str, expected: str, *, secret: bool = False
+    ) -> str | None:
+        key = path.rsplit(".", 1)[1]
+        if key not in section:
+            return None
+        value = self._resolve(section[key], path)
+        if value is None or (isinstance(value, str) and value.strip()):
+            return value
+        shown = "a hidden value" if secret else repr(value)
+        self.problems.append(f"{path}: expected {expected}, got {shown}")
+        return None
+
+    def port(self, section: Mapping[str, Any], path: str) -> int | None:
+        if "port" not in section:
+            return None
+        value = self._resolve(section["port"], path)
+        if value is None:
+            return None
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 65536:
+            self.problems.append(f"{path}: expected a port number (1-65535), got {value!r}")
+            return None
+        return value
+
+    def _resolve(self, value: Any, path: str) -> Any:
+        """The value, or the environment variable a `{env: NAME}` mapping names."""
+        if not isinstance(value, Mapping):
+            return value
+        name = value.get(_ENV_KEY)
+        if set(value) != {_ENV_KEY} or not isinstance(name, str) or not name:
+            self.problems.append(
+                f"{path}: expected a value or {{env: VARIABLE_NAME}}, got a mapping with keys "
+                f"{', '.join(map(str, value)) or 'none'}"
+            )
+            return None
+        resolved = self._environ.get(name)
+        if resolved is None:
+            self.problems.append(
+                f"{path}: environment variable {name} is not set; set it, or write the value "
+                "in freshet.yaml"
+            )
+        return resolved

@@ -155,19 +155,29 @@ def materialize_to_memory(
     raise_on_error: bool = True,
     tags: Mapping[str, str] | None = None,
 ) -> RunResult:
-    """Like `materialize`, but every value is kept in memory (no files written)."""
-    io_override = {DEFAULT_IO_MANAGER_KEY: InMemoryIOManager()}
-    merged = {**(resources or {}), **io_override}
+    """Like `materialize`, but every value is kept in memory (no files written): every IO
+    manager the assets use is replaced by one in-memory IO manager."""
+    given = assets_or_definitions
+    assets = given.assets if isinstance(given, Definitions) else list(_as_list(given))
+    io_keys = {
+        key for a in assets if isinstance(a, AssetsDefinition) for key in a.io_manager_keys.values()
+    }
+    in_memory = InMemoryIOManager()
+    overrides = dict.fromkeys({DEFAULT_IO_MANAGER_KEY, *io_keys}, in_memory)
     return materialize(
-        assets_or_definitions,
+        given,
         selection=selection,
-        resources=merged,
+        resources={**(resources or {}), **overrides},
         run_config=run_config,
         partition_key=partition_key,
         instance=instance,
         raise_on_error=raise_on_error,
         tags=tags,
     )
+
+
+def _as_list(given: Any) -> Iterable[Any]:
+    return [given] if isinstance(given, AssetsDefinition) else given
 
 
 def execute_job(
@@ -180,8 +190,14 @@ def execute_job(
     partition_key: str | None = None,
     tags: Mapping[str, str] | None = None,
     listeners: Sequence[EventListener] = (),
+    op_selection: Any = None,
 ) -> RunResult:
     """Run an op job or a resolved asset job in this process."""
+    if op_selection is not None:
+        raise UsageError(
+            f"job {job.name!r}: op_selection is not supported yet; build a job from the ops "
+            "you want to run"
+        )
     owned = instance is None
     run_instance = Instance.ephemeral() if instance is None else instance
     config = run_config if run_config is not None else (dict(job.config) or None)

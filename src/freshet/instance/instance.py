@@ -186,6 +186,25 @@ class Instance:
         asset_keys = [AssetKey.from_coercible(k) for k in keys]
         return self._storage.get_asset_status(asset_keys, with_events=with_events)
 
+    # -- dynamic partitions ---------------------------------------------------------------
+
+    def add_dynamic_partitions(
+        self, partitions_def_name: str, partition_keys: Sequence[str]
+    ) -> None:
+        """Add partitions to a `DynamicPartitionsDefinition(name)`, in order; keys already
+        present are skipped. Any number of keys, in one transaction."""
+        self._storage.add_dynamic_partitions(partitions_def_name, partition_keys)
+
+    def get_dynamic_partitions(self, partitions_def_name: str) -> list[str]:
+        """The partition keys of a dynamic partitions definition, in the order added."""
+        return self._storage.get_dynamic_partitions(partitions_def_name)
+
+    def has_dynamic_partition(self, partitions_def_name: str, partition_key: str) -> bool:
+        return self._storage.has_dynamic_partition(partitions_def_name, partition_key)
+
+    def delete_dynamic_partition(self, partitions_def_name: str, partition_key: str) -> None:
+        self._storage.delete_dynamic_partition(partitions_def_name, partition_key)
+
     def info(self) -> dict[str, object]:
         """Backend, location, schema version and row counts, plus the folders in use."""
         return {

@@ -76,6 +76,7 @@ class AssetGraph:
     check_specs_by_asset: dict[AssetKey, list[AssetCheckSpec]] = field(default_factory=dict)
     check_defs: dict[AssetCheckKey, AssetChecksDefinition] = field(default_factory=dict)
     unknown_deps: list[UnknownDep] = field(default_factory=list)
+    assets_defs: tuple[AssetsDefinition, ...] = ()
 
     @classmethod
     def build(
@@ -128,6 +129,7 @@ class AssetGraph:
             check_specs_by_asset=checks,
             check_defs=by_check_key,
             unknown_deps=unknown,
+            assets_defs=tuple(assets_defs),
         )
 
     # -- lookups ---------------------------------------------------------------------

@@ -50,8 +50,15 @@ def resolve_selection(
     defs: Definitions, selection: Any, instance: HasStorage | None
 ) -> set[AssetKey]:
     """Resolve any selection form; `status:` terms are answered from `instance`."""
-    resolver = make_status_resolver(defs, instance) if instance is not None else None
+    resolver = make_status_resolver(defs, instance) if instance is not None else _no_instance
     return coerce_selection(selection).resolve(defs.get_asset_graph(), status_resolver=resolver)
+
+
+def _no_instance(status: SelectionStatus) -> set[AssetKey]:
+    raise SelectionError(
+        f"status:{status.value} needs the instance that holds the run history: pass "
+        "instance=fr.Instance.from_home(...) (the CLI uses the project's home)"
+    )
 
 
 def get_asset_statuses(

@@ -5,6 +5,7 @@ in memory. Files are created on the first write, since most steps print nothing.
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 from collections.abc import Callable
 from functools import partial
@@ -78,6 +79,18 @@ class LocalComputeLogStore:
         except FileNotFoundError:
             return []
 
+    def delete_run_logs(self, run_id: str) -> None:
+        run_dir = self._base_dir / check_log_name(run_id, "run id")
+        try:
+            shutil.rmtree(run_dir)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise StorageError(
+                f"cannot delete the compute logs of run {run_id!r} in {run_dir} "
+                f"({exc.strerror or exc}); check the folder's permissions"
+            ) from None
+
 
 class LocalComputeLogWriter:
     """Appends to one log file, opened on the first non-empty write."""
@@ -149,6 +162,12 @@ class MemoryComputeLogStore:
         check_log_name(run_id, "run id")
         with self._lock:
             return sorted({step for (run, step, _) in self._chunks if run == run_id})
+
+    def delete_run_logs(self, run_id: str) -> None:
+        check_log_name(run_id, "run id")
+        with self._lock:
+            for key in [key for key in self._chunks if key[0] == run_id]:
+                del self._chunks[key]
 
     def _append(self, key: tuple[str, str, ComputeLogStream], text: str) -> None:
         with self._lock:

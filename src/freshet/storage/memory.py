@@ -8,6 +8,7 @@ database would.
 from __future__ import annotations
 
 import threading
+import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -16,12 +17,15 @@ from typing import TypeVar
 from freshet.core.keys import AssetCheckKey, AssetKey
 from freshet.errors import RunNotFoundError, StorageError
 from freshet.storage.batch import RUN_END_EVENTS, PreparedEvent, prepare_events
+from freshet.storage.memory_state import MemoryStateStore
 from freshet.storage.records import (
     RUN_STATUS_BY_EVENT,
     AssetStatusRecord,
     Event,
     EventRecord,
     EventType,
+    PartitionStatusCategory,
+    PruneResult,
     RunRecord,
     RunsFilter,
     RunStatus,
@@ -52,11 +56,12 @@ class _StatusRow:
         )
 
 
-class MemoryStorage:
+class MemoryStorage(MemoryStateStore):
     """`Storage` in memory. Thread-safe; nothing survives the process."""
 
     def __init__(self) -> None:
-        self._lock = threading.RLock()
+        super().__init__()
+        self._appended = threading.Condition(self._lock)
         self._runs: dict[str, RunRecord] = {}
         self._events: dict[int, EventRecord] = {}
         self._next_id = 1
@@ -81,7 +86,10 @@ class MemoryStorage:
     def store_events(self, events: Sequence[Event]) -> list[int]:
         prepared = prepare_events(events)
         with self._lock:
-            return [self._append(item) for item in prepared]
+            ids = [self._append(item) for item in prepared]
+            if ids:
+                self._appended.notify_all()
+            return ids
 
     def set_run_status(self, run_id: str, status: RunStatus, at: float) -> None:
         with self._lock:
@@ -103,6 +111,31 @@ class MemoryStorage:
             self._forget_run_marks(run_id)
             for key in touched:
                 self._rebuild_status(key)
+
+    def prune_runs(self, finished_before: float) -> PruneResult:
+        with self._lock:
+            old = [
+                run.run_id
+                for run in self._runs.values()
+                if run.status.is_finished
+                and (run.ended_at or run.updated_at or run.created_at) < finished_before
+            ]
+            referenced = self._referenced_ids()
+            deleted: set[int] = set()
+            kept = 0
+            for run_id in old:
+                del self._runs[run_id]
+                self.release_run_slots(run_id)
+                ids = self._ids_by_run.pop(run_id, [])
+                remaining = [i for i in ids if i in referenced]
+                deleted.update(i for i in ids if i not in referenced)
+                kept += len(remaining)
+                if remaining:
+                    self._ids_by_run[run_id] = remaining
+            for storage_id in deleted:
+                del self._events[storage_id]
+            self._drop_from_indexes(deleted)
+        return PruneResult(run_ids=tuple(old), events_deleted=len(deleted), events_kept=kept)
 
     def close(self) -> None:
         """Nothing to release."""
@@ -221,9 +254,33 @@ class MemoryStorage:
             storage_id = self._checks.get((check_key.asset_key, check_key.name, partition or ""))
             return self._record(storage_id)
 
+    def count_partition_statuses(self, asset_key: AssetKey) -> dict[PartitionStatusCategory, int]:
+        counts = dict.fromkeys(PartitionStatusCategory, 0)
+        with self._lock:
+            for (key, _), row in self._partitions.items():
+                if key == asset_key:
+                    counts[_category(row)] += 1
+        return counts
+
     def get_materialized_asset_keys(self) -> set[AssetKey]:
         with self._lock:
             return {k for k, row in self._assets.items() if row.materialization_id is not None}
+
+    def get_max_storage_id(self) -> int | None:
+        with self._lock:
+            return next(reversed(self._events), None)
+
+    def wait_for_events(self, after_storage_id: int | None, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._appended:
+            while True:
+                newest = next(reversed(self._events), None)
+                if newest is not None and (after_storage_id is None or newest > after_storage_id):
+                    return True
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._appended.wait(remaining)
 
     def schema_info(self) -> Mapping[str, object]:
         with self._lock:
@@ -296,6 +353,14 @@ class MemoryStorage:
                 row.in_progress_run_id = None
             if row.failed_run_id == run_id:
                 row.failed_run_id = None
+
+    def _referenced_ids(self) -> set[int]:
+        """Events a status row points at: pruning keeps them."""
+        referenced = set(self._checks.values())
+        for row in (*self._assets.values(), *self._partitions.values()):
+            referenced.update((row.materialization_id, row.observation_id))
+        referenced.discard(None)  # type: ignore[arg-type]
+        return referenced
 
     def _drop_from_indexes(self, deleted: set[int]) -> None:
         _drop_ids(self._ids_by_asset, deleted)
@@ -394,6 +459,16 @@ _ROW_EVENTS = frozenset(
         EventType.ASSET_MATERIALIZATION_PLANNED,
     }
 )
+
+
+def _category(row: _StatusRow) -> PartitionStatusCategory:
+    if row.in_progress_run_id is not None:
+        return PartitionStatusCategory.IN_PROGRESS
+    if row.failed_run_id is not None:
+        return PartitionStatusCategory.FAILED
+    if row.materialization_id is not None:
+        return PartitionStatusCategory.MATERIALIZED
+    return PartitionStatusCategory.OBSERVED
 
 
 def _update_row(row: _StatusRow, event_type: EventType, storage_id: int, run_id: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from freshet.execution.plan import ExecutionPlan, Step
+from freshet.execution.plan import ExecutionPlan, Step, StepKind
 from freshet.execution.state import RunState, StepOutcome
 from freshet.execution.step import execute_step
 from freshet.storage.records import EventType, LogLevel
@@ -13,6 +13,8 @@ def _skip_reason(step: Step, state: RunState) -> str | None:
         outcome = state.outcomes.get(upstream)
         if outcome is StepOutcome.SUCCESS:
             continue
+        if outcome is StepOutcome.BLOCKED and step.kind is StepKind.CHECK:
+            continue  # the asset was materialized: its other checks still evaluate it
         if outcome is StepOutcome.BLOCKED:
             return f"upstream {upstream!r}: {state.failure_reasons.get(upstream, 'blocked')}"
         if outcome is StepOutcome.FAILURE:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -235,6 +236,17 @@ kv_cursors = Table(
 )
 
 ALL_TABLES: tuple[Table, ...] = tuple(metadata.sorted_tables)
+
+version_metadata = MetaData()
+"""Alembic's own table, kept apart: migrations compare `metadata` with a database and must
+not see it as one of ours."""
+
+alembic_version = Table(
+    ALEMBIC_VERSION_TABLE,
+    version_metadata,
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
 
 
 def revision_id(version: int) -> str:

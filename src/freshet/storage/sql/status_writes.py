@@ -209,10 +209,25 @@ def _add_row(
 ) -> None:
     """The asset-level row always; the partition's row too when the event has a partition."""
     row["updated_at"] = item.event.timestamp
-    assets.append((asset_statement, row))
     partition = item.event.partition
     if partition is not None:
         partitions.append((partition_statement, {**row, "partition": partition}))
+    if assets and assets[-1][0] is asset_statement and _same_marks(assets[-1][1], row):
+        # A run storing many partitions of one asset: only the last upsert of the asset row
+        # matters, since the earlier ones set the same run ids and older storage ids.
+        assets[-1] = (asset_statement, row)
+    else:
+        assets.append((asset_statement, row))
+
+
+def _same_marks(previous: Params, row: Params) -> bool:
+    """Both upserts name the same asset and the same runs; only ids and times differ."""
+    return previous["asset_key"] == row["asset_key"] and all(
+        previous.get(name) == row.get(name) for name in _RUN_MARKS
+    )
+
+
+_RUN_MARKS = ("last_run_id", "last_failed_run_id", "in_progress_run_id")
 
 
 def _check_operations(

@@ -1,13 +1,11 @@
 """`SqlStorage`: the `Storage` protocols over a SQLAlchemy Engine, in backend-neutral SQLAlchemy
-Core. Backend modules (sqlite.py, later postgres.py) build the engine and hand it over.
+Core. Backend modules (sqlite.py, postgres.py) build the engine and hand it over.
 """
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -17,6 +15,7 @@ from sqlalchemy import (
     Row,
     Select,
     and_,
+    case,
     delete,
     func,
     insert,
@@ -25,7 +24,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 
 from freshet.core.keys import AssetCheckKey, AssetKey
 from freshet.errors import RunNotFoundError, StorageError
@@ -35,22 +34,26 @@ from freshet.storage.records import (
     Event,
     EventRecord,
     EventType,
+    PartitionStatusCategory,
+    PruneResult,
     RunRecord,
     RunsFilter,
     RunStatus,
 )
 from freshet.storage.serde import event_from_json, key_from_string, run_from_json, run_to_json
 from freshet.storage.sql import schema as s
-from freshet.storage.sql.dialects import WRITE_OPTION, event_inserter
+from freshet.storage.sql.dialects import event_inserter, in_values
+from freshet.storage.sql.prune import PRUNE_BATCH, delete_runs, finished_runs_before
 from freshet.storage.sql.rebuild import rebuild_asset_rows
+from freshet.storage.sql.state_store import SqlStateStore
 from freshet.storage.sql.status_writes import (
     build_write_statements,
     plan_status_writes,
     run_status_operation,
 )
 
-IN_LIST_CHUNK = 500
-"""Keys per IN (...) list: stays under every backend's bound-parameter limit."""
+POLL_INTERVAL = 0.05
+"""Seconds between looks at the newest storage id while waiting for events (no NOTIFY)."""
 
 _RUN_COLUMNS = (
     s.runs.c.body,
@@ -62,37 +65,15 @@ _RUN_COLUMNS = (
 )
 
 
-class SqlStorage:
-    """`Storage` over SQL. Thread-safe; one writer at a time per process.
+class SqlStorage(SqlStateStore):
+    """`Storage` over SQL. Thread-safe; one writer at a time per process (see
+    `SqlConnections` for the options)."""
 
-    `serialize_reads` is for engines sharing a single connection between threads (SQLite
-    `:memory:`), where reads must not interleave with a write transaction.
-    """
-
-    def __init__(
-        self, engine: Engine, *, backend: str, location: str, serialize_reads: bool = False
-    ) -> None:
-        self._engine = engine
-        self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
-        self._backend = backend
-        self._location = location
+    def __init__(self, engine: Engine, **options: Any) -> None:
+        super().__init__(engine, **options)
         self._insert_events = event_inserter(engine.dialect)
         self._statements = build_write_statements(engine.dialect)
-        # Writers in one process queue here rather than in the database's lock wait, which
-        # on SQLite sleeps in coarse steps.
-        self._write_lock = threading.RLock()
-        self._read_lock: AbstractContextManager[Any] = (
-            self._write_lock if serialize_reads else nullcontext()
-        )
-        # Writes reuse one connection: checking one out of the pool per batch costs more
-        # than SQLite takes to store the batch.
-        self._write_conn: Connection | None = None
-        self._pid = os.getpid()
-        self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
-
-    @property
-    def engine(self) -> Engine:
-        return self._engine
+        self._dialect_name = engine.dialect.name
 
     # -- writer ---------------------------------------------------------------------------
 
@@ -133,10 +114,13 @@ class SqlStorage:
             }
             for item in prepared
         ]
-        with self._writing() as conn:
+        notify = self._traits.notify_events
+        with self._writing(ordered=True) as conn:
             ids = self._insert_events(conn, rows)
             for statement, params in plan_status_writes(self._statements, prepared, ids):
                 statement.run(conn, params)
+            if notify is not None:
+                notify(conn, ids[-1])
         return ids
 
     def set_run_status(self, run_id: str, status: RunStatus, at: float) -> None:
@@ -149,7 +133,7 @@ class SqlStorage:
                 )
 
     def delete_run(self, run_id: str) -> None:
-        with self._writing() as conn:
+        with self._writing(ordered=True) as conn:
             touched = conn.scalars(
                 select(s.event_logs.c.asset_key)
                 .where(s.event_logs.c.run_id == run_id, s.event_logs.c.asset_key.is_not(None))
@@ -163,12 +147,19 @@ class SqlStorage:
                     conn.execute(update(table).where(column == run_id).values({column: None}))
             rebuild_asset_rows(conn, touched)
 
-    def close(self) -> None:
-        with self._write_lock:
-            if self._write_conn is not None and self._pid == os.getpid():
-                self._write_conn.close()
-            self._write_conn = None
-            self._engine.dispose()
+    def prune_runs(self, finished_before: float) -> PruneResult:
+        pruned: list[str] = []
+        deleted = kept = 0
+        while True:
+            with self._writing(ordered=True) as conn:
+                batch = finished_runs_before(conn, finished_before, PRUNE_BATCH)
+                if batch:
+                    gone, left = delete_runs(conn, batch)
+            if not batch:
+                return PruneResult(run_ids=tuple(pruned), events_deleted=deleted, events_kept=kept)
+            pruned.extend(batch)
+            deleted += gone
+            kept += left
 
     # -- reader: runs ---------------------------------------------------------------------
 
@@ -184,7 +175,7 @@ class SqlStorage:
         cursor: str | None = None,
         ascending: bool = False,
     ) -> list[RunRecord]:
-        query = select(*_RUN_COLUMNS).where(*_run_conditions(filters))
+        query = select(*_RUN_COLUMNS).where(*_run_conditions(filters, self._dialect_name))
         created, run_id = s.runs.c.created_at, s.runs.c.run_id
         if ascending:
             query = query.order_by(created.asc(), run_id.asc())
@@ -199,7 +190,8 @@ class SqlStorage:
         return [_run_from_row(row) for row in rows]
 
     def count_runs(self, filters: RunsFilter | None = None) -> int:
-        query = select(func.count()).select_from(s.runs).where(*_run_conditions(filters))
+        conditions = _run_conditions(filters, self._dialect_name)
+        query = select(func.count()).select_from(s.runs).where(*conditions)
         with self._reading() as conn:
             return conn.execute(query).scalar_one()
 
@@ -274,13 +266,17 @@ class SqlStorage:
     ) -> Mapping[AssetKey, AssetStatusRecord]:
         t = s.asset_status
         wanted = list(dict.fromkeys(k.to_user_string() for k in asset_keys))
-        base = _status_query(t, with_events)
-        result: dict[AssetKey, AssetStatusRecord] = {}
+        if not wanted:
+            return {}
+        query = _status_query(t, with_events).where(
+            in_values(t.c.asset_key, wanted, self._dialect_name)
+        )
         with self._reading() as conn:
-            for chunk in _chunks(wanted):
-                for row in conn.execute(base.where(t.c.asset_key.in_(chunk))).all():
-                    key = key_from_string(row[0])
-                    result[key] = _status_record(key, None, row)
+            rows = conn.execute(query).all()
+        result: dict[AssetKey, AssetStatusRecord] = {}
+        for row in rows:
+            key = key_from_string(row[0])
+            result[key] = _status_record(key, None, row)
         return result
 
     def get_partition_status(
@@ -291,24 +287,55 @@ class SqlStorage:
         with_events: bool = True,
     ) -> Mapping[str, AssetStatusRecord]:
         t = s.asset_partition_status
-        base = _status_query(t, with_events).where(t.c.asset_key == asset_key.to_user_string())
-        result: dict[str, AssetStatusRecord] = {}
+        query = _status_query(t, with_events).where(t.c.asset_key == asset_key.to_user_string())
+        if partitions is not None:
+            wanted = list(dict.fromkeys(partitions))
+            if not wanted:
+                return {}
+            query = query.where(in_values(t.c.partition, wanted, self._dialect_name))
         with self._reading() as conn:
-            if partitions is None:
-                queries: Iterator[Select[Any]] = iter([base])
-            else:
-                wanted = list(dict.fromkeys(partitions))
-                queries = (base.where(t.c.partition.in_(chunk)) for chunk in _chunks(wanted))
-            for query in queries:
-                for row in conn.execute(query).all():
-                    result[row[1]] = _status_record(asset_key, row[1], row)
-        return result
+            rows = conn.execute(query).all()
+        return {row[1]: _status_record(asset_key, row[1], row) for row in rows}
+
+    def count_partition_statuses(self, asset_key: AssetKey) -> dict[PartitionStatusCategory, int]:
+        c = s.asset_partition_status.c
+        category = case(
+            (c.in_progress_run_id.is_not(None), PartitionStatusCategory.IN_PROGRESS.value),
+            (c.last_failed_run_id.is_not(None), PartitionStatusCategory.FAILED.value),
+            (c.last_materialization_id.is_not(None), PartitionStatusCategory.MATERIALIZED.value),
+            else_=PartitionStatusCategory.OBSERVED.value,
+        ).label("category")
+        query = (
+            select(category, func.count())
+            .where(c.asset_key == asset_key.to_user_string())
+            .group_by(category)
+        )
+        counts = dict.fromkeys(PartitionStatusCategory, 0)
+        with self._reading() as conn:
+            for name, count in conn.execute(query):
+                counts[PartitionStatusCategory(name)] = count
+        return counts
 
     def get_materialized_asset_keys(self) -> set[AssetKey]:
         c = s.asset_status.c
         query = select(c.asset_key).where(c.last_materialization_id.is_not(None))
         with self._reading() as conn:
             return {key_from_string(k) for k in conn.scalars(query)}
+
+    def get_max_storage_id(self) -> int | None:
+        with self._reading() as conn:
+            return conn.scalar(select(func.max(s.event_logs.c.id)))
+
+    def wait_for_events(self, after_storage_id: int | None, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while True:
+            newest = self.get_max_storage_id()
+            if newest is not None and (after_storage_id is None or newest > after_storage_id):
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            time.sleep(min(POLL_INTERVAL, remaining))
 
     def schema_info(self) -> Mapping[str, object]:
         counts = {
@@ -319,58 +346,17 @@ class SqlStorage:
                 ("assets", s.asset_status),
             )
         }
-        version = select(s.instance_info.c.value).where(
-            s.instance_info.c.key == s.SCHEMA_VERSION_KEY
-        )
         with self._reading() as conn:
             row = conn.execute(select(*(q.label(n) for n, q in counts.items()))).one()
-            schema_version = conn.scalar(version)
+            revision = conn.scalar(select(s.alembic_version.c.version_num))
         return {
             "backend": self._backend,
             "location": self._location,
-            "schema_version": None if schema_version is None else int(schema_version),
+            "schema_version": None if revision is None else s.version_of_revision(revision),
             **row._asdict(),
         }
 
     # -- internals ------------------------------------------------------------------------
-
-    @contextmanager
-    def _writing(self) -> Iterator[Connection]:
-        with self._write_lock, self._translated():
-            self._check_process()
-            conn = self._write_conn
-            if conn is None:
-                conn = self._write_conn = self._write_engine.connect()
-            with conn.begin():
-                yield conn
-
-    @contextmanager
-    def _reading(self) -> Iterator[Connection]:
-        with self._read_lock, self._translated():
-            self._check_process()
-            with self._engine.connect() as conn:
-                yield conn
-
-    def _check_process(self) -> None:
-        """After a fork, leave the parent's connections alone and open our own."""
-        if self._pid != os.getpid():
-            self._pid = os.getpid()
-            self._write_conn = None
-            self._engine.dispose(close=False)
-
-    @contextmanager
-    def _translated(self) -> Iterator[None]:
-        """Driver and SQLAlchemy errors become `StorageError`s naming the database."""
-        try:
-            yield
-        except IntegrityError:
-            raise
-        except (SQLAlchemyError, self._driver_error) as exc:
-            reason = getattr(exc, "orig", None) or exc
-            raise StorageError(
-                f"the instance database {self._location} failed: {reason}; check that it is "
-                "reachable and not corrupt (`freshet instance info`)"
-            ) from exc
 
     def _latest_indexed(
         self, column: str, asset_key: AssetKey, partition: str | None
@@ -421,13 +407,13 @@ def _run_from_row(row: Row[Any]) -> RunRecord:
     )
 
 
-def _run_conditions(filters: RunsFilter | None) -> list[Any]:
+def _run_conditions(filters: RunsFilter | None, dialect_name: str) -> list[Any]:
     if filters is None:
         return []
     r = s.runs.c
     conditions: list[Any] = []
     if filters.run_ids is not None:
-        conditions.append(r.run_id.in_(list(filters.run_ids)))
+        conditions.append(in_values(r.run_id, list(filters.run_ids), dialect_name))
     if filters.job_name is not None:
         conditions.append(r.job_name == filters.job_name)
     if filters.statuses is not None:
@@ -507,8 +493,3 @@ def _maybe_record(storage_id: int | None, body: str | None) -> EventRecord | Non
     if storage_id is None or body is None:
         return None
     return EventRecord(storage_id=storage_id, event=event_from_json(body))
-
-
-def _chunks(items: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(items), IN_LIST_CHUNK):
-        yield items[start : start + IN_LIST_CHUNK]

@@ -1,0 +1,113 @@
+"""Instance maintenance behind `freshet instance migrate` and `freshet instance prune`.
+
+Errors are `FreshetError`s with one-line messages, ready for the CLI to print as they are.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from freshet.errors import InstanceConfigError, UsageError
+from freshet.instance.backends import open_home_storage
+from freshet.instance.instance import Instance, resolve_home
+from freshet.storage.sql.migrate import MigrationResult, migrate_database
+
+_AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PruneReport:
+    """What `prune` deleted. Events that status still points at were kept (`events_kept`)."""
+
+    cutoff: float
+    runs_deleted: int
+    events_deleted: int
+    events_kept: int
+    ticks_deleted: int
+
+    def describe(self) -> str:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.cutoff))
+        kept = (
+            f" (kept {self.events_kept} event(s) that asset status still points at)"
+            if self.events_kept
+            else ""
+        )
+        return (
+            f"deleted {self.runs_deleted} run(s) finished before {when}, "
+            f"{self.events_deleted} event(s){kept} and {self.ticks_deleted} tick(s)"
+        )
+
+
+def migrate(instance_or_home: Instance | str | os.PathLike[str] | None = None) -> MigrationResult:
+    """Upgrade the database of an instance home (default: $FRESHET_HOME, else ./.freshet) to
+    this freshet's schema, in one transaction; create it if the home has none yet.
+
+    Refuses, untouched, a database that is not freshet's, is corrupt, or is newer than this
+    freshet."""
+    home = _home_of(instance_or_home)
+    storage = open_home_storage(home, require_current_schema=False)
+    try:
+        return migrate_database(storage)
+    finally:
+        storage.close()
+
+
+def prune(instance: Instance, older_than_seconds: float) -> PruneReport:
+    """Delete runs that finished more than `older_than_seconds` ago, their events and compute
+    logs, and old schedule/sensor ticks (each one's latest is kept). The latest
+    materialization and observation of every asset and partition, and the latest evaluation of
+    every check, survive: asset status is the same before and after."""
+    if isinstance(older_than_seconds, bool) or not isinstance(older_than_seconds, int | float):
+        raise UsageError(f"prune: older_than_seconds must be a number, got {older_than_seconds!r}")
+    if older_than_seconds <= 0:
+        raise UsageError(
+            f"prune: the age must be positive, got {older_than_seconds} seconds; e.g. 30d"
+        )
+    cutoff = time.time() - older_than_seconds
+    storage = instance.storage
+    result = storage.prune_runs(cutoff)
+    for run_id in result.run_ids:
+        instance.compute_logs.delete_run_logs(run_id)
+    ticks = storage.prune_ticks(cutoff)
+    return PruneReport(
+        cutoff=cutoff,
+        runs_deleted=result.runs_deleted,
+        events_deleted=result.events_deleted,
+        events_kept=result.events_kept,
+        ticks_deleted=ticks,
+    )
+
+
+def parse_age(text: str) -> float:
+    """Seconds in an age such as "30d", "12h", "90m", "45s" or "2w" (for `--older-than`)."""
+    match = _AGE.match(text)
+    if match is None:
+        raise UsageError(
+            f"invalid age {text!r}: write a number and a unit (s, m, h, d or w), e.g. 30d"
+        )
+    seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds <= 0:
+        raise UsageError(f"invalid age {text!r}: it must be more than zero, e.g. 30d")
+    return seconds
+
+
+def _home_of(target: Instance | str | os.PathLike[str] | None) -> Path:
+    if isinstance(target, Instance):
+        if target.home is None:
+            raise UsageError(
+                "an ephemeral instance lives in memory and has no database to migrate; "
+                "pass Instance.from_home(path) or a home directory"
+            )
+        return target.home
+    home = resolve_home(target)
+    if not home.is_dir():
+        raise InstanceConfigError(
+            f"no instance home at {home}; set FRESHET_HOME or pass the home directory to "
+            "migrate (a new home needs no migration)"
+        )
+    return home

@@ -1,0 +1,141 @@
+"""freshet.yaml: backend choice, PostgreSQL by url or by parts, `{env: NAME}` values, and
+every problem reported with its path and what was expected, secrets never shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from freshet.errors import InstanceConfigError
+from freshet.instance.backends import postgres_url
+from freshet.instance.config import (
+    InstanceConfig,
+    PostgresStorageConfig,
+    SqliteStorageConfig,
+    parse_instance_config,
+)
+
+HOME = Path("/home/me/.freshet")
+FILE = HOME / "freshet.yaml"
+SECRET = "pa:ss@w/rd"
+ENV = {"FRESHET_PG_URL": f"postgresql://me:{SECRET}@db:5432/prod", "PGPASSWORD": SECRET}
+
+
+def parse(text: str, environ: dict[str, str] | None = None) -> InstanceConfig:
+    return parse_instance_config(
+        yaml.safe_load(text), FILE, HOME, ENV if environ is None else environ
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", SqliteStorageConfig()),
+        ("storage: {sqlite: {path: db/x.db}}", SqliteStorageConfig(path=HOME / "db" / "x.db")),
+        (
+            "storage: {sqlite: {path: {env: FRESHET_PG_URL}}}",
+            SqliteStorageConfig(path=HOME / ENV["FRESHET_PG_URL"]),
+        ),
+        (
+            "storage: {postgres: {url: {env: FRESHET_PG_URL}}}",
+            PostgresStorageConfig(url=ENV["FRESHET_PG_URL"]),
+        ),
+        (
+            "storage: {postgres: {url: 'postgresql://u@h/d'}}",
+            PostgresStorageConfig(url="postgresql://u@h/d"),
+        ),
+        (
+            "storage:\n  postgres:\n    host: db\n    port: 6432\n    user: me\n"
+            "    password: {env: PGPASSWORD}\n    db: prod\n",
+            PostgresStorageConfig(
+                host="db", port=6432, user="me", password=SECRET, database="prod"
+            ),
+        ),
+        ("storage: {postgres: {db: prod}}", PostgresStorageConfig(database="prod")),
+    ],
+    ids=[
+        "empty",
+        "sqlite-path",
+        "sqlite-path-from-env",
+        "postgres-url-from-env",
+        "postgres-url",
+        "postgres-parts",
+        "postgres-db-only",
+    ],
+)
+def test_valid_storage_config(text: str, expected: object) -> None:
+    assert parse(text).storage == expected
+
+
+def test_port_may_come_from_the_environment_as_text() -> None:
+    config = parse("storage: {postgres: {db: d, port: {env: P}}}", {"P": "6543"})
+    assert config.storage == PostgresStorageConfig(database="d", port=6543)
+
+
+def test_parts_become_a_url_with_the_password_quoted() -> None:
+    config = parse(
+        "storage: {postgres: {host: db, user: me, password: {env: PGPASSWORD}, db: prod}}"
+    )
+    url = postgres_url(config.storage)  # type: ignore[arg-type]
+    assert (url.host, url.port, url.username, url.password, url.database) == (
+        "db",
+        5432,
+        "me",
+        SECRET,
+        "prod",
+    )
+    assert SECRET not in str(url)
+
+
+def test_secrets_stay_out_of_the_repr() -> None:
+    for text in (
+        "storage: {postgres: {url: {env: FRESHET_PG_URL}}}",
+        "storage: {postgres: {db: prod, password: {env: PGPASSWORD}}}",
+    ):
+        assert SECRET not in repr(parse(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("storage: {postgres: {url: x, host: h}}", "storage.postgres: give either url or"),
+        ("storage: {postgres: {host: h}}", "storage.postgres.db: missing"),
+        ("storage: {postgres: {}}", "storage.postgres: expected url, or host"),
+        ("storage: {postgres: {port: 99999, db: d}}", r"storage.postgres.port: expected a port"),
+        ("storage: {postgres: {port: five, db: d}}", r"storage.postgres.port: expected a port"),
+        ("storage: {postgres: {db: 3}}", "storage.postgres.db: expected a database name, got 3"),
+        ("storage: {postgres: {url: {env: NOPE}}}", "environment variable NOPE is not set"),
+        ("storage: {postgres: {url: {envv: X}}}", r"expected a value or \{env: VARIABLE_NAME\}"),
+        ("storage: {postgres: {uri: x}}", "storage.postgres.uri: unknown key; expected one of"),
+        (
+            "storage: {postgres: {url: x}, sqlite: {}}",
+            "choose one backend, got sqlite and postgres",
+        ),
+        ("storage: {postgres: [url]}", "storage.postgres: expected a mapping"),
+    ],
+    ids=[
+        "url-and-parts",
+        "parts-without-db",
+        "empty-postgres",
+        "port-out-of-range",
+        "port-not-a-number",
+        "db-not-text",
+        "env-not-set",
+        "env-misspelled",
+        "unknown-postgres-key",
+        "two-backends",
+        "postgres-not-a-mapping",
+    ],
+)
+def test_bad_config_names_the_path_and_what_was_expected(text: str, message: str) -> None:
+    with pytest.raises(InstanceConfigError, match=message) as raised:
+        parse(text)
+    assert str(FILE) in str(raised.value)
+
+
+def test_a_bad_password_value_is_not_shown() -> None:
+    with pytest.raises(InstanceConfigError, match="password: expected a password") as raised:
+        parse("storage: {postgres: {db: d, password: '   '}}")
+    assert "hidden" in str(raised.value)
