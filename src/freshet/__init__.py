@@ -68,6 +68,29 @@ _EXPORTS: dict[str, str] = {
     "ConfigurableIOManager": "freshet.core.builtin_io_managers",
     "FilesystemIOManager": "freshet.core.builtin_io_managers",
     "InMemoryIOManager": "freshet.core.builtin_io_managers",
+    # partitions
+    "AllPartitionMapping": "freshet.core.partitions",
+    "BackfillPolicy": "freshet.core.partitions",
+    "DailyPartitionsDefinition": "freshet.core.partitions",
+    "DynamicPartitionsDefinition": "freshet.core.partitions",
+    "HourlyPartitionsDefinition": "freshet.core.partitions",
+    "IdentityPartitionMapping": "freshet.core.partitions",
+    "LastPartitionMapping": "freshet.core.partitions",
+    "MonthlyPartitionsDefinition": "freshet.core.partitions",
+    "MultiPartitionKey": "freshet.core.partitions",
+    "MultiPartitionsDefinition": "freshet.core.partitions",
+    "MultiToSingleDimensionPartitionMapping": "freshet.core.partitions",
+    "PartitionKeyRange": "freshet.core.partitions",
+    "PartitionMapping": "freshet.core.partitions",
+    "PartitionsDefinition": "freshet.core.partitions",
+    "PartitionsSubset": "freshet.core.partitions",
+    "SpecificPartitionsPartitionMapping": "freshet.core.partitions",
+    "StaticPartitionMapping": "freshet.core.partitions",
+    "StaticPartitionsDefinition": "freshet.core.partitions",
+    "TimeWindow": "freshet.core.partitions",
+    "TimeWindowPartitionMapping": "freshet.core.partitions",
+    "TimeWindowPartitionsDefinition": "freshet.core.partitions",
+    "WeeklyPartitionsDefinition": "freshet.core.partitions",
     # results, metadata, types
     "Output": "freshet.core.results",
     "MaterializeResult": "freshet.core.results",
@@ -95,6 +118,8 @@ _EXPORTS: dict[str, str] = {
     "materialize_to_memory": "freshet.instance.inprocess",
     "observe": "freshet.instance.inprocess",
     "get_asset_statuses": "freshet.status.api",
+    "get_partition_status": "freshet.status.partitions",
+    "PartitionStatus": "freshet.status.partitions",
     "AssetStatus": "freshet.status.staleness",
     "StaleStatus": "freshet.status.staleness",
     "StaleCause": "freshet.status.staleness",
@@ -149,6 +174,30 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from freshet.core.jobs import define_asset_job
     from freshet.core.keys import AssetCheckKey, AssetKey
     from freshet.core.ops import DynamicOut, DynamicOutput, In, Nothing, Out, op
+    from freshet.core.partitions import (
+        AllPartitionMapping,
+        BackfillPolicy,
+        DailyPartitionsDefinition,
+        DynamicPartitionsDefinition,
+        HourlyPartitionsDefinition,
+        IdentityPartitionMapping,
+        LastPartitionMapping,
+        MonthlyPartitionsDefinition,
+        MultiPartitionKey,
+        MultiPartitionsDefinition,
+        MultiToSingleDimensionPartitionMapping,
+        PartitionKeyRange,
+        PartitionMapping,
+        PartitionsDefinition,
+        PartitionsSubset,
+        SpecificPartitionsPartitionMapping,
+        StaticPartitionMapping,
+        StaticPartitionsDefinition,
+        TimeWindow,
+        TimeWindowPartitionMapping,
+        TimeWindowPartitionsDefinition,
+        WeeklyPartitionsDefinition,
+    )
     from freshet.core.resources import (
         ConfigurableResource,
         ResourceDefinition,
@@ -187,5 +236,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from freshet.instance.instance import Instance
     from freshet.lineage.selection import AssetSelection
     from freshet.status.api import get_asset_statuses
+    from freshet.status.partitions import PartitionStatus, get_partition_status
     from freshet.status.staleness import AssetStatus, StaleCause, StaleCauseCategory, StaleStatus
     from freshet.storage.records import EventType, RunStatus

@@ -16,6 +16,7 @@ from freshet.core.config import config_schema_from
 from freshet.core.jobs import JobDefinition, UnresolvedAssetJob
 from freshet.core.keys import AssetKey
 from freshet.core.ops import DEFAULT_IO_MANAGER_KEY
+from freshet.core.partitions import PartitionsDefinition, validate_mapping
 from freshet.core.resources import coerce_resource, required_resource_keys
 from freshet.core.schedules import ScheduleDefinition
 from freshet.errors import (
@@ -101,6 +102,7 @@ class Definitions:
             if cycle:
                 path = " -> ".join(k.to_user_string() for k in cycle)
                 problems.add(CycleError, f"the asset graph has a cycle: {path}")
+        _check_partitions(self._graph, problems)
         _check_configs(assets_defs, checks, problems)
         _check_resources(assets_defs, checks, self._resources, problems)
         self._jobs = _resolve_jobs(jobs, self._graph, self._resources, problems)
@@ -307,6 +309,33 @@ def _check_checks(
                 problems.add(
                     UnknownDependencyError,
                     f"asset check {name!r}: additional dep {dep.to_user_string()!r} is not defined",
+                )
+
+
+def _check_partitions(graph: AssetGraph, problems: _Problems) -> None:
+    """Every partitions_def is a definition, and every dependency's partition mapping
+    (given or default) can join the two assets' partitions."""
+    for key, node in graph.nodes.items():
+        definition = node.partitions_def
+        if definition is not None and not isinstance(definition, PartitionsDefinition):
+            problems.add(
+                InvalidDefinitionError,
+                f"asset {key.to_user_string()!r}: partitions_def must be a partitions definition "
+                f"(e.g. DailyPartitionsDefinition(start_date=...)), got {definition!r}",
+            )
+            continue
+        for dep in node.deps:
+            if dep.asset_key not in graph.nodes:
+                continue
+            upstream = graph.node(dep.asset_key).partitions_def
+            if not isinstance(upstream, PartitionsDefinition | None):
+                continue
+            problem = validate_mapping(upstream, definition, dep.partition_mapping)
+            if problem:
+                problems.add(
+                    InvalidDefinitionError,
+                    f"asset {key.to_user_string()!r} depends on "
+                    f"{dep.asset_key.to_user_string()!r}: {problem}",
                 )
 
 

@@ -9,7 +9,23 @@ import pytest
 from freshet.core.keys import AssetKey
 from freshet.errors import StorageError
 from freshet.storage.records import Event, EventType, RunRecord, RunStatus
-from freshet.storage.serde import event_from_json, event_to_json, run_from_json, run_to_json
+from freshet.storage.serde import (
+    backfill_from_json,
+    backfill_to_json,
+    event_from_json,
+    event_to_json,
+    run_from_json,
+    run_to_json,
+    tick_from_json,
+    tick_to_json,
+)
+from freshet.storage.state_records import (
+    BackfillRecord,
+    BackfillStatus,
+    InstigatorType,
+    Tick,
+    TickStatus,
+)
 
 MATERIALIZATION = Event(
     event_type=EventType.ASSET_MATERIALIZATION,
@@ -102,3 +118,41 @@ def test_run_with_non_string_tag_is_refused() -> None:
     record = RunRecord(run_id="r1", job_name="j", status=RunStatus.QUEUED, tags={"n": 3})
     with pytest.raises(StorageError, match="tag 'n': 3 is not a pair of strings"):
         run_to_json(record)
+
+
+def test_tick_json_uses_stable_names() -> None:
+    tick = Tick(
+        instigator_type=InstigatorType.SENSOR,
+        instigator_name="new_files",
+        status=TickStatus.SKIPPED,
+        timestamp=1.5,
+        skip_reason="no new files",
+        cursor="c9",
+    )
+    assert json.loads(tick_to_json(tick)) == {
+        "v": 1,
+        "type": "SENSOR",
+        "name": "new_files",
+        "status": "SKIPPED",
+        "timestamp": 1.5,
+        "end_timestamp": None,
+        "run_ids": [],
+        "run_keys": [],
+        "skip_reason": "no new files",
+        "error": None,
+        "cursor": "c9",
+        "data": {},
+    }
+    assert tick_from_json(tick_to_json(tick)) == tick
+
+
+def test_backfill_with_an_unknown_status_asks_for_an_upgrade() -> None:
+    stored = backfill_to_json(BackfillRecord(backfill_id="b1", status=BackfillStatus.REQUESTED))
+    newer = stored.replace('"REQUESTED"', '"PAUSED"')
+    with pytest.raises(StorageError, match="backfill status 'PAUSED' is unknown; upgrade"):
+        backfill_from_json(newer)
+
+
+def test_over_long_names_are_refused_before_writing() -> None:
+    with pytest.raises(StorageError, match=r"run id 'rrrr.*more than the 255"):
+        run_to_json(RunRecord(run_id="r" * 300, job_name="job", status=RunStatus.QUEUED))

@@ -11,6 +11,7 @@ import pytest
 from freshet.core.keys import AssetKey
 from freshet.errors import StorageError
 from freshet.storage.base import Storage
+from freshet.storage.records import Event, EventType
 from freshet.storage.state_records import (
     BackfillRecord,
     BackfillStatus,
@@ -331,3 +332,20 @@ def test_cursor_is_none_until_set_and_then_replaced(storage: Storage) -> None:
 def test_cursor_value_must_be_a_string(storage: Storage) -> None:
     with pytest.raises(StorageError, match="must be a string"):
         storage.set_cursor("automation", 3)  # type: ignore[arg-type]
+
+
+def test_dynamic_partitions_and_partition_status_are_kept_apart(storage: Storage) -> None:
+    storage.add_dynamic_partitions("customers", ["acme"])
+    storage.store_events(
+        [
+            Event(
+                event_type=EventType.ASSET_MATERIALIZATION,
+                run_id="r1",
+                asset_key=AssetKey("per_customer"),
+                partition="acme",
+            )
+        ]
+    )
+    assert set(storage.get_partition_status(AssetKey("per_customer"))) == {"acme"}
+    assert storage.get_dynamic_partitions("customers") == ["acme"]
+    assert storage.get_partition_status(AssetKey("customers")) == {}

@@ -608,6 +608,8 @@ class NotJson:
         event(EventType.ASSET_CHECK_EVALUATION, asset=A, passed=True),
         event(EventType.STEP_FAILURE, asset_keys="a"),
         event(EventType.STEP_FAILURE, asset_keys=["not a key!"]),
+        materialization(A, partition="p" * 256),
+        event(EventType.LOG, "r" * 256),
     ],
     ids=[
         "unserializable-payload",
@@ -615,6 +617,8 @@ class NotJson:
         "check-without-name",
         "asset-keys-not-a-list",
         "invalid-asset-key",
+        "partition-too-long",
+        "run-id-too-long",
     ],
 )
 def test_batch_with_a_bad_event_writes_nothing(storage: Storage, bad: Event) -> None:

@@ -9,6 +9,7 @@ import click
 
 from freshet.cli.common import ExitCode, echo_json, home_path
 from freshet.instance.instance import Instance
+from freshet.instance.maintenance import migrate, parse_age, prune
 
 
 @click.group("instance")
@@ -27,6 +28,33 @@ def info(ctx: click.Context, as_json: bool) -> ExitCode:
         echo_json(details)
     else:
         _echo_mapping(details, indent=0)
+    return ExitCode.OK
+
+
+@command.command("migrate")
+@click.pass_context
+def migrate_command(ctx: click.Context) -> ExitCode:
+    """Upgrade the instance's database schema to this version of freshet."""
+    result = migrate(home_path(ctx))
+    click.echo(result.describe())
+    return ExitCode.OK
+
+
+@command.command("prune")
+@click.option(
+    "--older-than",
+    "older_than",
+    required=True,
+    metavar="AGE",
+    help="Delete finished runs (and their events and logs) older than this, e.g. 30d, 12h.",
+)
+@click.pass_context
+def prune_command(ctx: click.Context, older_than: str) -> ExitCode:
+    """Delete old runs and their events; the latest status of every asset is kept."""
+    seconds = parse_age(older_than)
+    with Instance.from_home(home_path(ctx)) as instance:
+        report = prune(instance, seconds)
+    click.echo(report.describe())
     return ExitCode.OK
 
 

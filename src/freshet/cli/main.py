@@ -21,7 +21,7 @@ from freshet.errors import FreshetError
 _COMMANDS: dict[str, tuple[str, str]] = {
     "assets": ("freshet.cli.assets", "List assets, or show whether each is stale and why."),
     "check": ("freshet.cli.check", "Load and validate the definitions."),
-    "instance": ("freshet.cli.instance", "Show the instance: storage backend and folders."),
+    "instance": ("freshet.cli.instance", "Show, migrate or prune the instance."),
     "materialize": ("freshet.cli.materialize", "Materialize assets in this process."),
     "observe": ("freshet.cli.observe", "Observe source assets: record their data versions."),
     "runs": ("freshet.cli.runs", "List runs, show one, or print its logs."),

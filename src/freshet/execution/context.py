@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from freshet.core.keys import AssetKey
+from freshet.core.partitions import PartitionKeyRange, TimeWindow
 from freshet.errors import UsageError
 from freshet.storage.records import LogLevel
 
@@ -85,6 +86,7 @@ class OpExecutionContext:
         self._retry_number = retry_number
         self._mapping_key = mapping_key
         self._added_metadata: dict[str | None, dict[str, Any]] = {}
+        self._input_partitions: dict[str, list[str] | None] = {}
 
     # -- identity --------------------------------------------------------------------
     @property
@@ -145,6 +147,32 @@ class OpExecutionContext:
     @property
     def partition_keys(self) -> list[str]:
         return [self.partition_key]
+
+    @property
+    def partition_key_range(self) -> PartitionKeyRange:
+        return PartitionKeyRange(self.partition_key, self.partition_key)
+
+    @property
+    def partition_time_window(self) -> TimeWindow:
+        """The time window of this run's partition (time-partitioned assets only)."""
+        definition = self.assets_def.specs[0].partitions_def
+        if definition is None:
+            raise UsageError(f"{self._step_key} is not partitioned")
+        return definition.time_window_for_key(self.partition_key)
+
+    def asset_partition_keys_for_input(self, input_name: str) -> list[str]:
+        """The upstream partitions input `input_name` reads for this run's partition."""
+        if input_name not in self._input_partitions:
+            raise UsageError(f"{self._step_key} has no asset input {input_name!r} loaded")
+        keys = self._input_partitions[input_name]
+        if keys is None:
+            raise UsageError(
+                f"{self._step_key}: input {input_name!r} comes from an unpartitioned asset"
+            )
+        return list(keys)
+
+    def set_input_partitions(self, input_name: str, keys: list[str] | None) -> None:
+        self._input_partitions[input_name] = keys
 
     # -- assets ----------------------------------------------------------------------
     @property

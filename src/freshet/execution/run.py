@@ -51,6 +51,7 @@ class RunSpec:
     raise_on_error: bool = True
     listeners: Sequence[EventListener] = ()
     run_id: str | None = None
+    asset_graph: Any = None
 
 
 def _config_schemas(plan: ExecutionPlan) -> dict[str, Any]:
@@ -162,6 +163,9 @@ def execute_run(plan: ExecutionPlan, spec: RunSpec, instance: ExecutionInstance)
         partition_key=spec.partition_key,
         tags=spec.tags,
         partitioned_keys=spec.partitioned_keys,
+        asset_graph=spec.asset_graph,
+        dynamic_store=storage,
+        storage=storage,
     )
     for step in plan.steps:
         if step.node is not None and step.node.mapped_over is not None:

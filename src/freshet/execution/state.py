@@ -48,8 +48,27 @@ class RunState:
     mapped_over: dict[str, tuple[str, str]] = field(default_factory=dict)
     output_io_keys: dict[tuple[str, str], str] = field(default_factory=dict)
     step_exceptions: dict[str, BaseException] = field(default_factory=dict)
+    asset_graph: Any = None
+    #: where dynamic partitions are looked up (the instance's storage)
+    dynamic_store: Any = None
+    storage: Any = None
     #: a failure of the run itself (resources could not start or stop), not of a step
     run_error: BaseException | None = None
 
     def io_manager(self, key: str) -> Any:
         return getattr(self.resources, key)
+
+    def partition_versions(self, key: AssetKey, partitions: list[str]) -> dict[str, str | None]:
+        """Current data versions of some partitions of `key`: this run's own
+        materializations first, then one storage read for the rest."""
+        found = {p: self.versions[(key, p)] for p in partitions if (key, p) in self.versions}
+        missing = [p for p in partitions if p not in found]
+        if missing and self.storage is not None:
+            rows = self.storage.get_partition_status(key, missing)
+            for partition in missing:
+                row = rows.get(partition)
+                event = row.last_materialization if row is not None else None
+                version = event.event.data.get("data_version") if event is not None else None
+                self.versions[(key, partition)] = version
+                found[partition] = version
+        return found

@@ -20,9 +20,15 @@ from freshet.core.types import check_type
 from freshet.errors import FreshetError
 from freshet.execution.boundary import UserCodeError, capture_output, error_info
 from freshet.execution.context import AssetExecutionContext, OpExecutionContext, StepLogger
+from freshet.execution.partitions import upstream_partition_keys
 from freshet.execution.plan import Step, StepInput, StepKind
 from freshet.execution.state import RunState, StepOutcome
-from freshet.execution.versions import ProvenanceEntry, choose_data_version
+from freshet.execution.versions import (
+    MAX_PROVENANCE_PARTITIONS,
+    ProvenanceEntry,
+    choose_data_version,
+    folded_entry,
+)
 from freshet.lineage import dag
 from freshet.storage.records import EventType, LogLevel
 
@@ -82,7 +88,7 @@ def execute_step(
                     data={"attempt": attempt + 1},
                 )
                 continue
-            _emit_failure(state, key, exc, attempt, time.perf_counter() - started)
+            _emit_failure(state, step, key, exc, attempt, time.perf_counter() - started)
             sink.flush()
             return StepOutcome.FAILURE
         duration = time.perf_counter() - started
@@ -134,7 +140,7 @@ def _emit_retry(state: RunState, key: str, exc: BaseException, attempt: int, del
 
 
 def _emit_failure(
-    state: RunState, key: str, exc: BaseException, attempts: int, duration: float
+    state: RunState, step: Step, key: str, exc: BaseException, attempts: int, duration: float
 ) -> None:
     if isinstance(exc, StepError | FreshetError):
         # Found by freshet in what the step returned or declared: the message says it all.
@@ -154,17 +160,22 @@ def _emit_failure(
     original = exc.original if isinstance(exc, UserCodeError) else exc
     metadata = getattr(original, "metadata", None) or {}
     state.failure_reasons[key] = text
+    # The assets the step was to materialize: the status index marks them (or the run's
+    # partition of them) failed.
+    failed_assets = step.asset_keys if step.kind is StepKind.ASSET else ()
+    partitioned = any(k in state.partitioned_keys for k in failed_assets)
     state.sink.emit(
         EventType.STEP_FAILURE,
         step_key=key,
         level=LogLevel.ERROR,
+        partition=state.partition_key if partitioned else None,
         message=f"{key} failed: {text}",
         data={
             "error": info_json,
             "attempts": attempts + 1,
             "duration_ms": round(duration * 1000, 3),
             "metadata": {k: str(v) for k, v in metadata.items()},
-            "asset_keys": [],
+            "asset_keys": [k.to_user_string() for k in failed_assets],
         },
     )
     state.step_exceptions[key] = original
@@ -177,7 +188,7 @@ def _run_attempt(
     step: Step, state: RunState, key: str, attempt: int, mapping_key: str | None
 ) -> _Attempt:
     context = _build_context(step, state, key, attempt, mapping_key)
-    inputs = _load_inputs(step, state, key, mapping_key)
+    inputs = _load_inputs(step, state, key, mapping_key, context)
     if step.graph is not None:
         raw = _run_graph_in_memory(step, state, key, attempt, inputs)
     else:
@@ -247,7 +258,13 @@ def _call_user_function(
 # ---- inputs ---------------------------------------------------------------------------
 
 
-def _load_inputs(step: Step, state: RunState, key: str, mapping_key: str | None) -> dict[str, Any]:
+def _load_inputs(
+    step: Step,
+    state: RunState,
+    key: str,
+    mapping_key: str | None,
+    context: OpExecutionContext,
+) -> dict[str, Any]:
     op_def = step.op
     values: dict[str, Any] = {}
     for spec in step.inputs:
@@ -255,7 +272,7 @@ def _load_inputs(step: Step, state: RunState, key: str, mapping_key: str | None)
         if in_def is not None and in_def.is_nothing:
             continue
         if spec.asset_key is not None:
-            value = _load_asset_input(spec, state, key)
+            value = _load_asset_input(step, spec, state, key, context)
         else:
             value = _load_op_input(spec, state, key, mapping_key)
         expected = in_def.dagster_type if in_def is not None else None
@@ -280,9 +297,14 @@ def _load_inputs(step: Step, state: RunState, key: str, mapping_key: str | None)
     return values
 
 
-def _load_asset_input(spec: StepInput, state: RunState, key: str) -> Any:
+def _load_asset_input(
+    step: Step, spec: StepInput, state: RunState, key: str, context: OpExecutionContext
+) -> Any:
     assert spec.asset_key is not None
-    partition = state.partition_key if spec.upstream_partitioned else None
+    upstream_keys = _input_partitions(step, spec, state)
+    context.set_input_partitions(spec.name, upstream_keys)
+    partition = upstream_keys[0] if upstream_keys is not None and len(upstream_keys) == 1 else None
+    many = upstream_keys if upstream_keys is not None and len(upstream_keys) != 1 else None
     upstream = None
     if spec.upstream_step is not None:
         upstream = state.output_contexts.get((spec.upstream_step, spec.upstream_output or "result"))
@@ -295,16 +317,17 @@ def _load_asset_input(spec: StepInput, state: RunState, key: str) -> Any:
             partition_key=partition,
             base_dir=str(state.base_dir),
         )
-    context = InputContext(
+    input_context = InputContext(
         name=spec.name,
         asset_key=spec.asset_key,
         upstream_output=upstream,
         partition_key=partition,
+        asset_partition_keys=many,
         base_dir=str(state.base_dir),
     )
     io_manager = state.io_manager(spec.io_manager_key)
     try:
-        value = io_manager.load_input(context)
+        value = io_manager.load_input(input_context)
     except Exception as exc:
         raise UserCodeError(
             f"loading input {spec.name!r} (asset {spec.asset_key.to_user_string()!r}) with "
@@ -323,6 +346,24 @@ def _load_asset_input(spec: StepInput, state: RunState, key: str) -> Any:
         },
     )
     return value
+
+
+def _input_partitions(step: Step, spec: StepInput, state: RunState) -> list[str] | None:
+    """The upstream partitions an input reads: through the dependency's partition mapping
+    for an asset step, the checked partition itself for a check step."""
+    assert spec.asset_key is not None
+    if state.asset_graph is None or not spec.upstream_partitioned:
+        return None
+    if step.kind is StepKind.CHECK:
+        return [state.partition_key] if state.partition_key is not None else None
+    assert step.assets_def is not None
+    consumer = next(
+        (k for k in step.asset_keys if spec.asset_key in step.assets_def.spec_for(k).dep_keys),
+        step.asset_keys[0],
+    )
+    return upstream_partition_keys(
+        state.asset_graph, consumer, spec.asset_key, state.partition_key, state.dynamic_store
+    )
 
 
 def _load_op_input(spec: StepInput, state: RunState, key: str, mapping_key: str | None) -> Any:
@@ -624,12 +665,25 @@ def _is_partitioned(step: Step, asset_key: AssetKey | None) -> bool:
 
 
 def _provenance(step: Step, state: RunState, asset_key: AssetKey) -> list[ProvenanceEntry]:
+    """For each dependency, the data version(s) consumed: one entry per upstream partition
+    read, folded into one digest entry when a partition reads many upstream partitions."""
     assert step.assets_def is not None
     entries = []
-    for dep in step.assets_def.spec_for(asset_key).deps:
-        partition = state.partition_key if dep.asset_key in state.partitioned_keys else None
-        version = state.versions.get((dep.asset_key, partition))
-        entries.append(ProvenanceEntry(dep.asset_key, partition, version))
+    for dep in step.assets_def.spec_for(asset_key).dep_keys:
+        if dep not in state.partitioned_keys or state.asset_graph is None:
+            entries.append(ProvenanceEntry(dep, None, state.versions.get((dep, None))))
+            continue
+        keys = (
+            upstream_partition_keys(
+                state.asset_graph, asset_key, dep, state.partition_key, state.dynamic_store
+            )
+            or []
+        )
+        versions = state.partition_versions(dep, keys)
+        if len(keys) <= MAX_PROVENANCE_PARTITIONS:
+            entries.extend(ProvenanceEntry(dep, k, versions.get(k)) for k in keys)
+        else:
+            entries.append(folded_entry(dep, keys, versions))
     return entries
 
 

@@ -14,21 +14,42 @@ from typing import Any
 
 from freshet.core.keys import AssetKey
 
+#: above this many upstream partitions, provenance keeps one digest instead of each version
+MAX_PROVENANCE_PARTITIONS = 32
+
 
 @dataclass(frozen=True, slots=True)
 class ProvenanceEntry:
-    """One upstream dependency as consumed: its key, partition and data version."""
+    """One upstream dependency as consumed: its key, partition and data version. A folded
+    entry stands for `partition_count` partitions (`partition` is then `first...last`) and
+    its version is a digest of all of theirs."""
 
     key: AssetKey
     partition: str | None
     data_version: str | None
+    partition_count: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "key": self.key.to_user_string(),
             "partition": self.partition,
             "data_version": self.data_version,
         }
+        if self.partition_count is not None:
+            doc["partition_count"] = self.partition_count
+        return doc
+
+
+def folded_entry(
+    key: AssetKey, partitions: list[str], versions: Mapping[str, str | None]
+) -> ProvenanceEntry:
+    """One entry for many upstream partitions: a digest of every (partition, version)."""
+    digest = hashlib.sha256(b"freshet-partitions-v1")
+    for partition in sorted(partitions):
+        digest.update(b"\0" + partition.encode() + b"\0")
+        digest.update((versions.get(partition) or "<none>").encode())
+    span = f"{partitions[0]}...{partitions[-1]}" if partitions else None
+    return ProvenanceEntry(key, span, digest.hexdigest(), partition_count=len(partitions))
 
 
 def derived_data_version(code_version: str, inputs: Iterable[ProvenanceEntry]) -> str:

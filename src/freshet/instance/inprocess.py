@@ -13,8 +13,9 @@ from freshet.core.keys import AssetKey
 from freshet.core.ops import DEFAULT_IO_MANAGER_KEY
 from freshet.core.resources import coerce_resource
 from freshet.definitions import Definitions
-from freshet.errors import PartitionError, UsageError
+from freshet.errors import UsageError
 from freshet.execution.events import EventListener
+from freshet.execution.partitions import check_partition_key
 from freshet.execution.plan import plan_assets, plan_graph, plan_observations
 from freshet.execution.result import RunResult
 from freshet.execution.run import RunSpec, execute_run
@@ -49,17 +50,6 @@ def _partitioned_keys(graph: AssetGraph) -> frozenset[AssetKey]:
     return frozenset(k for k, n in graph.nodes.items() if n.partitions_def is not None)
 
 
-def _check_partition(
-    selected: Iterable[AssetKey], partitioned: frozenset[AssetKey], partition_key: str | None
-) -> None:
-    needing = sorted(k.to_user_string() for k in selected if k in partitioned)
-    if needing and partition_key is None:
-        raise PartitionError(
-            f"partitioned assets {', '.join(needing)} need a partition key; pass "
-            "partition_key=... (CLI: --partition KEY)"
-        )
-
-
 def run_assets(
     defs: Definitions,
     keys: Iterable[AssetKey],
@@ -78,9 +68,10 @@ def run_assets(
     graph = defs.get_asset_graph()
     plan = plan_assets(graph, keys)
     partitioned = _partitioned_keys(graph)
-    _check_partition(plan.asset_keys, partitioned, partition_key)
+    check_partition_key(graph, plan.asset_keys, partition_key, instance.storage)
     spec = RunSpec(
         job_name=job_name,
+        asset_graph=graph,
         resources=_resources(
             defs.resources, resources, default_io_manager or FilesystemIOManager()
         ),
@@ -223,9 +214,10 @@ def execute_job(
         graph_defs = job.asset_graph
         plan = plan_assets(graph_defs, keys)
         partitioned = _partitioned_keys(graph_defs)
-        _check_partition(plan.asset_keys, partitioned, partition_key)
+        check_partition_key(graph_defs, plan.asset_keys, partition_key, run_instance.storage)
         spec = RunSpec(
             job_name=job.name,
+            asset_graph=graph_defs,
             resources=_resources({}, all_resources, FilesystemIOManager()),
             run_config=config,
             tags={**job.tags, **(tags or {})},
@@ -269,6 +261,7 @@ def observe(
             resources=_resources(defs.resources, resources, FilesystemIOManager()),
             tags=dict(tags or {}),
             partitioned_keys=_partitioned_keys(graph),
+            asset_graph=graph,
             raise_on_error=raise_on_error,
             listeners=listeners,
         )

@@ -45,7 +45,7 @@ class MemoryStateStore:
         self._next_tick_id = 1
         self._backfills: dict[str, BackfillRecord] = {}
         # Dicts keep insertion order: a definition's keys in the order they were added.
-        self._partitions: dict[str, dict[str, None]] = {}
+        self._dynamic_partitions: dict[str, dict[str, None]] = {}
         self._pool_limits: dict[str, int] = {}
         self._slots: dict[str, dict[_SlotKey, float]] = {}
         self._cursors: dict[str, str] = {}
@@ -176,21 +176,21 @@ class MemoryStateStore:
     ) -> None:
         keys = checked_partition_keys(partitions_def_name, partition_keys)
         with self._lock:
-            existing = self._partitions.setdefault(partitions_def_name, {})
+            existing = self._dynamic_partitions.setdefault(partitions_def_name, {})
             for key in keys:
                 existing.setdefault(key, None)
 
     def delete_dynamic_partition(self, partitions_def_name: str, partition_key: str) -> None:
         with self._lock:
-            self._partitions.get(partitions_def_name, {}).pop(partition_key, None)
+            self._dynamic_partitions.get(partitions_def_name, {}).pop(partition_key, None)
 
     def get_dynamic_partitions(self, partitions_def_name: str) -> list[str]:
         with self._lock:
-            return list(self._partitions.get(partitions_def_name, ()))
+            return list(self._dynamic_partitions.get(partitions_def_name, ()))
 
     def has_dynamic_partition(self, partitions_def_name: str, partition_key: str) -> bool:
         with self._lock:
-            return partition_key in self._partitions.get(partitions_def_name, ())
+            return partition_key in self._dynamic_partitions.get(partitions_def_name, ())
 
     # -- concurrency pools ----------------------------------------------------------------
 

@@ -51,6 +51,8 @@ class PostgresStorage(SqlStorage):
             pool_size=pool_size,
             max_overflow=2 * pool_size,
             pool_recycle=3600,
+            # A pooled connection may have outlived a server restart or failover.
+            pool_pre_ping=True,
             connect_args={
                 "connect_timeout": CONNECT_TIMEOUT_SECONDS,
                 "application_name": "freshet",

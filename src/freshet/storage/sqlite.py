@@ -51,9 +51,9 @@ class SqliteStorage(SqlStorage):
         require_current_schema: bool = True,
         busy_timeout_ms: int = BUSY_TIMEOUT_MS,
     ) -> None:
+        self._path: Path | None = None
+        self._file_lock: FileWriteLock | None = None
         if os.fspath(path) == MEMORY:
-            self._path: Path | None = None
-            self._file_lock = None
             engine = _memory_engine(busy_timeout_ms)
             with engine.begin() as conn:
                 create_schema(conn)
@@ -65,7 +65,7 @@ class SqliteStorage(SqlStorage):
         if version is not None and require_current_schema:
             require_current(str(file), version)
         engine = _file_engine(file, busy_timeout_ms)
-        self._file_lock: FileWriteLock | None = FileWriteLock(file)
+        self._file_lock = FileWriteLock(file)
         super().__init__(engine, backend="sqlite", location=str(file), process_lock=self._file_lock)
         if version is None:
             try:

@@ -10,6 +10,7 @@ Schedules that fit none of these go to `cron.py`.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from abc import ABC, abstractmethod
@@ -50,8 +51,6 @@ def load_timezone(name: str) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        import difflib
-
         close = difflib.get_close_matches(name, sorted(available_timezones()), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise InvalidDefinitionError(

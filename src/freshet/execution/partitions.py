@@ -1,0 +1,71 @@
+"""Partitions inside a run: which upstream partitions a partition of an asset reads, and
+checking the run's partition key against every partitioned asset it materializes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from freshet.core.keys import AssetKey
+from freshet.core.partitions import (
+    PartitionsDefinition,
+    UnpartitionedSubset,
+    default_partition_mapping,
+)
+from freshet.errors import PartitionError
+from freshet.lineage.asset_graph import AssetGraph
+
+
+def upstream_partition_keys(
+    graph: AssetGraph,
+    asset_key: AssetKey,
+    upstream_key: AssetKey,
+    partition_key: str | None,
+    dynamic_store: Any = None,
+) -> list[str] | None:
+    """The partitions of `upstream_key` that partition `partition_key` of `asset_key` reads
+    (None when the upstream is not partitioned), through the dependency's mapping."""
+    up_def = graph.node(upstream_key).partitions_def
+    if up_def is None:
+        return None
+    down_def = graph.node(asset_key).partitions_def
+    mapping = graph.node(asset_key).partition_mapping_for(upstream_key)
+    mapping = mapping or default_partition_mapping(up_def, down_def)
+    if down_def is None or partition_key is None:
+        downstream = UnpartitionedSubset.whole()
+    else:
+        downstream = down_def.subset_for_keys([partition_key], dynamic_store=dynamic_store)
+    upstream = mapping.upstream_partitions_for(
+        downstream, up_def, down_def, dynamic_store=dynamic_store
+    )
+    return list(upstream)
+
+
+def check_partition_key(
+    graph: AssetGraph,
+    keys: Iterable[AssetKey],
+    partition_key: str | None,
+    dynamic_store: Any = None,
+) -> None:
+    """Every partitioned asset of the run needs the key, and the key must be one of its
+    partitions; unpartitioned runs of partitioned assets are refused."""
+    partitioned = [k for k in keys if graph.node(k).partitions_def is not None]
+    if partition_key is None:
+        if partitioned:
+            names = ", ".join(sorted(k.to_user_string() for k in partitioned))
+            raise PartitionError(
+                f"partitioned assets {names} need a partition key; pass partition_key=... "
+                "(CLI: --partition KEY)"
+            )
+        return
+    if not partitioned:
+        raise PartitionError(
+            f"partition key {partition_key!r} given, but none of the selected assets is "
+            "partitioned; drop the partition key"
+        )
+    for key in partitioned:
+        definition: PartitionsDefinition = graph.node(key).partitions_def
+        try:
+            definition.validate_key(partition_key, dynamic_store=dynamic_store)
+        except PartitionError as exc:
+            raise PartitionError(f"asset {key.to_user_string()!r}: {exc}") from None
