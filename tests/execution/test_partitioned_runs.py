@@ -170,3 +170,50 @@ def test_dynamic_partitions_come_from_the_instance():
         fr.materialize([per_customer], partition_key="acme", instance=instance)
     instance.add_dynamic_partitions("customers", ["acme", "globex"])
     assert fr.materialize([per_customer], partition_key="acme", instance=instance).success
+
+
+def test_a_range_run_executes_once_and_materializes_every_partition():
+    calls = []
+
+    @fr.asset(partitions_def=DAILY)
+    def daily_totals(context: fr.AssetExecutionContext):
+        calls.append(context.partition_key_range)
+        return {key: f"total {key}" for key in context.partition_keys}
+
+    instance = fr.Instance.ephemeral()
+    result = fr.materialize(
+        [daily_totals], partition_key_range=("2024-01-02", "2024-01-04"), instance=instance
+    )
+    assert calls == [fr.PartitionKeyRange("2024-01-02", "2024-01-04")]
+    assert [m.partition for m in result.get_asset_materialization_events()] == [
+        "2024-01-02",
+        "2024-01-03",
+        "2024-01-04",
+    ]
+    assert instance.get_run(result.run_id).partition == "2024-01-02...2024-01-04"
+    downstream = fr.asset(
+        name="one_day", partitions_def=DAILY, ins={"t": fr.AssetIn("daily_totals")}
+    )(lambda t: t)
+    value = fr.materialize(
+        [daily_totals, downstream],
+        selection="one_day",
+        partition_key="2024-01-03",
+        instance=instance,
+    ).asset_value("one_day")
+    assert value == "total 2024-01-03"
+
+
+def test_partition_key_in_a_range_run_says_to_use_the_range():
+    @fr.asset(partitions_def=DAILY)
+    def needs_one(context):
+        return context.partition_key
+
+    result = fr.materialize(
+        [needs_one], partition_key_range=("2024-01-02", "2024-01-03"), raise_on_error=False
+    )
+    assert "use context.partition_key_range" in result.get_step_failure_events()[0].message
+
+
+def test_backwards_range_is_refused():
+    with pytest.raises(fr.PartitionError, match="backwards"):
+        fr.materialize([events], partition_key_range=("2024-01-05", "2024-01-02"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import KW_ONLY, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -54,11 +54,12 @@ class AssetDep:
         return value if isinstance(value, AssetDep) else cls(value)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class AssetIn:
-    """How a function parameter maps to an upstream asset."""
+    """How a function parameter maps to an upstream asset: `AssetIn("raw/orders")`."""
 
     key: AssetKey | str | Sequence[str] | None = None
+    _: KW_ONLY
     key_prefix: str | Sequence[str] | None = None
     metadata: Mapping[str, Any] | None = None
     partition_mapping: Any = None

@@ -66,6 +66,7 @@ class OpExecutionContext:
         op_config: Any = None,
         instance: Any = None,
         partition_key: str | None = None,
+        partition_keys: Sequence[str] = (),
         run_tags: Mapping[str, str] | None = None,
         assets_def: Any = None,
         selected_asset_keys: Sequence[AssetKey] = (),
@@ -80,6 +81,9 @@ class OpExecutionContext:
         self._op_config = op_config
         self._instance = instance
         self._partition_key = partition_key
+        self._partition_keys = tuple(partition_keys) or (
+            (partition_key,) if partition_key is not None else ()
+        )
         self._run_tags = dict(run_tags or {})
         self._assets_def = assets_def
         self._selected = tuple(selected_asset_keys)
@@ -133,32 +137,49 @@ class OpExecutionContext:
     # -- partitions ------------------------------------------------------------------
     @property
     def has_partition_key(self) -> bool:
-        return self._partition_key is not None
+        return len(self._partition_keys) == 1
+
+    @property
+    def has_partition_key_range(self) -> bool:
+        return len(self._partition_keys) > 0
 
     @property
     def partition_key(self) -> str:
-        if self._partition_key is None:
+        if len(self._partition_keys) > 1:
+            raise UsageError(
+                f"{self._step_key}: this run covers {len(self._partition_keys)} partitions "
+                f"({self._partition_keys[0]}...{self._partition_keys[-1]}); use "
+                "context.partition_key_range or context.partition_keys"
+            )
+        if not self._partition_keys:
             raise UsageError(
                 f"{self._step_key}: context.partition_key is only available in a partitioned "
                 "run; check context.has_partition_key first"
             )
-        return self._partition_key
+        return self._partition_keys[0]
 
     @property
     def partition_keys(self) -> list[str]:
-        return [self.partition_key]
+        """Every partition this run covers (one, or each key of a range)."""
+        if not self._partition_keys:
+            raise UsageError(f"{self._step_key}: this run is not partitioned")
+        return list(self._partition_keys)
 
     @property
     def partition_key_range(self) -> PartitionKeyRange:
-        return PartitionKeyRange(self.partition_key, self.partition_key)
+        keys = self.partition_keys
+        return PartitionKeyRange(keys[0], keys[-1])
 
     @property
     def partition_time_window(self) -> TimeWindow:
-        """The time window of this run's partition (time-partitioned assets only)."""
+        """The time window this run covers (time-partitioned assets only)."""
         definition = self.assets_def.specs[0].partitions_def
         if definition is None:
             raise UsageError(f"{self._step_key} is not partitioned")
-        return definition.time_window_for_key(self.partition_key)
+        keys = self.partition_keys
+        first = definition.time_window_for_key(keys[0])
+        last = definition.time_window_for_key(keys[-1]) if len(keys) > 1 else first
+        return TimeWindow(start=first.start, end=last.end)
 
     def asset_partition_keys_for_input(self, input_name: str) -> list[str]:
         """The upstream partitions input `input_name` reads for this run's partition."""

@@ -3,11 +3,12 @@ checking the run's partition key against every partitioned asset it materializes
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from freshet.core.keys import AssetKey
 from freshet.core.partitions import (
+    PartitionKeyRange,
     PartitionsDefinition,
     UnpartitionedSubset,
     default_partition_mapping,
@@ -20,21 +21,22 @@ def upstream_partition_keys(
     graph: AssetGraph,
     asset_key: AssetKey,
     upstream_key: AssetKey,
-    partition_key: str | None,
+    partition_key: str | Sequence[str] | None,
     dynamic_store: Any = None,
 ) -> list[str] | None:
-    """The partitions of `upstream_key` that partition `partition_key` of `asset_key` reads
-    (None when the upstream is not partitioned), through the dependency's mapping."""
+    """The partitions of `upstream_key` that partition(s) `partition_key` of `asset_key`
+    read (None when the upstream is not partitioned), through the dependency's mapping."""
     up_def = graph.node(upstream_key).partitions_def
     if up_def is None:
         return None
     down_def = graph.node(asset_key).partitions_def
     mapping = graph.node(asset_key).partition_mapping_for(upstream_key)
     mapping = mapping or default_partition_mapping(up_def, down_def)
-    if down_def is None or partition_key is None:
+    keys = [partition_key] if isinstance(partition_key, str) else list(partition_key or ())
+    if down_def is None or not keys:
         downstream = UnpartitionedSubset.whole()
     else:
-        downstream = down_def.subset_for_keys([partition_key], dynamic_store=dynamic_store)
+        downstream = down_def.subset_for_keys(keys, dynamic_store=dynamic_store)
     upstream = mapping.upstream_partitions_for(
         downstream, up_def, down_def, dynamic_store=dynamic_store
     )
@@ -69,3 +71,30 @@ def check_partition_key(
             definition.validate_key(partition_key, dynamic_store=dynamic_store)
         except PartitionError as exc:
             raise PartitionError(f"asset {key.to_user_string()!r}: {exc}") from None
+
+
+def keys_for_range(
+    graph: AssetGraph,
+    keys: Iterable[AssetKey],
+    key_range: PartitionKeyRange,
+    dynamic_store: Any = None,
+) -> list[str]:
+    """The partition keys a range run covers. Every partitioned asset of the run must share
+    one partitions definition, and both ends must be keys of it, start before end."""
+    definitions = {
+        graph.node(k).partitions_def for k in keys if graph.node(k).partitions_def is not None
+    }
+    if not definitions:
+        raise PartitionError(
+            f"partition range {key_range} given, but none of the selected assets is partitioned"
+        )
+    if len(definitions) > 1:
+        raise PartitionError(
+            f"partition range {key_range}: the selected assets have different partitions "
+            "definitions; run a range over assets that share one (or run partitions one by one)"
+        )
+    [definition] = definitions
+    checked = definition.get_partition_key_range(
+        key_range.start, key_range.end, dynamic_store=dynamic_store
+    )
+    return list(definition.subset_for_range(checked, dynamic_store=dynamic_store))

@@ -47,6 +47,8 @@ class RunSpec:
     run_config: Any = None
     tags: Mapping[str, str] = field(default_factory=dict)
     partition_key: str | None = None
+    #: a run over several partitions (a range): every asset runs once for all of them
+    partition_keys: tuple[str, ...] = ()
     partitioned_keys: frozenset[AssetKey] = frozenset()
     raise_on_error: bool = True
     listeners: Sequence[EventListener] = ()
@@ -94,13 +96,10 @@ def _check_resources(needed: Mapping[str, str], available: Mapping[str, Any]) ->
 
 
 def _prefetch_versions(
-    plan: ExecutionPlan,
-    storage: Storage,
-    partition_key: str | None,
-    partitioned: frozenset[AssetKey],
+    plan: ExecutionPlan, storage: Storage, partitioned: frozenset[AssetKey]
 ) -> dict:
-    """Current data versions of every upstream the run reads but does not produce: one
-    query for unpartitioned assets, one per partitioned upstream."""
+    """Current data versions of every unpartitioned upstream the run reads but does not
+    produce, in one query (partitioned upstreams are read per partition when needed)."""
     upstream: set[AssetKey] = set()
     for step in plan.steps:
         if step.assets_def is None:
@@ -109,16 +108,30 @@ def _prefetch_versions(
             upstream.update(step.assets_def.spec_for(key).dep_keys)
     upstream -= plan.asset_keys
     versions: dict[tuple[AssetKey, str | None], str | None] = {}
-    plain = [k for k in upstream if k not in partitioned or partition_key is None]
+    plain = [k for k in upstream if k not in partitioned]
     for key, record in storage.get_asset_status(plain).items():
         event = _newest(record.last_materialization, record.last_observation)
         versions[(key, None)] = version_from_record_data(event.event.data) if event else None
-    for key in upstream - set(plain):
-        event = storage.get_latest_materialization(key, partition_key)
-        versions[(key, partition_key)] = (
-            version_from_record_data(event.event.data) if event else None
-        )
     return versions
+
+
+def _keys(spec: RunSpec) -> tuple[str, ...]:
+    if spec.partition_keys:
+        return tuple(spec.partition_keys)
+    return (spec.partition_key,) if spec.partition_key is not None else ()
+
+
+def _single(spec: RunSpec) -> str | None:
+    keys = _keys(spec)
+    return keys[0] if len(keys) == 1 else None
+
+
+def _run_partition(spec: RunSpec) -> str | None:
+    """How the run record names its partition(s): a key, or `first...last` for a range."""
+    keys = _keys(spec)
+    if len(keys) > 1:
+        return f"{keys[0]}...{keys[-1]}"
+    return keys[0] if keys else None
 
 
 def _newest(*records: EventRecord | None) -> EventRecord | None:
@@ -144,7 +157,7 @@ def execute_run(plan: ExecutionPlan, spec: RunSpec, instance: ExecutionInstance)
             job_name=spec.job_name,
             status=RunStatus.NOT_STARTED,
             asset_selection=tuple(sorted(plan.asset_keys)),
-            partition=spec.partition_key,
+            partition=_run_partition(spec),
             tags=dict(spec.tags),
             run_config=redact_run_config(spec.run_config),
             created_at=now,
@@ -160,7 +173,8 @@ def execute_run(plan: ExecutionPlan, spec: RunSpec, instance: ExecutionInstance)
         base_dir=instance.storage_dir,
         compute_logs=instance.compute_logs,
         instance=instance,
-        partition_key=spec.partition_key,
+        partition_key=_single(spec),
+        partition_keys=_keys(spec),
         tags=spec.tags,
         partitioned_keys=spec.partitioned_keys,
         asset_graph=spec.asset_graph,
@@ -172,9 +186,7 @@ def execute_run(plan: ExecutionPlan, spec: RunSpec, instance: ExecutionInstance)
             state.mapped_over[step.key] = step.node.mapped_over
     _start(sink, plan, spec)
     try:
-        state.versions.update(
-            _prefetch_versions(plan, storage, spec.partition_key, spec.partitioned_keys)
-        )
+        state.versions.update(_prefetch_versions(plan, storage, spec.partitioned_keys))
         _execute_with_resources(plan, spec, state, resolved.resources, needed)
     except BaseException as exc:
         _finish(sink, plan, state, error=exc)
@@ -194,11 +206,8 @@ def _start(sink: EventSink, plan: ExecutionPlan, spec: RunSpec) -> None:
     )
     partitioned = spec.partitioned_keys
     for key in sorted(plan.asset_keys):
-        sink.emit(
-            EventType.ASSET_MATERIALIZATION_PLANNED,
-            asset_key=key,
-            partition=spec.partition_key if key in partitioned else None,
-        )
+        for partition in _keys(spec) if key in partitioned else (None,):
+            sink.emit(EventType.ASSET_MATERIALIZATION_PLANNED, asset_key=key, partition=partition)
     sink.flush()
 
 

@@ -32,6 +32,8 @@ class RunState:
     compute_logs: ComputeLogStore | None
     instance: Any = None
     partition_key: str | None = None
+    #: every partition this run covers: () unpartitioned, one key, or a range's keys
+    partition_keys: tuple[str, ...] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
     capture_values: bool = True
     partitioned_keys: frozenset[AssetKey] = frozenset()

@@ -222,6 +222,7 @@ def _build_context(
         op_config=state.op_configs.get(config_name or step.config_node_name),
         instance=state.instance,
         partition_key=state.partition_key,
+        partition_keys=state.partition_keys,
         run_tags=state.tags,
         assets_def=step.assets_def,
         selected_asset_keys=step.asset_keys,
@@ -355,14 +356,14 @@ def _input_partitions(step: Step, spec: StepInput, state: RunState) -> list[str]
     if state.asset_graph is None or not spec.upstream_partitioned:
         return None
     if step.kind is StepKind.CHECK:
-        return [state.partition_key] if state.partition_key is not None else None
+        return list(state.partition_keys) or None
     assert step.assets_def is not None
     consumer = next(
         (k for k in step.asset_keys if spec.asset_key in step.assets_def.spec_for(k).dep_keys),
         step.asset_keys[0],
     )
     return upstream_partition_keys(
-        state.asset_graph, consumer, spec.asset_key, state.partition_key, state.dynamic_store
+        state.asset_graph, consumer, spec.asset_key, list(state.partition_keys), state.dynamic_store
     )
 
 
@@ -596,48 +597,68 @@ def _store_output(
             f"{key}: output {item.output_name!r} failed its type check: {outcome.description}"
         )
     node_key = key
-    partition = state.partition_key if _is_partitioned(step, asset_key) else None
-    out_context = OutputContext(
-        run_id=state.run_id,
-        step_key=node_key,
-        name=item.output_name,
-        asset_key=asset_key,
-        partition_key=partition,
-        definition_metadata=out_def.metadata,
-        base_dir=str(state.base_dir),
-    )
+    partitions = _partitions_of(step, state, asset_key)
     io_manager = state.io_manager(out_def.io_manager_key)
-    try:
-        fingerprint = io_manager.handle_output(out_context, item.value)
-    except Exception as exc:
-        raise UserCodeError(
-            f"storing output {item.output_name!r} with IO manager {out_def.io_manager_key!r}", exc
-        ) from exc
-    state.output_contexts[(node_key, item.output_name)] = out_context
+    fingerprints: dict[str | None, Any] = {}
+    added: dict[str, Any] = {}
+    for partition in partitions:
+        out_context = OutputContext(
+            run_id=state.run_id,
+            step_key=node_key,
+            name=item.output_name,
+            asset_key=asset_key,
+            partition_key=partition,
+            definition_metadata=out_def.metadata,
+            base_dir=str(state.base_dir),
+        )
+        value = _value_for_partition(item.value, partition, partitions)
+        try:
+            fingerprints[partition] = io_manager.handle_output(out_context, value)
+        except Exception as exc:
+            raise UserCodeError(
+                f"storing output {item.output_name!r} with IO manager {out_def.io_manager_key!r}",
+                exc,
+            ) from exc
+        added.update(out_context.consume_added_metadata())
+        state.output_contexts[(node_key, item.output_name)] = out_context
+        state.sink.emit(
+            EventType.HANDLED_OUTPUT,
+            step_key=key,
+            asset_key=asset_key,
+            partition=partition,
+            data={"output_name": item.output_name, "io_manager_key": out_def.io_manager_key},
+        )
     state.output_io_keys[(node_key, item.output_name)] = out_def.io_manager_key
     if state.capture_values:
         state.output_values[(node_key, item.output_name)] = item.value
-    state.sink.emit(
-        EventType.HANDLED_OUTPUT,
-        step_key=key,
-        asset_key=asset_key,
-        partition=partition,
-        data={"output_name": item.output_name, "io_manager_key": out_def.io_manager_key},
-    )
     if asset_key is not None:
-        added = out_context.consume_added_metadata()
-        metadata = {**item.metadata, **added}
         _record_materialization(
             step,
             state,
             key,
             context,
             item.output_name,
-            metadata,
+            {**item.metadata, **added},
             item.data_version,
-            fingerprint,
+            fingerprints,
             item.tags,
         )
+
+
+def _partitions_of(step: Step, state: RunState, asset_key: AssetKey | None) -> list[str | None]:
+    """The partitions an output is stored for: [None] unpartitioned, else every partition
+    of the run (one key, or each key of a range)."""
+    if not _is_partitioned(step, asset_key) or not state.partition_keys:
+        return [None]
+    return list(state.partition_keys)
+
+
+def _value_for_partition(value: Any, partition: str | None, partitions: list[str | None]) -> Any:
+    """In a run over a range, a dict keyed by exactly the range's partitions gives each
+    partition its own value; any other value is stored for every partition."""
+    if len(partitions) > 1 and isinstance(value, dict) and set(value) == set(partitions):
+        return value[partition]
+    return value
 
 
 def _store_dynamic_output(step: Step, state: RunState, key: str, item: DynamicOutput) -> None:
@@ -664,7 +685,9 @@ def _is_partitioned(step: Step, asset_key: AssetKey | None) -> bool:
     return step.assets_def.spec_for(asset_key).partitions_def is not None
 
 
-def _provenance(step: Step, state: RunState, asset_key: AssetKey) -> list[ProvenanceEntry]:
+def _provenance(
+    step: Step, state: RunState, asset_key: AssetKey, partition: str | None
+) -> list[ProvenanceEntry]:
     """For each dependency, the data version(s) consumed: one entry per upstream partition
     read, folded into one digest entry when a partition reads many upstream partitions."""
     assert step.assets_def is not None
@@ -675,7 +698,7 @@ def _provenance(step: Step, state: RunState, asset_key: AssetKey) -> list[Proven
             continue
         keys = (
             upstream_partition_keys(
-                state.asset_graph, asset_key, dep, state.partition_key, state.dynamic_store
+                state.asset_graph, asset_key, dep, partition, state.dynamic_store
             )
             or []
         )
@@ -695,13 +718,17 @@ def _record_materialization(
     output_name: str,
     metadata: Mapping[str, Any],
     user_version: Any,
-    fingerprint: Any,
+    fingerprints: Mapping[str | None, Any] | None,
     tags: Mapping[str, str],
 ) -> None:
+    """One ASSET_MATERIALIZATION per partition stored (`fingerprints`: partition -> the IO
+    manager's fingerprint); None means every partition of the run, with no fingerprint."""
     assets_def = step.assets_def
     assert assets_def is not None
     asset_key = assets_def.keys_by_output[output_name]
     spec = assets_def.spec_for(asset_key)
+    if fingerprints is None:
+        fingerprints = dict.fromkeys(_partitions_of(step, state, asset_key))
     if context is not None:
         only = len(step.asset_keys) == 1
         metadata = {**metadata, **context.consume_added_metadata(output_name, only)}
@@ -710,30 +737,32 @@ def _record_materialization(
         normalized = normalize_metadata(metadata, where=where)
     except Exception as exc:
         raise StepError(str(exc)) from exc
-    provenance = _provenance(step, state, asset_key)
-    version, source = choose_data_version(
-        user_version=user_version,
-        fingerprint=fingerprint,
-        code_version=spec.code_version,
-        provenance=provenance,
-    )
-    partition = state.partition_key if spec.partitions_def is not None else None
-    state.versions[(asset_key, partition)] = version
-    state.sink.emit(
-        EventType.ASSET_MATERIALIZATION,
-        step_key=key,
-        asset_key=asset_key,
-        partition=partition,
-        message=f"materialized {asset_key.to_user_string()}",
-        data={
-            "metadata": {name: value.to_json() for name, value in normalized.items()},
-            "data_version": version,
-            "data_version_source": source,
-            "code_version": spec.code_version,
-            "provenance": [entry.to_json() for entry in provenance],
-            "tags": dict(tags),
-        },
-    )
+    json_metadata = {name: value.to_json() for name, value in normalized.items()}
+    for partition, fingerprint in fingerprints.items():
+        provenance = _provenance(step, state, asset_key, partition)
+        version, source = choose_data_version(
+            user_version=user_version,
+            fingerprint=fingerprint,
+            code_version=spec.code_version,
+            provenance=provenance,
+        )
+        state.versions[(asset_key, partition)] = version
+        state.sink.emit(
+            EventType.ASSET_MATERIALIZATION,
+            step_key=key,
+            asset_key=asset_key,
+            partition=partition,
+            message=f"materialized {asset_key.to_user_string()}"
+            + (f" [{partition}]" if partition is not None else ""),
+            data={
+                "metadata": json_metadata,
+                "data_version": version,
+                "data_version_source": source,
+                "code_version": spec.code_version,
+                "provenance": [entry.to_json() for entry in provenance],
+                "tags": dict(tags),
+            },
+        )
 
 
 # ---- checks ---------------------------------------------------------------------------

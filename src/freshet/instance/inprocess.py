@@ -11,11 +11,12 @@ from freshet.core.builtin_io_managers import FilesystemIOManager, InMemoryIOMana
 from freshet.core.jobs import JobDefinition
 from freshet.core.keys import AssetKey
 from freshet.core.ops import DEFAULT_IO_MANAGER_KEY
+from freshet.core.partitions import PartitionKeyRange
 from freshet.core.resources import coerce_resource
 from freshet.definitions import Definitions
 from freshet.errors import UsageError
 from freshet.execution.events import EventListener
-from freshet.execution.partitions import check_partition_key
+from freshet.execution.partitions import check_partition_key, keys_for_range
 from freshet.execution.plan import plan_assets, plan_graph, plan_observations
 from freshet.execution.result import RunResult
 from freshet.execution.run import RunSpec, execute_run
@@ -61,6 +62,7 @@ def run_assets(
     raise_on_error: bool = True,
     tags: Mapping[str, str] | None = None,
     job_name: str = "__asset_job",
+    partition_key_range: PartitionKeyRange | None = None,
     default_io_manager: Any = None,
     listeners: Sequence[EventListener] = (),
 ) -> RunResult:
@@ -68,10 +70,19 @@ def run_assets(
     graph = defs.get_asset_graph()
     plan = plan_assets(graph, keys)
     partitioned = _partitioned_keys(graph)
-    check_partition_key(graph, plan.asset_keys, partition_key, instance.storage)
+    range_keys: tuple[str, ...] = ()
+    if partition_key_range is not None:
+        if partition_key is not None:
+            raise UsageError("give either partition_key or partition_key_range, not both")
+        range_keys = tuple(
+            keys_for_range(graph, plan.asset_keys, partition_key_range, instance.storage)
+        )
+    else:
+        check_partition_key(graph, plan.asset_keys, partition_key, instance.storage)
     spec = RunSpec(
         job_name=job_name,
         asset_graph=graph,
+        partition_keys=range_keys,
         resources=_resources(
             defs.resources, resources, default_io_manager or FilesystemIOManager()
         ),
@@ -83,6 +94,13 @@ def run_assets(
         listeners=listeners,
     )
     return execute_run(plan, spec, instance)
+
+
+def _as_range(value: PartitionKeyRange | tuple[str, str] | None) -> PartitionKeyRange | None:
+    if value is None or isinstance(value, PartitionKeyRange):
+        return value
+    start, end = value
+    return PartitionKeyRange(start, end)
 
 
 def _selected_keys(
@@ -106,6 +124,7 @@ def materialize(
     raise_on_error: bool = True,
     tags: Mapping[str, str] | None = None,
     *,
+    partition_key_range: PartitionKeyRange | tuple[str, str] | None = None,
     listeners: Sequence[EventListener] = (),
     _default_io_manager: Any = None,
 ) -> RunResult:
@@ -130,6 +149,7 @@ def materialize(
             tags=tags,
             default_io_manager=_default_io_manager,
             listeners=listeners,
+            partition_key_range=_as_range(partition_key_range),
         )
     finally:
         if owned:
