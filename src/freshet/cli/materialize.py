@@ -22,6 +22,7 @@ from freshet.cli.common import (
     home_path,
 )
 from freshet.cli.loader import load_definitions_at
+from freshet.core.partitions import PartitionKeyRange
 from freshet.errors import ConfigError
 from freshet.execution.result import RunResult
 from freshet.instance.inprocess import run_assets
@@ -143,6 +144,12 @@ _HANDLERS = {
     help="The partition to materialize (for partitioned assets).",
 )
 @click.option(
+    "--partition-range",
+    "partition_range",
+    metavar="FIRST...LAST",
+    help="Materialize a range of partitions in one run (e.g. 2024-01-01...2024-01-31).",
+)
+@click.option(
     "--config",
     "config_file",
     metavar="FILE",
@@ -158,6 +165,7 @@ def command(
     ctx: click.Context,
     selection: str,
     partition_key: str | None,
+    partition_range: str | None,
     config_file: Path | None,
     tags: tuple[str, ...],
 ) -> ExitCode:
@@ -182,6 +190,7 @@ def command(
             instance=instance,
             run_config=run_config,
             partition_key=partition_key,
+            partition_key_range=parse_partition_range(partition_range),
             tags=run_tags,
             raise_on_error=False,
             listeners=[progress],
@@ -202,6 +211,20 @@ def echo_summary(result: RunResult, progress: Progress, seconds: float) -> None:
     )
     if not result.success:
         click.echo(f"details: freshet runs logs {result.run_id}")
+
+
+def parse_partition_range(text: str | None) -> PartitionKeyRange | None:
+    """`FIRST...LAST` as a key range (keys may contain '-' and ':', so '...' separates)."""
+    if text is None:
+        return None
+    first, sep, last = text.partition("...")
+    if not sep or not first.strip() or not last.strip():
+        raise click.BadParameter(
+            f"{text!r}: write the first and last partition separated by '...', e.g. "
+            "2024-01-01...2024-01-31",
+            param_hint="--partition-range",
+        )
+    return PartitionKeyRange(first.strip(), last.strip())
 
 
 def parse_tags(items: Iterable[str]) -> dict[str, str]:
