@@ -18,7 +18,6 @@ from freshet.instance.config import (
 )
 from freshet.storage.base import ComputeLogStore
 from freshet.storage.compute_logs import LocalComputeLogStore
-from freshet.storage.postgres import PostgresStorage
 from freshet.storage.sql.store import SqlStorage
 from freshet.storage.sqlite import SqliteStorage
 
@@ -64,6 +63,10 @@ def open_storage(
     config: StorageConfig, home: Path, *, require_current_schema: bool = True
 ) -> SqlStorage:
     if isinstance(config, PostgresStorageConfig):
+        # Imported here, not at the top: the PostgreSQL dialect and driver cost ~45 ms of
+        # start-up that every SQLite instance (the default) would pay for nothing.
+        from freshet.storage.postgres import PostgresStorage
+
         return PostgresStorage(postgres_url(config), require_current_schema=require_current_schema)
     return SqliteStorage(
         config.path or home / DATABASE_FILE, require_current_schema=require_current_schema
