@@ -115,6 +115,7 @@ _EXPORTS: dict[str, str] = {
     "build_asset_context": "freshet.execution.context",
     "build_op_context": "freshet.execution.context",
     "materialize": "freshet.instance.inprocess",
+    "backfill": "freshet.instance.backfill",
     "materialize_to_memory": "freshet.instance.inprocess",
     "observe": "freshet.instance.inprocess",
     "get_asset_statuses": "freshet.status.api",
@@ -232,6 +233,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         build_asset_context,
         build_op_context,
     )
+    from freshet.instance.backfill import backfill
     from freshet.instance.inprocess import materialize, materialize_to_memory, observe
     from freshet.instance.instance import Instance
     from freshet.lineage.selection import AssetSelection

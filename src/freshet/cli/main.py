@@ -20,6 +20,7 @@ from freshet.errors import FreshetError
 # command runs, so `freshet --help` does not pay for storage or validation libraries.
 _COMMANDS: dict[str, tuple[str, str]] = {
     "assets": ("freshet.cli.assets", "List assets, or show whether each is stale and why."),
+    "backfill": ("freshet.cli.backfill", "Backfill partitions; list, show, cancel or resume."),
     "check": ("freshet.cli.check", "Load and validate the definitions."),
     "instance": ("freshet.cli.instance", "Show, migrate or prune the instance."),
     "materialize": ("freshet.cli.materialize", "Materialize assets in this process."),

@@ -1,22 +1,48 @@
 """Partition status: which partitions of an asset are materialized, failed, in progress or
-missing — as compact subsets, read from the per-partition status index (never the log)."""
+missing — and, on demand, stale — as compact subsets read from the per-partition status index
+(never the log)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from freshet.core.keys import AssetKey
 from freshet.core.partitions import PartitionsDefinition, PartitionsSubset
 from freshet.definitions import Definitions
 from freshet.errors import PartitionError, UsageError
+from freshet.lineage.asset_graph import AssetNode
+from freshet.status.staleness import PartitionStaleness, StalenessResolver
+from freshet.storage.records import PartitionStatusCategory
+
+
+class _Deferred:
+    """A value computed on first use, then kept (state, not a value: it caches)."""
+
+    __slots__ = ("_compute", "_value")
+
+    def __init__(self, compute: Callable[[], PartitionsSubset]) -> None:
+        self._compute: Callable[[], PartitionsSubset] | None = compute
+        self._value: PartitionsSubset | None = None
+
+    def get(self) -> PartitionsSubset:
+        if self._compute is not None:
+            self._value = self._compute()
+            self._compute = None
+        assert self._value is not None
+        return self._value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PartitionStatus:
-    """Subsets of one asset's partitions. A partition is in exactly one of them; the
-    latest attempt wins (a failure after a materialization shows as failed)."""
+    """Subsets of one asset's partitions. A partition is in exactly one of materialized,
+    failed, in progress and missing; the latest attempt wins (a failure after a
+    materialization shows as failed).
+
+    `stale` — the materialized partitions that are out of date (see `get_partition_statuses`
+    for why) — is computed on first use: it needs the versions of this asset's partitions
+    and of its ancestors', which the other subsets do not."""
 
     asset_key: AssetKey
     materialized: PartitionsSubset
@@ -24,6 +50,11 @@ class PartitionStatus:
     in_progress: PartitionsSubset
     missing: PartitionsSubset
     total: int
+    _stale: _Deferred = field(repr=False, compare=False)
+
+    @property
+    def stale(self) -> PartitionsSubset:
+        return self._stale.get()
 
     def counts(self) -> dict[str, int]:
         return {
@@ -45,41 +76,67 @@ def _subset(definition: PartitionsDefinition, keys: list[str], store: Any) -> Pa
         return definition.subset_for_keys(valid, dynamic_store=store)
 
 
+def partitioned_node(defs: Definitions, asset_key: AssetKey | str) -> AssetNode:
+    """The graph node of a partitioned asset of `defs`, or a `UsageError` saying why not."""
+    key = AssetKey.from_coercible(asset_key)
+    node = defs.get_asset_graph().nodes.get(key)
+    if node is None:
+        raise UsageError(
+            f"no asset {key.to_user_string()!r} in these definitions; check the key "
+            "(`freshet assets list` shows them)"
+        )
+    if node.partitions_def is None:
+        raise UsageError(
+            f"asset {key.to_user_string()!r} is not partitioned; use get_asset_statuses for "
+            "its status"
+        )
+    return node
+
+
 def get_partition_status(
     defs: Definitions, instance: Any, asset_key: AssetKey | str
 ) -> PartitionStatus:
     """The status of every partition of a partitioned asset."""
-    key = AssetKey.from_coercible(asset_key)
-    node = defs.get_asset_graph().nodes.get(key)
-    if node is None:
-        raise UsageError(f"no asset {key.to_user_string()!r} in these definitions")
-    definition = node.partitions_def
-    if definition is None:
-        raise UsageError(f"asset {key.to_user_string()!r} is not partitioned")
-    storage = instance.storage
-    rows = storage.get_partition_status(key, with_events=False)
-    in_progress: list[str] = []
-    failed: list[str] = []
-    materialized: list[str] = []
-    for partition, row in rows.items():
-        if row.in_progress_run_id is not None:
-            in_progress.append(partition)
-        elif row.last_failed_run_id is not None:
-            failed.append(partition)
-        elif row.last_materialization_storage_id is not None:
-            materialized.append(partition)
+    node = partitioned_node(defs, asset_key)
+    key, definition, storage = node.key, node.partitions_def, instance.storage
+    by_status = storage.get_partition_keys_by_status(key)
+    done = _subset(definition, by_status[PartitionStatusCategory.MATERIALIZED], storage)
+    failing = _subset(definition, by_status[PartitionStatusCategory.FAILED], storage)
+    running = _subset(definition, by_status[PartitionStatusCategory.IN_PROGRESS], storage)
     everything = definition.all_subset(dynamic_store=storage)
-    done = _subset(definition, materialized, storage)
-    failing = _subset(definition, failed, storage)
-    running = _subset(definition, in_progress, storage)
+    missing = everything
+    for part in (done, failing, running):
+        if part:  # an empty difference still walks every range of the left side
+            missing = missing - part
+
+    def stale() -> PartitionsSubset:
+        return get_partition_statuses(defs, instance, key).stale
+
     return PartitionStatus(
         asset_key=key,
         materialized=done,
         failed=failing,
         in_progress=running,
-        missing=everything - done - failing - running,
+        missing=missing,
         total=len(everything),
+        _stale=_Deferred(stale),
     )
+
+
+def get_partition_statuses(
+    defs: Definitions, instance: Any, asset_key: AssetKey | str
+) -> PartitionStaleness:
+    """Missing / stale / up to date for every partition of a partitioned asset, with the
+    causes of each stale partition; reads only this asset and its ancestors."""
+    node = partitioned_node(defs, asset_key)
+    if not node.is_materializable:
+        raise UsageError(
+            f"asset {node.key.to_user_string()!r} is not materialized by freshet (a source or "
+            "external asset), so it has no staleness; ask get_partition_status for what was "
+            "observed"
+        )
+    resolver = StalenessResolver(defs.get_asset_graph(), instance.storage, keys=[node.key])
+    return resolver.partition_statuses()[node.key]
 
 
 def statuses_for(

@@ -8,8 +8,10 @@ and lifecycle.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
 from freshet.core.keys import AssetCheckKey, AssetKey
 from freshet.storage.records import (
@@ -33,6 +35,83 @@ from freshet.storage.state_records import (
     TickRecord,
     TickStatus,
 )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusVersions:
+    """The version columns of an asset's status rows, column by column: position i of every
+    tuple describes one row (partition `partitions[i]`; None for the asset-level row).
+
+    Columnar because staleness reads hundreds of thousands of partition rows at once, and a
+    tuple per column costs a fraction of the time and memory of an object per row.
+
+    `data_version` and `data_version_at` come from the newer of the row's latest
+    materialization and latest observation (compare the two ids to tell which);
+    `code_version` and `provenance` from its latest materialization. `provenance` holds the
+    consumed inputs as `encode_provenance` writes them (None when none were recorded).
+    """
+
+    partitions: tuple[str | None, ...]
+    materialization_ids: tuple[int | None, ...]
+    observation_ids: tuple[int | None, ...]
+    data_versions: tuple[str | None, ...]
+    data_version_times: tuple[float | None, ...]
+    code_versions: tuple[str | None, ...]
+    provenances: tuple[str | None, ...]
+
+    def __len__(self) -> int:
+        return len(self.partitions)
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[Sequence[Any]]) -> StatusVersions:
+        """From rows of (partition, materialization id, observation id, data version, data
+        version time, code version, provenance)."""
+        if not rows:
+            return cls(**dict.fromkeys(_VERSION_FIELDS, ()))
+        return cls(**dict(zip(_VERSION_FIELDS, zip(*rows, strict=True), strict=True)))
+
+
+_VERSION_FIELDS = (
+    "partitions",
+    "materialization_ids",
+    "observation_ids",
+    "data_versions",
+    "data_version_times",
+    "code_versions",
+    "provenances",
+)
+
+# One shared encoder: json.dumps builds a new one per call when given options.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+_raw_decode = json.JSONDecoder().raw_decode
+
+
+def encode_provenance(provenance: object) -> str | None:
+    """The compact form of a materialization's `provenance` payload (a list of {"key",
+    "partition", "data_version"} entries, plus "partition_count" on a folded entry), as the
+    status rows keep it: a JSON object from each upstream key to its entries in recorded
+    order, `[partition, data_version]` or, folded, `[first...last, digest, partition_count]`.
+
+    Keyed by upstream so that staleness finds what a partition consumed of each dependency
+    without regrouping; None when the payload is not a list."""
+    if not isinstance(provenance, list):
+        return None
+    by_key: dict[str, list[list[Any]]] = {}
+    for entry in provenance:
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("key"), str):
+            continue
+        item = [entry.get("partition"), entry.get("data_version")]
+        if entry.get("partition_count") is not None:
+            item.append(entry["partition_count"])
+        by_key.setdefault(entry["key"], []).append(item)
+    return _ENCODER.encode(by_key)
+
+
+def decode_provenance(text: str | None) -> dict[str, list[list[Any]]]:
+    """What `encode_provenance` wrote: {upstream key: entries}; empty for None."""
+    if not text:
+        return {}
+    return _raw_decode(text)[0]  # type: ignore[no-any-return]
 
 
 @runtime_checkable
@@ -90,6 +169,27 @@ class StorageReader(Protocol):
         with_events: bool = True,
     ) -> Mapping[str, AssetStatusRecord]:
         """Status rows of an asset's partitions (all of them when `partitions` is None)."""
+        ...
+
+    def get_asset_versions(
+        self, asset_keys: Iterable[AssetKey]
+    ) -> Mapping[AssetKey, StatusVersions]:
+        """The version columns of the asset-level row of each key that has one (a single
+        row, partition None), without reading any event."""
+        ...
+
+    def get_partition_versions(
+        self, asset_keys: Iterable[AssetKey]
+    ) -> Mapping[AssetKey, StatusVersions]:
+        """The version columns of every partition row of each key that has any, without
+        reading any event: what partition staleness needs, for 100k+ partitions at once."""
+        ...
+
+    def get_partition_keys_by_status(
+        self, asset_key: AssetKey
+    ) -> dict[PartitionStatusCategory, list[str]]:
+        """The partitions of the asset with a status row, by category (every category
+        present, empty when none), in no particular order; no event is read."""
         ...
 
     def get_latest_check_evaluation(

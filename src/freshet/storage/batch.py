@@ -6,10 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from freshet.errors import FreshetError, StorageError
-from freshet.storage.records import MAX_KEY_LENGTH, MAX_PARTITION_LENGTH, Event, EventType
+from freshet.storage.base import encode_provenance
+from freshet.storage.records import (
+    MAX_KEY_LENGTH,
+    MAX_PARTITION_LENGTH,
+    Event,
+    EventRecord,
+    EventType,
+)
 from freshet.storage.serde import describe_event, event_to_json, key_from_string
 
 RUN_END_EVENTS = frozenset({EventType.RUN_SUCCESS, EventType.RUN_FAILURE, EventType.RUN_CANCELED})
@@ -24,6 +31,38 @@ ASSET_EVENTS = frozenset(
     }
 )
 """Events that update a status index row and therefore need an `asset_key`."""
+
+
+VERSION_COLUMNS = ("data_version", "data_version_at", "code_version", "provenance")
+"""Status row columns that let staleness run without reading events (see `StatusVersions`)."""
+
+
+def version_columns(event: Event) -> dict[str, Any]:
+    """What a materialization or observation writes to the version columns of its status
+    rows; an observation sets only the data version and its time."""
+    data = event.data
+    version = data.get("data_version")
+    columns: dict[str, Any] = {
+        "data_version": None if version is None else str(version),
+        "data_version_at": event.timestamp,
+    }
+    if event.event_type is EventType.ASSET_MATERIALIZATION:
+        code_version = data.get("code_version")
+        columns["code_version"] = None if code_version is None else str(code_version)
+        columns["provenance"] = encode_provenance(data.get("provenance"))
+    return columns
+
+
+def row_version_columns(
+    materialization: EventRecord | None, observation: EventRecord | None
+) -> dict[str, Any]:
+    """The version columns of a status row pointing at these events: as if both were
+    applied in storage id order, the newer one last."""
+    columns: dict[str, Any] = dict.fromkeys(VERSION_COLUMNS)
+    records = [r for r in (materialization, observation) if r is not None]
+    for record in sorted(records, key=lambda r: r.storage_id):
+        columns.update(version_columns(record.event))
+    return columns
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

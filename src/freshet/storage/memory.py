@@ -16,7 +16,13 @@ from typing import TypeVar
 
 from freshet.core.keys import AssetCheckKey, AssetKey
 from freshet.errors import RunNotFoundError, StorageError
-from freshet.storage.batch import RUN_END_EVENTS, PreparedEvent, prepare_events
+from freshet.storage.base import StatusVersions
+from freshet.storage.batch import (
+    RUN_END_EVENTS,
+    PreparedEvent,
+    prepare_events,
+    row_version_columns,
+)
 from freshet.storage.memory_state import MemoryStateStore
 from freshet.storage.records import (
     RUN_STATUS_BY_EVENT,
@@ -247,6 +253,39 @@ class MemoryStorage(MemoryStateStore):
                 if (row := self._partitions.get((asset_key, p))) is not None
             }
 
+    def get_asset_versions(
+        self, asset_keys: Iterable[AssetKey]
+    ) -> Mapping[AssetKey, StatusVersions]:
+        with self._lock:
+            return {
+                key: StatusVersions.from_rows([self._version_row(None, row)])
+                for key in dict.fromkeys(asset_keys)
+                if (row := self._assets.get(key)) is not None
+            }
+
+    def get_partition_versions(
+        self, asset_keys: Iterable[AssetKey]
+    ) -> Mapping[AssetKey, StatusVersions]:
+        wanted = set(asset_keys)
+        rows: dict[AssetKey, list[tuple[object, ...]]] = {}
+        with self._lock:
+            for (key, partition), row in self._partitions.items():
+                if key in wanted:
+                    rows.setdefault(key, []).append(self._version_row(partition, row))
+        return {key: StatusVersions.from_rows(found) for key, found in rows.items()}
+
+    def get_partition_keys_by_status(
+        self, asset_key: AssetKey
+    ) -> dict[PartitionStatusCategory, list[str]]:
+        by_status: dict[PartitionStatusCategory, list[str]] = {
+            c: [] for c in PartitionStatusCategory
+        }
+        with self._lock:
+            for (key, partition), row in self._partitions.items():
+                if key == asset_key:
+                    by_status[_category(row)].append(partition)
+        return by_status
+
     def get_latest_check_evaluation(
         self, check_key: AssetCheckKey, partition: str | None = None
     ) -> EventRecord | None:
@@ -415,6 +454,21 @@ class MemoryStorage(MemoryStateStore):
 
     def _record(self, storage_id: int | None) -> EventRecord | None:
         return None if storage_id is None else self._events.get(storage_id)
+
+    def _version_row(self, partition: str | None, row: _StatusRow) -> tuple[object, ...]:
+        """A row of `StatusVersions`, derived from the events as SQL storage copies it."""
+        columns = row_version_columns(
+            self._record(row.materialization_id), self._record(row.observation_id)
+        )
+        return (
+            partition,
+            row.materialization_id,
+            row.observation_id,
+            columns["data_version"],
+            columns["data_version_at"],
+            columns["code_version"],
+            columns["provenance"],
+        )
 
     def _status_record(
         self, key: AssetKey, partition: str | None, row: _StatusRow, with_events: bool

@@ -159,7 +159,9 @@ def test_newer_postgres_database_is_refused_untouched(clean_postgres_url: URL) -
             assert conn.scalar(s.alembic_version.select()) == newer
     finally:
         with engine.begin() as conn:
-            conn.execute(s.alembic_version.update().values(version_num=s.revision_id(1)))
+            conn.execute(
+                s.alembic_version.update().values(version_num=s.revision_id(s.SCHEMA_VERSION))
+            )
         engine.dispose()
 
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, delete, func, insert, select, update
 
-from freshet.storage.records import EventType
+from freshet.storage.batch import VERSION_COLUMNS, row_version_columns
+from freshet.storage.records import EventRecord, EventType
 from freshet.storage.serde import event_from_json
 from freshet.storage.sql import schema as s
 
@@ -59,6 +60,45 @@ def _rebuild_rows(conn: Connection, table: Table, keys: list[str]) -> None:
             c.in_progress_run_id.is_(None),
         )
     )
+    _rebuild_versions(conn, table, in_chunk)
+
+
+def _rebuild_versions(conn: Connection, table: Table, in_chunk: Any) -> None:
+    """Copy the version columns again from the events the rows now point at."""
+    c = table.c
+    primary_key = [col.name for col in table.primary_key.columns]
+    materialization = s.event_logs.alias("materialization")
+    observation = s.event_logs.alias("observation")
+    query = (
+        select(
+            *(c[name] for name in primary_key),
+            c.last_materialization_id,
+            materialization.c.body,
+            c.last_observation_id,
+            observation.c.body,
+        )
+        .outerjoin(materialization, materialization.c.id == c.last_materialization_id)
+        .outerjoin(observation, observation.c.id == c.last_observation_id)
+        .where(in_chunk)
+    )
+    params = []
+    for row in conn.execute(query):
+        mat_id, mat_body, obs_id, obs_body = row[len(primary_key) :]
+        columns = row_version_columns(_record(mat_id, mat_body), _record(obs_id, obs_body))
+        values = {f"v_{name}": value for name, value in columns.items()}
+        values.update({f"b_{name}": row[i] for i, name in enumerate(primary_key)})
+        params.append(values)
+    if params:
+        # Bind names differ from column names: SQLAlchemy reserves those for SET.
+        where = [c[name] == bindparam(f"b_{name}") for name in primary_key]
+        assignments = {name: bindparam(f"v_{name}") for name in VERSION_COLUMNS}
+        conn.execute(update(table).where(*where).values(assignments), params)
+
+
+def _record(storage_id: int | None, body: str | None) -> EventRecord | None:
+    if storage_id is None or body is None:
+        return None
+    return EventRecord(storage_id=storage_id, event=event_from_json(body))
 
 
 def _rebuild_checks(conn: Connection, keys: list[str]) -> None:

@@ -25,7 +25,7 @@ from sqlalchemy import (
 
 from freshet.storage.records import MAX_KEY_LENGTH, MAX_PARTITION_LENGTH
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """The newest migration's number: its Alembic revision id is this number as 4 digits.
 
 A database at a higher number is refused (upgrade freshet), at a lower one too (migrate)."""
@@ -123,6 +123,12 @@ def _status_columns() -> list[Column[object]]:
         Column("last_failed_run_id", _ID),
         Column("in_progress_run_id", _ID),
         Column("updated_at", Float),
+        # Copied from the latest materialization / observation (storage.batch.version_columns)
+        # so that staleness of 100k+ partitions reads no event body (schema version 2).
+        Column("data_version", Text),
+        Column("data_version_at", Float),
+        Column("code_version", Text),
+        Column("provenance", Text),
     ]
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Dialect, Table, bindparam, case, func, null, update
 
-from freshet.storage.batch import RUN_END_EVENTS, PreparedEvent
+from freshet.storage.batch import RUN_END_EVENTS, VERSION_COLUMNS, PreparedEvent, version_columns
 from freshet.storage.records import RUN_STATUS_BY_EVENT, EventType, RunStatus
 from freshet.storage.sql.dialects import PreparedStatement, bound_values, upsert_factory
 from freshet.storage.sql.schema import (
@@ -95,15 +95,22 @@ def _index_statements(table: Table, conflict: list[str], dialect: Dialect) -> In
             "last_run_id": ex.last_run_id,
             "last_failed_run_id": null(),
             "in_progress_run_id": clear_in_progress_if(ex.last_run_id),
+            **{name: ex[name] for name in VERSION_COLUMNS},
         },
         "last_run_id",
+        *VERSION_COLUMNS,
     )
+    observed = ("data_version", "data_version_at")
     return IndexStatements(
         by_event={
             EventType.ASSET_MATERIALIZATION: materialized,
             EventType.ASSET_OBSERVATION: on_conflict(
                 "last_observation_id",
-                lambda ex: {"last_observation_id": ex.last_observation_id},
+                lambda ex: {
+                    "last_observation_id": ex.last_observation_id,
+                    **{name: ex[name] for name in observed},
+                },
+                *observed,
             ),
             EventType.ASSET_MATERIALIZATION_PLANNED: on_conflict(
                 "in_progress_run_id",
@@ -183,7 +190,7 @@ def plan_status_writes(
                     item,
                 )
         elif event_type in statements.assets.by_event:
-            row = _index_row(event_type, item.asset_key, storage_id, event.run_id)
+            row = _index_row(item, storage_id)
             asset_stmt = statements.assets.by_event[event_type]
             partition_stmt = statements.partitions.by_event[event_type]
             _add_row(assets, partitions, asset_stmt, partition_stmt, row, item)
@@ -191,12 +198,19 @@ def plan_status_writes(
         yield from _group(operations)
 
 
-def _index_row(event_type: EventType, key: str | None, storage_id: int, run_id: str) -> Params:
+def _index_row(item: PreparedEvent, storage_id: int) -> Params:
+    event = item.event
+    key, event_type = item.asset_key, event.event_type
     if event_type is EventType.ASSET_MATERIALIZATION:
-        return {"asset_key": key, "last_materialization_id": storage_id, "last_run_id": run_id}
+        return {
+            "asset_key": key,
+            "last_materialization_id": storage_id,
+            "last_run_id": event.run_id,
+            **version_columns(event),
+        }
     if event_type is EventType.ASSET_OBSERVATION:
-        return {"asset_key": key, "last_observation_id": storage_id}
-    return {"asset_key": key, "in_progress_run_id": run_id}
+        return {"asset_key": key, "last_observation_id": storage_id, **version_columns(event)}
+    return {"asset_key": key, "in_progress_run_id": event.run_id}
 
 
 def _add_row(

@@ -15,10 +15,12 @@ from sqlalchemy import (
     Row,
     Select,
     and_,
+    bindparam,
     case,
     delete,
     func,
     insert,
+    literal_column,
     null,
     or_,
     select,
@@ -28,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from freshet.core.keys import AssetCheckKey, AssetKey
 from freshet.errors import RunNotFoundError, StorageError
+from freshet.storage.base import StatusVersions
 from freshet.storage.batch import prepare_events
 from freshet.storage.records import (
     AssetStatusRecord,
@@ -42,7 +45,7 @@ from freshet.storage.records import (
 )
 from freshet.storage.serde import event_from_json, key_from_string, run_from_json, run_to_json
 from freshet.storage.sql import schema as s
-from freshet.storage.sql.dialects import event_inserter, in_values
+from freshet.storage.sql.dialects import PreparedStatement, event_inserter, in_values
 from freshet.storage.sql.prune import PRUNE_BATCH, delete_runs, finished_runs_before
 from freshet.storage.sql.rebuild import rebuild_asset_rows
 from freshet.storage.sql.state_store import SqlStateStore
@@ -74,6 +77,7 @@ class SqlStorage(SqlStateStore):
         self._insert_events = event_inserter(engine.dialect)
         self._statements = build_write_statements(engine.dialect)
         self._dialect_name = engine.dialect.name
+        self._reads = _PartitionReads(engine)
 
     # -- writer ---------------------------------------------------------------------------
 
@@ -297,14 +301,50 @@ class SqlStorage(SqlStateStore):
             rows = conn.execute(query).all()
         return {row[1]: _status_record(asset_key, row[1], row) for row in rows}
 
+    def get_asset_versions(
+        self, asset_keys: Iterable[AssetKey]
+    ) -> Mapping[AssetKey, StatusVersions]:
+        t = s.asset_status
+        wanted = list(dict.fromkeys(k.to_user_string() for k in asset_keys))
+        if not wanted:
+            return {}
+        query = select(t.c.asset_key, *_version_columns(t)).where(
+            in_values(t.c.asset_key, wanted, self._dialect_name)
+        )
+        with self._reading() as conn:
+            rows = conn.execute(query).all()
+        return {key_from_string(row[0]): _one_row_versions(row) for row in rows}
+
+    def get_partition_versions(
+        self, asset_keys: Iterable[AssetKey]
+    ) -> Mapping[AssetKey, StatusVersions]:
+        result: dict[AssetKey, StatusVersions] = {}
+        with self._reading() as conn:
+            for key in dict.fromkeys(asset_keys):
+                rows = self._reads.versions.run(conn, [{"b_asset_key": key.to_user_string()}])
+                found = rows.fetchall()
+                if found:
+                    result[key] = StatusVersions.from_rows(found)
+        return result
+
+    def get_partition_keys_by_status(
+        self, asset_key: AssetKey
+    ) -> dict[PartitionStatusCategory, list[str]]:
+        by_status: dict[PartitionStatusCategory, list[str]] = {
+            c: [] for c in PartitionStatusCategory
+        }
+        appenders = {c.value: by_status[c].append for c in PartitionStatusCategory}
+        with self._reading() as conn:
+            cursor = self._reads.keys_by_status.run(
+                conn, [{"b_asset_key": asset_key.to_user_string()}]
+            )
+            for category, partition in cursor.fetchall():
+                appenders[category](partition)
+        return by_status
+
     def count_partition_statuses(self, asset_key: AssetKey) -> dict[PartitionStatusCategory, int]:
+        category = _category(s.asset_partition_status).label("category")
         c = s.asset_partition_status.c
-        category = case(
-            (c.in_progress_run_id.is_not(None), PartitionStatusCategory.IN_PROGRESS.value),
-            (c.last_failed_run_id.is_not(None), PartitionStatusCategory.FAILED.value),
-            (c.last_materialization_id.is_not(None), PartitionStatusCategory.MATERIALIZED.value),
-            else_=PartitionStatusCategory.OBSERVED.value,
-        ).label("category")
         query = (
             select(category, func.count())
             .where(c.asset_key == asset_key.to_user_string())
@@ -377,6 +417,66 @@ class SqlStorage(SqlStateStore):
         return (
             None if row is None else EventRecord(storage_id=row[0], event=event_from_json(row[1]))
         )
+
+
+class _PartitionReads:
+    """Reads of every partition row of one asset, compiled once and run on the driver cursor:
+    they return up to hundreds of thousands of rows, and SQLAlchemy's per-row objects would
+    cost more than the database's own work."""
+
+    def __init__(self, engine: Engine) -> None:
+        t = s.asset_partition_status
+        of_asset = t.c.asset_key == bindparam("b_asset_key")
+        self.versions = PreparedStatement(
+            select(*_version_columns(t)).where(of_asset), engine.dialect
+        )
+        self.keys_by_status = PreparedStatement(
+            select(_category(t, literal=True), t.c.partition).where(of_asset), engine.dialect
+        )
+
+
+def _category(table: Any, literal: bool = False) -> Any:
+    """A partition row's `PartitionStatusCategory` value, in precedence order. `literal`
+    inlines the category names (statements run on the driver bind no extra parameters)."""
+    c = table.c
+
+    def value(category: PartitionStatusCategory) -> Any:
+        return literal_column(f"'{category.value}'") if literal else category.value
+
+    return case(
+        (c.in_progress_run_id.is_not(None), value(PartitionStatusCategory.IN_PROGRESS)),
+        (c.last_failed_run_id.is_not(None), value(PartitionStatusCategory.FAILED)),
+        (c.last_materialization_id.is_not(None), value(PartitionStatusCategory.MATERIALIZED)),
+        else_=value(PartitionStatusCategory.OBSERVED),
+    )
+
+
+def _version_columns(table: Any) -> list[Any]:
+    """The columns of `StatusVersions`, in its field order."""
+    c = table.c
+    partition = c.partition if "partition" in c else null()
+    return [
+        partition,
+        c.last_materialization_id,
+        c.last_observation_id,
+        c.data_version,
+        c.data_version_at,
+        c.code_version,
+        c.provenance,
+    ]
+
+
+def _one_row_versions(row: Row[Any]) -> StatusVersions:
+    _, partition, mat_id, obs_id, version, version_at, code_version, provenance = row
+    return StatusVersions(
+        partitions=(partition,),
+        materialization_ids=(mat_id,),
+        observation_ids=(obs_id,),
+        data_versions=(version,),
+        data_version_times=(version_at,),
+        code_versions=(code_version,),
+        provenances=(provenance,),
+    )
 
 
 def _run_row(run: RunRecord, body: str) -> dict[str, Any]:
