@@ -1,5 +1,6 @@
 """Partition status of a 10-year hourly asset (87,672 partitions) with half of them
-materialized, from a SQLite instance: one index read, then compact subsets.
+materialized, from a SQLite instance: one index read, then compact subsets. A second line adds
+`PartitionStatus.stale` (computed on first use: the version columns of every partition row).
 
     python bench/bench_partitions.py [--repeat 5]
 """
@@ -52,10 +53,15 @@ def main() -> None:
         _seed(instance, keys)
         status = fr.get_partition_status(defs, instance, "sensor_readings")
         assert len(status.materialized) == len(keys[::2]), status.counts()
+        assert len(status.stale) == 0
         samples = timed(
             lambda: fr.get_partition_status(defs, instance, "sensor_readings"), args.repeat
         )
+        with_stale = timed(
+            lambda: fr.get_partition_status(defs, instance, "sensor_readings").stale, args.repeat
+        )
     report("partition_status_hourly_10y", samples, partitions=len(keys), **status.counts())
+    report("partition_status_hourly_10y_with_stale", with_stale, partitions=len(keys))
 
 
 if __name__ == "__main__":

@@ -120,6 +120,8 @@ _EXPORTS: dict[str, str] = {
     "observe": "freshet.instance.inprocess",
     "get_asset_statuses": "freshet.status.api",
     "get_partition_status": "freshet.status.partitions",
+    "get_partition_statuses": "freshet.status.partitions",
+    "PartitionStaleness": "freshet.status.staleness",
     "PartitionStatus": "freshet.status.partitions",
     "AssetStatus": "freshet.status.staleness",
     "StaleStatus": "freshet.status.staleness",
@@ -238,6 +240,16 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from freshet.instance.instance import Instance
     from freshet.lineage.selection import AssetSelection
     from freshet.status.api import get_asset_statuses
-    from freshet.status.partitions import PartitionStatus, get_partition_status
-    from freshet.status.staleness import AssetStatus, StaleCause, StaleCauseCategory, StaleStatus
+    from freshet.status.partitions import (
+        PartitionStatus,
+        get_partition_status,
+        get_partition_statuses,
+    )
+    from freshet.status.staleness import (
+        AssetStatus,
+        PartitionStaleness,
+        StaleCause,
+        StaleCauseCategory,
+        StaleStatus,
+    )
     from freshet.storage.records import EventType, RunStatus

@@ -9,10 +9,16 @@ import pytest
 
 from freshet.core.keys import AssetCheckKey, AssetKey
 from freshet.errors import RunNotFoundError, StorageError
-from freshet.storage.base import Storage, StorageReader, StorageWriter
+from freshet.storage.base import (
+    Storage,
+    StorageReader,
+    StorageWriter,
+    decode_provenance,
+)
 from freshet.storage.records import (
     Event,
     EventType,
+    PartitionStatusCategory,
     RunRecord,
     RunsFilter,
     RunStatus,
@@ -753,3 +759,125 @@ def test_wait_for_events_wakes_when_another_thread_stores_one(storage: Storage) 
     finally:
         writer.join()
     assert storage.get_max_storage_id() > first
+
+
+# -- version columns: what staleness reads instead of events ----------------------------------
+
+
+def provenance_entry(key: str, partition: str | None, version: str, **extra: Any) -> dict:
+    return {"key": key, "partition": partition, "data_version": version, **extra}
+
+
+def test_partition_versions_copy_the_latest_materialization(storage: Storage) -> None:
+    folded = provenance_entry("h", "00...47", "digest", partition_count=48)
+    ids = storage.store_events(
+        [
+            materialization(A, partition="p1", at=T0, data_version="old"),
+            materialization(
+                A,
+                partition="p1",
+                at=T0 + 5,
+                data_version="v1",
+                code_version="2",
+                provenance=[
+                    provenance_entry("u", "p1", "u1"),
+                    provenance_entry("u", "p0", "u0"),
+                    folded,
+                ],
+            ),
+            materialization(A, partition="p2", at=T0 + 6, data_version="v2"),
+        ]
+    )
+    versions = storage.get_partition_versions([A, B])
+    assert set(versions) == {A}
+    rows = versions[A]
+    at = {p: i for i, p in enumerate(rows.partitions)}
+    assert len(rows) == 2 and set(at) == {"p1", "p2"}
+    p1 = at["p1"]
+    assert (rows.materialization_ids[p1], rows.observation_ids[p1]) == (ids[1], None)
+    assert (rows.data_versions[p1], rows.data_version_times[p1]) == ("v1", T0 + 5)
+    assert rows.code_versions[p1] == "2"
+    assert decode_provenance(rows.provenances[p1]) == {
+        "u": [["p1", "u1"], ["p0", "u0"]],
+        "h": [["00...47", "digest", 48]],
+    }
+    p2 = at["p2"]
+    assert (rows.code_versions[p2], rows.provenances[p2]) == (None, None)
+
+
+def test_newer_observation_sets_the_data_version_and_keeps_the_rest(storage: Storage) -> None:
+    mat, obs = storage.store_events(
+        [
+            materialization(A, at=T0, data_version="m", code_version="1", provenance=[]),
+            event(EventType.ASSET_OBSERVATION, asset=A, at=T0 + 1, data_version="o"),
+        ]
+    )
+    [rows] = storage.get_asset_versions([A]).values()
+    assert rows.partitions == (None,)
+    assert (rows.materialization_ids, rows.observation_ids) == ((mat,), (obs,))
+    assert (rows.data_versions, rows.data_version_times) == (("o",), (T0 + 1,))
+    assert (rows.code_versions, rows.provenances) == (("1",), ("{}",))
+
+
+def test_asset_versions_of_many_keys(storage: Storage) -> None:
+    keys = [AssetKey(("many", f"k{i}")) for i in range(1234)]
+    storage.store_events([materialization(k, data_version=str(i)) for i, k in enumerate(keys)][::2])
+    versions = storage.get_asset_versions(keys)
+    assert set(versions) == set(keys[::2])
+    assert versions[keys[10]].data_versions == ("10",)
+    assert storage.get_asset_versions([]) == {}
+
+
+def test_versions_fall_back_to_older_events_when_a_run_is_deleted(storage: Storage) -> None:
+    storage.add_run(run("r1"))
+    storage.add_run(run("r2"))
+    storage.store_events(
+        [materialization(A, "r1", partition="p1", data_version="v1", code_version="1")]
+    )
+    storage.store_events(
+        [materialization(A, "r2", partition="p1", data_version="v2", code_version="2")]
+    )
+    storage.delete_run("r2")
+    [partition_rows] = storage.get_partition_versions([A]).values()
+    [asset_rows] = storage.get_asset_versions([A]).values()
+    for rows in (partition_rows, asset_rows):
+        assert (rows.data_versions, rows.code_versions) == (("v1",), ("1",))
+
+
+def test_provenance_that_is_not_a_list_is_not_kept(storage: Storage) -> None:
+    storage.store_events([materialization(A, partition="p1", provenance="not a list")])
+    [rows] = storage.get_partition_versions([A]).values()
+    assert rows.provenances == (None,)
+    assert decode_provenance(None) == {}
+
+
+def test_partition_keys_by_status(storage: Storage) -> None:
+    storage.store_events(
+        [
+            materialization(A, "r1", partition="done"),
+            materialization(A, "r1", partition="redo"),
+            planned(A, "r2", partition="redo"),
+            planned(A, "r2", partition="new"),
+            event(EventType.ASSET_OBSERVATION, asset=A, partition="seen"),
+            planned(A, "r3", partition="broken"),
+            event(EventType.STEP_FAILURE, "r3", asset=A, partition="broken"),
+            materialization(B, "r1", partition="other"),
+        ]
+    )
+    by_status = storage.get_partition_keys_by_status(A)
+    assert {c: sorted(keys) for c, keys in by_status.items()} == {
+        PartitionStatusCategory.IN_PROGRESS: ["new", "redo"],
+        PartitionStatusCategory.FAILED: ["broken"],
+        PartitionStatusCategory.MATERIALIZED: ["done"],
+        PartitionStatusCategory.OBSERVED: ["seen"],
+    }
+    nothing = storage.get_partition_keys_by_status(AssetKey("none"))
+    assert nothing == {category: [] for category in PartitionStatusCategory}
+
+
+def test_versions_of_many_partitions_in_one_call(storage: Storage) -> None:
+    keys = [f"p{i:05d}" for i in range(20_000)]
+    storage.store_events([materialization(A, partition=k, data_version=k) for k in keys])
+    [rows] = storage.get_partition_versions([A]).values()
+    assert sorted(rows.partitions) == keys
+    assert rows.data_versions == rows.partitions

@@ -213,10 +213,6 @@ class AssetsDefinition:
         return {key: name for name, key in self.keys_by_output.items()}
 
     @property
-    def input_names_by_key(self) -> dict[AssetKey, str]:
-        return {key: name for name, key in self.keys_by_input.items()}
-
-    @property
     def required_resource_keys(self) -> frozenset[str]:
         keys: set[str] = set(self.io_manager_keys.values())
         if self.op is not None:

@@ -31,9 +31,6 @@ class GraphDefinition:
     description: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
 
-    def node_names(self) -> list[str]:
-        return list(self.nodes)
-
     def to_job(
         self,
         name: str | None = None,

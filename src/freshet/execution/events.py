@@ -25,13 +25,11 @@ class EventSink:
         writer: StorageWriter,
         run_id: str,
         listeners: Sequence[EventListener] = (),
-        keep: bool = True,
     ) -> None:
         self._writer = writer
         self._run_id = run_id
         self._listeners = tuple(listeners)
         self._buffer: list[Event] = []
-        self._keep = keep
         self.events: list[Event] = []
 
     def emit(
@@ -57,8 +55,7 @@ class EventSink:
             data=data or {},
         )
         self._buffer.append(event)
-        if self._keep:
-            self.events.append(event)
+        self.events.append(event)
         for listener in self._listeners:
             listener(event)
         return event

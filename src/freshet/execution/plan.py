@@ -48,7 +48,6 @@ class StepInput:
     upstream_step: str | None = None
     upstream_output: str | None = None
     source: Any = None
-    is_nothing: bool = False
     io_manager_key: str = DEFAULT_IO_MANAGER_KEY
     upstream_partitioned: bool = False
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from freshet.core.data_versions import fold_partition_versions
 from freshet.core.keys import AssetKey
 
 #: above this many upstream partitions, provenance keeps one digest instead of each version
@@ -44,12 +45,9 @@ def folded_entry(
     key: AssetKey, partitions: list[str], versions: Mapping[str, str | None]
 ) -> ProvenanceEntry:
     """One entry for many upstream partitions: a digest of every (partition, version)."""
-    digest = hashlib.sha256(b"freshet-partitions-v1")
-    for partition in sorted(partitions):
-        digest.update(b"\0" + partition.encode() + b"\0")
-        digest.update((versions.get(partition) or "<none>").encode())
     span = f"{partitions[0]}...{partitions[-1]}" if partitions else None
-    return ProvenanceEntry(key, span, digest.hexdigest(), partition_count=len(partitions))
+    digest = fold_partition_versions(partitions, versions)
+    return ProvenanceEntry(key, span, digest, partition_count=len(partitions))
 
 
 def derived_data_version(code_version: str, inputs: Iterable[ProvenanceEntry]) -> str:

@@ -67,9 +67,38 @@ def run_assets(
     listeners: Sequence[EventListener] = (),
 ) -> RunResult:
     """Plan and run a set of assets of `defs` on `instance`."""
-    graph = defs.get_asset_graph()
+    merged = _resources(defs.resources, resources, default_io_manager or FilesystemIOManager())
+    return _run_asset_plan(
+        defs.get_asset_graph(),
+        keys,
+        instance=instance,
+        resources=merged,
+        run_config=run_config,
+        partition_key=partition_key,
+        partition_key_range=partition_key_range,
+        raise_on_error=raise_on_error,
+        tags=dict(tags or {}),
+        job_name=job_name,
+        listeners=listeners,
+    )
+
+
+def _run_asset_plan(
+    graph: AssetGraph,
+    keys: Iterable[AssetKey],
+    *,
+    instance: Instance,
+    resources: Mapping[str, Any],
+    run_config: Any,
+    partition_key: str | None,
+    partition_key_range: PartitionKeyRange | None,
+    raise_on_error: bool,
+    tags: Mapping[str, str],
+    job_name: str,
+    listeners: Sequence[EventListener],
+) -> RunResult:
+    """Plan `keys`, check the partition key or range against them, and run the plan."""
     plan = plan_assets(graph, keys)
-    partitioned = _partitioned_keys(graph)
     range_keys: tuple[str, ...] = ()
     if partition_key_range is not None:
         if partition_key is not None:
@@ -83,13 +112,11 @@ def run_assets(
         job_name=job_name,
         asset_graph=graph,
         partition_keys=range_keys,
-        resources=_resources(
-            defs.resources, resources, default_io_manager or FilesystemIOManager()
-        ),
+        resources=resources,
         run_config=run_config,
-        tags=dict(tags or {}),
+        tags=tags,
         partition_key=partition_key,
-        partitioned_keys=partitioned,
+        partitioned_keys=_partitioned_keys(graph),
         raise_on_error=raise_on_error,
         listeners=listeners,
     )
@@ -230,23 +257,19 @@ def execute_job(
                 f"asset job {job.name!r} is not resolved; get it from "
                 "Definitions(...).get_job_def(name)"
             )
-        keys = coerce_selection(job.asset_selection).resolve(job.asset_graph)
-        graph_defs = job.asset_graph
-        plan = plan_assets(graph_defs, keys)
-        partitioned = _partitioned_keys(graph_defs)
-        check_partition_key(graph_defs, plan.asset_keys, partition_key, run_instance.storage)
-        spec = RunSpec(
-            job_name=job.name,
-            asset_graph=graph_defs,
+        return _run_asset_plan(
+            job.asset_graph,
+            coerce_selection(job.asset_selection).resolve(job.asset_graph),
+            instance=run_instance,
             resources=_resources({}, all_resources, FilesystemIOManager()),
             run_config=config,
-            tags={**job.tags, **(tags or {})},
             partition_key=partition_key,
-            partitioned_keys=partitioned,
+            partition_key_range=None,
             raise_on_error=raise_on_error,
+            tags={**job.tags, **(tags or {})},
+            job_name=job.name,
             listeners=listeners,
         )
-        return execute_run(plan, spec, run_instance)
     finally:
         if owned:
             run_instance.close()

@@ -108,31 +108,30 @@ def describe(record: CauseRecord) -> str:
         return f"new dependency on {name} since the last materialization"
     if kind is CauseKind.REMOVED_DEPENDENCY:
         return f"no longer depends on {name}"
-    upstream = f"upstream {name}" + _partition_words(record)
+    partition = record.upstream_partition
+    upstream = f"upstream {name}" + ("" if partition is None else f" partition {partition}")
+    more = record.count - 1
+    others = f" (and {more} more partition{'s' if more > 1 else ''})" if more > 0 else ""
     if kind is CauseKind.UPSTREAM_STALE:
-        return f"{upstream} is stale"
+        return f"{upstream} is stale{others}"
     if kind is CauseKind.UPSTREAM_MISSING:
-        return f"{upstream} is missing"
+        return f"{upstream} is missing{others}"
     if kind is CauseKind.UPSTREAM_PARTITIONS_CHANGED:
+        read = f"{record.count} partition{'s' if record.count != 1 else ''} read"
         return (
-            f"upstream {name} partitions {record.upstream_partition} changed since the last "
-            f"materialization ({record.count} partitions read)"
+            f"upstream {name} partitions {partition} changed since the last materialization "
+            f"({read})"
         )
     if record.at is None:
-        return f"{upstream} has no data version any more (consumed {short_version(record.before)})"
+        return (
+            f"{upstream} has no data version any more (consumed "
+            f"{short_version(record.before)}){others}"
+        )
     verb = "observed" if record.observed else "materialized"
     return (
         f"{upstream} has a new data version ({short_version(record.before)} -> "
-        f"{short_version(record.after)}), {verb} {_when(record.at)}"
+        f"{short_version(record.after)}), {verb} {_when(record.at)}{others}"
     )
-
-
-def _partition_words(record: CauseRecord) -> str:
-    if record.upstream_partition is None:
-        return ""
-    more = record.count - 1
-    others = f" (and {more} more partition{'s' if more > 1 else ''})" if more > 0 else ""
-    return f" partition {record.upstream_partition}{others}"
 
 
 def to_cause(key: AssetKey, partition: str | None, record: CauseRecord) -> StaleCause:

@@ -8,17 +8,17 @@ one, or through the digest recorded when a partition read many (early cut-off: a
 re-materialized with the same data version changes nothing). A partition whose newest event
 is an observation, not a materialization, counts as missing.
 
-This is the hot loop of staleness (365,000 partitions in well under a second), hence the
-tuples and the single-partition fast paths.
+This is the hot loop of staleness (365,000 partitions per walk in the benchmark), hence the
+tuples, the loop per dependency over all partitions and the same-key fast path.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from freshet.core.data_versions import fold_partition_versions
 from freshet.core.keys import AssetKey
 from freshet.status.causes import CauseKind, CauseRecord
 from freshet.status.upstream import Slot, UpstreamOf, same_partition
@@ -84,14 +84,8 @@ def materialized_slots(rows: StatusVersions) -> Sequence[Slot]:
 
 def folded_digest(partitions: Sequence[Slot], versions: Mapping[Slot, str | None]) -> str:
     """The digest a run records for a dependency when a partition reads more upstream
-    partitions than provenance lists one by one: the same bytes as
-    `freshet.execution.versions.folded_entry` (a test holds the two together; status may
-    not import execution)."""
-    digest = hashlib.sha256(b"freshet-partitions-v1")
-    for partition in sorted(partitions):  # type: ignore[type-var]
-        digest.update(b"\0" + partition.encode() + b"\0")
-        digest.update((versions.get(partition) or "<none>").encode())
-    return digest.hexdigest()
+    partitions than provenance lists one by one (the shared definition in core)."""
+    return fold_partition_versions(partitions, versions)  # type: ignore[arg-type]
 
 
 def span(partitions: Sequence[Slot]) -> str | None:

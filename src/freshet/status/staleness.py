@@ -16,7 +16,7 @@ rows (`StorageReader.get_asset_versions` / `get_partition_versions`): no event i
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -205,7 +205,8 @@ class _Walk:
             definition = node.partitions_def
             rows = partition_rows.take(key) if definition is not None else asset_rows.get(key)
             if not node.is_materializable:
-                states[key] = source_state(rows)
+                if children_left[key]:
+                    states[key] = source_state(rows)
             else:
                 edges = [
                     Edge.of(dep, upstream_of(graph, key, dep, reader), states.get(dep))
@@ -217,7 +218,8 @@ class _Walk:
                 else:
                     evaluation = self._partitioned(key, definition, rows, node.code_version, edges)
                     self.statuses[key] = _summary(self.partitions[key], asset_rows.get(key))
-                states[key] = evaluation.state
+                if children_left[key]:
+                    states[key] = evaluation.state
             for dep in graph.parents(key):
                 if dep in children_left:
                     children_left[dep] -= 1
@@ -235,10 +237,10 @@ class _Walk:
         subsets = self._subsets
         candidates = materialized_slots(rows) if rows is not None else ()
         materialized = subsets.of(definition, candidates)
-        excluded: Iterable[Slot] = ()
+        excluded: Collection[Slot] = ()
         if len(materialized) != len(candidates):
             excluded = set(candidates) - set(materialized)
-        evaluation = evaluate(rows, code_version, edges, excluded)  # type: ignore[arg-type]
+        evaluation = evaluate(rows, code_version, edges, excluded)
         stale = _stale_subset(definition, materialized, evaluation, subsets)
         records: dict[str, list[CauseRecord]] = evaluation.causes  # type: ignore[assignment]
         self.partitions[key] = PartitionStaleness(
@@ -420,7 +422,7 @@ def _unpartitioned_status(
 
 def _summary(staleness: PartitionStaleness, rows: StatusVersions | None) -> AssetStatus:
     """A partitioned asset as a whole: stale if any partition is, missing if none is
-    materialized; versions and time of its latest materialization."""
+    materialized; with the versions and time of its latest materialization."""
     key = staleness.asset_key
     if staleness.stale:
         status = StaleStatus.STALE
@@ -428,13 +430,13 @@ def _summary(staleness: PartitionStaleness, rows: StatusVersions | None) -> Asse
         status = StaleStatus.UP_TO_DATE
     else:
         return AssetStatus(key=key, status=StaleStatus.MISSING)
-    latest = (
-        {}
-        if rows is None
-        else {
-            "data_version": rows.data_versions[0],
-            "code_version": rows.code_versions[0],
-            "last_materialized_at": rows.data_version_times[0],
-        }
-    )
+    latest: dict[str, Any] = {}
+    if rows is not None:
+        mat, observation = rows.materialization_ids[0], rows.observation_ids[0]
+        if mat is not None and (observation is None or mat > observation):
+            latest = {
+                "data_version": rows.data_versions[0],
+                "code_version": rows.code_versions[0],
+                "last_materialized_at": rows.data_version_times[0],
+            }
     return AssetStatus(key=key, status=status, causes=staleness.causes, **latest)
