@@ -123,7 +123,7 @@ def test_partitions_option_runs_the_listed_keys(invoke, defs_file):
         (("--from", "2024-01-01"), "give both --from and --to"),
         ((), "say which partitions"),
         (("--all", "--partitions", "2024-01-01"), "give one of"),
-        (("--all", "--missing", "--failed"), "not both"),
+        (("--all", "--missing", "--failed"), "give one of --missing, --failed or --stale"),
         (("--partitions", " , "), "no partition key"),
     ],
     ids=[

@@ -534,7 +534,7 @@ def test_multi_run_policy_chunks_contiguous_partitions(instance):
             UsageError,
             "not both",
         ),
-        ({"partition_keys": ["2024-01-01"], "only": "stale"}, UsageError, "'missing'"),
+        ({"partition_keys": ["2024-01-01"], "only": "fresh"}, UsageError, "'missing'"),
         ({"partition_keys": ["2024-01-01"], "selection": "summary"}, PartitionError, "none"),
         (
             {"partition_keys": ["2024-01-01"], "selection": "raw or summary"},
@@ -615,3 +615,47 @@ def test_a_run_partly_downstream_of_a_failure_still_runs_its_other_assets(instan
     assert calls.keys_of("daily_readings") == ["2024-01-01"]
     assert calls.keys_of("daily_prices") == ["2024-01-01", "2024-01-02"]
     assert _keys(result.materialized[fr.AssetKey("daily_prices")]) == ["2024-01-01", "2024-01-02"]
+
+
+def test_only_stale_reruns_stale_partitions_and_what_reads_them():
+    daily = fr.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-06")
+
+    def build(version):
+        @fr.asset(partitions_def=daily, code_version=version)
+        def source_table(context):
+            return context.partition_key
+
+        @fr.asset(partitions_def=daily)
+        def report_table(source_table):
+            return source_table
+
+        return fr.Definitions(assets=[source_table, report_table])
+
+    instance = fr.Instance.ephemeral()
+    fr.backfill(build("1"), partition_range=("2024-01-01", "2024-01-05"), instance=instance)
+    changed = build("2")
+    result = fr.backfill(
+        changed, partition_range=("2024-01-02", "2024-01-03"), instance=instance, only="stale"
+    )
+    assert result.success
+    ran = sorted(
+        {
+            (m.asset_key.to_user_string(), m.partition)
+            for run_id in result.run_ids
+            for m in _materializations(instance, run_id)
+        }
+    )
+    assert ran == [
+        ("report_table", "2024-01-02"),
+        ("report_table", "2024-01-03"),
+        ("source_table", "2024-01-02"),
+        ("source_table", "2024-01-03"),
+    ]
+
+
+def _materializations(instance, run_id):
+    from freshet.execution.result import AssetMaterialization
+    from freshet.storage.records import EventType
+
+    records = instance.get_event_records(event_type=EventType.ASSET_MATERIALIZATION, run_id=run_id)
+    return [AssetMaterialization.from_event(r.event) for r in records]

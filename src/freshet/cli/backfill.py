@@ -105,6 +105,7 @@ def _names(keys: Sequence[Any]) -> str:
 @click.option("--all", "all_partitions", is_flag=True, help="Every partition.")
 @click.option("--missing", is_flag=True, help="Only partitions never materialized.")
 @click.option("--failed", is_flag=True, help="Only failed partitions (and what they feed).")
+@click.option("--stale", is_flag=True, help="Only stale partitions (and what they feed).")
 @click.option(
     "--tag", "tags", multiple=True, metavar="KEY=VALUE", help="A tag for every run (repeatable)."
 )
@@ -119,6 +120,7 @@ def command(
     all_partitions: bool,
     missing: bool,
     failed: bool,
+    stale: bool,
     tags: tuple[str, ...],
 ) -> ExitCode | None:
     """Backfill partitions of the selected assets in this process, or manage backfills.
@@ -135,12 +137,12 @@ def command(
     """
     given = (selection, first, last, partitions, all_partitions or None, missing or None)
     if ctx.invoked_subcommand is not None:
-        if any(v is not None for v in given) or failed or tags:
+        if any(v is not None for v in given) or failed or stale or tags:
             raise click.UsageError(
                 f"options to start a backfill do not go with `backfill {ctx.invoked_subcommand}`"
             )
         return None
-    request = _request(selection, first, last, partitions, all_partitions, missing, failed)
+    request = _request(selection, first, last, partitions, all_partitions, missing, failed, stale)
     run_tags = parse_tags(tags)
     defs = load_definitions_at(definitions_location(ctx), Path.cwd())
     counter = ProgressCounter(sys.stdout)
@@ -164,6 +166,7 @@ def _request(
     all_partitions: bool,
     missing: bool,
     failed: bool,
+    stale: bool,
 ) -> dict[str, Any]:
     """The keyword arguments of `backfill` the options ask for; usage errors name the fix."""
     if selection is None:
@@ -173,13 +176,21 @@ def _request(
     ways = [first is not None, partitions is not None, all_partitions]
     if sum(ways) > 1:
         raise click.UsageError("give one of --from/--to, --partitions or --all")
-    if missing and failed:
-        raise click.UsageError("give --missing or --failed, not both")
-    only = BackfillOnly.MISSING if missing else BackfillOnly.FAILED if failed else None
+    if missing + failed + stale > 1:
+        raise click.UsageError("give one of --missing, --failed or --stale")
+    only = (
+        BackfillOnly.MISSING
+        if missing
+        else BackfillOnly.FAILED
+        if failed
+        else BackfillOnly.STALE
+        if stale
+        else None
+    )
     if not any(ways) and only is None:
         raise click.UsageError(
             "say which partitions: --from A --to B, --partitions K1,K2, --all, or --missing / "
-            "--failed for every partition in that state"
+            "--failed / --stale for every partition in that state"
         )
     keys = None
     if partitions is not None:

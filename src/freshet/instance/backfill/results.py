@@ -21,6 +21,7 @@ class BackfillOnly(StrEnum):
 
     MISSING = "missing"
     FAILED = "failed"
+    STALE = "stale"
 
 
 class PartitionOutcome(StrEnum):

@@ -61,8 +61,8 @@ def initial_targets(
 def apply_only(
     scope: Scope, instance: Instance, targets: dict[AssetKey, PartitionsSubset], only: Any
 ) -> dict[AssetKey, PartitionsSubset]:
-    """Keep the targets whose current status is missing; or those that failed, with the
-    targets downstream of them (they read what is about to change)."""
+    """Keep the targets whose current status is missing; or those that failed (or are
+    stale), with the targets downstream of them (they read what is about to change)."""
     if only is None:
         return targets
     kept: dict[AssetKey, PartitionsSubset] = {}
@@ -72,7 +72,7 @@ def apply_only(
         if only is BackfillOnly.MISSING:
             kept[key] = subset & status.missing
             continue
-        chosen = subset & status.failed
+        chosen = subset & (status.failed if only is BackfillOnly.FAILED else status.stale)
         for parent, mapping in scope.parents[key]:
             chosen = chosen | (scope.reading(key, parent, mapping, kept[parent]) & subset)
         kept[key] = chosen
