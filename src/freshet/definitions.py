@@ -328,6 +328,8 @@ def _check_partitions(graph: AssetGraph, problems: _Problems) -> None:
             if dep.asset_key not in graph.nodes:
                 continue
             upstream = graph.node(dep.asset_key).partitions_def
+            if upstream is None and definition is None and dep.partition_mapping is None:
+                continue  # the common case: nothing to map
             if not isinstance(upstream, PartitionsDefinition | None):
                 continue
             problem = validate_mapping(upstream, definition, dep.partition_mapping)
