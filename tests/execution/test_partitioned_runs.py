@@ -217,3 +217,44 @@ def test_partition_key_in_a_range_run_says_to_use_the_range():
 def test_backwards_range_is_refused():
     with pytest.raises(fr.PartitionError, match="backwards"):
         fr.materialize([events], partition_key_range=("2024-01-05", "2024-01-02"))
+
+
+def test_a_failed_range_run_marks_every_partition_failed():
+    @fr.asset(partitions_def=DAILY)
+    def fragile(context):
+        raise ValueError("upstream API down")
+
+    instance = fr.Instance.ephemeral()
+    defs = fr.Definitions(assets=[fragile])
+    fr.materialize(
+        defs,
+        partition_key_range=("2024-01-02", "2024-01-04"),
+        instance=instance,
+        raise_on_error=False,
+    )
+    status = fr.get_partition_status(defs, instance, "fragile")
+    assert list(status.failed) == ["2024-01-02", "2024-01-03", "2024-01-04"]
+
+
+def test_multi_partition_keys_reach_the_asset_as_multi_partition_keys():
+    multi = fr.MultiPartitionsDefinition(
+        {"date": DAILY, "region": fr.StaticPartitionsDefinition(["eu", "us"])}
+    )
+
+    @fr.asset(partitions_def=multi)
+    def regional(context):
+        return dict(context.partition_key.keys_by_dimension)
+
+    result = fr.materialize([regional], partition_key="2024-01-02|eu")
+    assert result.asset_value("regional") == {"date": "2024-01-02", "region": "eu"}
+
+
+def test_observe_records_one_partition_of_a_partitioned_source():
+    @fr.observable_source_asset(partitions_def=DAILY)
+    def feed(context):
+        return fr.DataVersion(f"v-{context.partition_key}")
+
+    instance = fr.Instance.ephemeral()
+    fr.observe(fr.Definitions(assets=[feed]), instance=instance, partition_key="2024-01-02")
+    record = instance.get_latest_observation("feed", partition="2024-01-02")
+    assert record.event.data["data_version"] == "v-2024-01-02"

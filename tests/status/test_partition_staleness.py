@@ -163,8 +163,9 @@ def test_daily_reading_hourly_partitions(mapping, upstream_partitions, folded):
     assert cause.category is Category.DATA
     assert cause.dependency == fr.AssetKey("hourly")
     if folded:
-        assert cause.message.startswith("upstream hourly partitions 2024-01-01-00:00...")
-        assert f"({upstream_partitions} partitions read)" in cause.message
+        assert cause.message.startswith(
+            f"upstream hourly: the {upstream_partitions} partitions it reads (2024-01-01-00:00..."
+        )
     else:
         assert "upstream hourly partition 2024-01-02-05:00 has a new data version" in cause.message
 
@@ -234,8 +235,8 @@ def test_unpartitioned_asset_reading_many_partitions_compares_the_folded_digest(
     _run(defs, instance, ["2024-01-20"], selection="events")
     [cause] = fr.get_asset_statuses(defs, instance)[summary].causes
     assert cause.message == (
-        "upstream events partitions 2024-01-01...2024-02-09 changed since the last "
-        "materialization (40 partitions read)"
+        "upstream events: the 40 partitions it reads (2024-01-01...2024-02-09) changed since "
+        "the last materialization (new data versions, or a different set of partitions)"
     )
 
 
@@ -253,7 +254,7 @@ def test_partitioned_asset_sums_up_its_partitions():
     assert status.status is Status.STALE
     [cause] = status.causes
     assert cause.partition == f"{D1}...{D3}"
-    assert cause.message == f"code version changed from 1 to 2 (3 partitions: {D1}...{D3})"
+    assert cause.message == f"code version changed to 2 (3 partitions: {D1}...{D3})"
 
 
 def test_partition_status_reports_stale_partitions_on_demand():

@@ -8,6 +8,7 @@ from typing import Any
 
 from freshet.core.keys import AssetKey
 from freshet.core.partitions import (
+    MultiPartitionsDefinition,
     PartitionKeyRange,
     PartitionsDefinition,
     UnpartitionedSubset,
@@ -98,3 +99,17 @@ def keys_for_range(
         key_range.start, key_range.end, dynamic_store=dynamic_store
     )
     return list(definition.subset_for_range(checked, dynamic_store=dynamic_store))
+
+
+def canonical_partition_key(
+    graph: AssetGraph, keys: Iterable[AssetKey], partition_key: str | None
+) -> str | None:
+    """The key as the definition spells it: a multi-dimensional key becomes a
+    `MultiPartitionKey` (with `.keys_by_dimension`) however it was given."""
+    if partition_key is None:
+        return None
+    for key in keys:
+        definition = graph.node(key).partitions_def
+        if isinstance(definition, MultiPartitionsDefinition):
+            return definition.parse_key(partition_key)
+    return partition_key

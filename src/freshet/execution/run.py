@@ -175,6 +175,7 @@ def execute_run(plan: ExecutionPlan, spec: RunSpec, instance: ExecutionInstance)
         instance=instance,
         partition_key=_single(spec),
         partition_keys=_keys(spec),
+        range_run=bool(spec.partition_keys),
         tags=spec.tags,
         partitioned_keys=spec.partitioned_keys,
         asset_graph=spec.asset_graph,

@@ -34,6 +34,8 @@ class RunState:
     partition_key: str | None = None
     #: every partition this run covers: () unpartitioned, one key, or a range's keys
     partition_keys: tuple[str, ...] = ()
+    #: the run was asked for a range (values may be dicts keyed by partition)
+    range_run: bool = False
     tags: Mapping[str, str] = field(default_factory=dict)
     capture_values: bool = True
     partitioned_keys: frozenset[AssetKey] = frozenset()

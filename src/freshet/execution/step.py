@@ -176,6 +176,8 @@ def _emit_failure(
             "duration_ms": round(duration * 1000, 3),
             "metadata": {k: str(v) for k, v in metadata.items()},
             "asset_keys": [k.to_user_string() for k in failed_assets],
+            # a run over a range fails every partition it was computing
+            **({"partitions": list(state.partition_keys)} if partitioned else {}),
         },
     )
     state.step_exceptions[key] = original
@@ -611,7 +613,7 @@ def _store_output(
             definition_metadata=out_def.metadata,
             base_dir=str(state.base_dir),
         )
-        value = _value_for_partition(item.value, partition, partitions)
+        value = _value_for_partition(item.value, partition, partitions, state.range_run)
         try:
             fingerprints[partition] = io_manager.handle_output(out_context, value)
         except Exception as exc:
@@ -653,10 +655,12 @@ def _partitions_of(step: Step, state: RunState, asset_key: AssetKey | None) -> l
     return list(state.partition_keys)
 
 
-def _value_for_partition(value: Any, partition: str | None, partitions: list[str | None]) -> Any:
-    """In a run over a range, a dict keyed by exactly the range's partitions gives each
-    partition its own value; any other value is stored for every partition."""
-    if len(partitions) > 1 and isinstance(value, dict) and set(value) == set(partitions):
+def _value_for_partition(
+    value: Any, partition: str | None, partitions: list[str | None], range_run: bool
+) -> Any:
+    """In a run over a range (even of one partition), a dict keyed by exactly the range's
+    partitions gives each partition its own value; any other value is stored for each."""
+    if range_run and isinstance(value, dict) and set(value) == set(partitions):
         return value[partition]
     return value
 

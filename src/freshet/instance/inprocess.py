@@ -16,7 +16,11 @@ from freshet.core.resources import coerce_resource
 from freshet.definitions import Definitions
 from freshet.errors import UsageError
 from freshet.execution.events import EventListener
-from freshet.execution.partitions import check_partition_key, keys_for_range
+from freshet.execution.partitions import (
+    canonical_partition_key,
+    check_partition_key,
+    keys_for_range,
+)
 from freshet.execution.plan import plan_assets, plan_graph, plan_observations
 from freshet.execution.result import RunResult
 from freshet.execution.run import RunSpec, execute_run
@@ -108,6 +112,7 @@ def _run_asset_plan(
         )
     else:
         check_partition_key(graph, plan.asset_keys, partition_key, instance.storage)
+        partition_key = canonical_partition_key(graph, plan.asset_keys, partition_key)
     spec = RunSpec(
         job_name=job_name,
         asset_graph=graph,
@@ -123,11 +128,22 @@ def _run_asset_plan(
     return execute_run(plan, spec, instance)
 
 
-def _as_range(value: PartitionKeyRange | tuple[str, str] | None) -> PartitionKeyRange | None:
+def _as_range(value: Any) -> PartitionKeyRange | None:
+    """A range given as a `PartitionKeyRange`, a `(first, last)` pair or `"first...last"`."""
     if value is None or isinstance(value, PartitionKeyRange):
         return value
-    start, end = value
-    return PartitionKeyRange(start, end)
+    if isinstance(value, str) and "..." in value:
+        value = tuple(value.split("...", 1))
+    if (
+        isinstance(value, tuple | list)
+        and len(value) == 2
+        and all(isinstance(v, str) and v for v in value)
+    ):
+        return PartitionKeyRange(value[0], value[1])
+    raise UsageError(
+        f"partition_key_range must be (first, last), 'first...last' or a PartitionKeyRange, "
+        f"got {value!r}"
+    )
 
 
 def _selected_keys(
@@ -283,10 +299,12 @@ def observe(
     raise_on_error: bool = True,
     tags: Mapping[str, str] | None = None,
     *,
+    partition_key: str | None = None,
     listeners: Sequence[EventListener] = (),
 ) -> RunResult:
     """Run the observation functions of the observable source assets in `selection`
-    (default: all of them) and record their data versions as ASSET_OBSERVATION events."""
+    (default: all of them) and record their data versions as ASSET_OBSERVATION events
+    (for one partition of partitioned sources: `partition_key`)."""
     if not isinstance(defs, Definitions):
         defs = _as_definitions(defs, resources)
     graph = defs.get_asset_graph()
@@ -299,8 +317,11 @@ def observe(
     owned = instance is None
     run_instance = Instance.ephemeral() if instance is None else instance
     try:
+        observed = [k for step in plan.steps for k in step.asset_keys]
+        check_partition_key(graph, observed, partition_key, run_instance.storage)
         spec = RunSpec(
             job_name="__observe",
+            partition_key=canonical_partition_key(graph, observed, partition_key),
             resources=_resources(defs.resources, resources, FilesystemIOManager()),
             tags=dict(tags or {}),
             partitioned_keys=_partitioned_keys(graph),

@@ -117,10 +117,10 @@ def describe(record: CauseRecord) -> str:
     if kind is CauseKind.UPSTREAM_MISSING:
         return f"{upstream} is missing{others}"
     if kind is CauseKind.UPSTREAM_PARTITIONS_CHANGED:
-        read = f"{record.count} partition{'s' if record.count != 1 else ''} read"
+        read = f"{record.count} partition{'s' if record.count != 1 else ''} it reads"
         return (
-            f"upstream {name} partitions {partition} changed since the last materialization "
-            f"({read})"
+            f"upstream {name}: the {read} ({partition}) changed since the last "
+            "materialization (new data versions, or a different set of partitions)"
         )
     if record.at is None:
         return (
@@ -170,4 +170,7 @@ def _summary_sentence(record: CauseRecord) -> str:
         return f"upstream {name} has new data versions"
     if kind is CauseKind.UPSTREAM_PARTITIONS_CHANGED:
         return f"upstream {name} partitions changed since the last materialization"
+    if kind is CauseKind.CODE_CHANGED:
+        # the recorded versions may differ between partitions; the current one does not
+        return f"code version changed to {record.after or 'unset'}"
     return describe(record)

@@ -138,6 +138,10 @@ class Edge:
                 return found
         entries = consumed.get(self.name)
         if entries is None:
+            if not partitions:
+                # the mapping gives this partition no upstream partition (e.g. the first day
+                # of a previous-day mapping): the run recorded nothing, and nothing changed
+                return None
             return CauseRecord(CauseKind.NEW_DEPENDENCY, self.dependency)
         return self._compare(partitions, entries)
 

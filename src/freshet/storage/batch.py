@@ -73,6 +73,9 @@ class PreparedEvent:
     body: str
     asset_key: str | None
     failed_asset_keys: tuple[str, ...] = ()
+    #: the partitions a failed step was computing: `data["partitions"]` (a run over a
+    #: range), else the event's own partition
+    failed_partitions: tuple[str | None, ...] = (None,)
     check_name: str | None = None
 
 
@@ -102,6 +105,7 @@ def _prepare(event: Event, position: int) -> PreparedEvent:
             body=body,
             asset_key=None if key is None else key.to_user_string(),
             failed_asset_keys=_failed_asset_keys(event, position),
+            failed_partitions=_failed_partitions(event, position),
         )
     return PreparedEvent(
         event=event, body=body, asset_key=None if key is None else key.to_user_string()
@@ -147,6 +151,17 @@ def _failed_asset_keys(event: Event, position: int) -> tuple[str, ...]:
         return tuple(key_from_string(text).to_user_string() for text in raw)
     except (FreshetError, AttributeError, TypeError) as exc:
         _reject(event, position, f"data['asset_keys'] holds an invalid asset key ({exc})")
+
+
+def _failed_partitions(event: Event, position: int) -> tuple[str | None, ...]:
+    raw = event.data.get("partitions")
+    if raw is None:
+        return (event.partition,)
+    if isinstance(raw, str) or not isinstance(raw, Sequence):
+        _reject(event, position, "data['partitions'] must be a list of partition keys")
+    if not all(isinstance(p, str) for p in raw):
+        _reject(event, position, "data['partitions'] must hold partition keys (strings)")
+    return tuple(raw) or (event.partition,)
 
 
 def _reject(event: Event, position: int, why: str) -> NoReturn:

@@ -357,10 +357,11 @@ class MemoryStorage(MemoryStateStore):
                 self._checks[(event.asset_key, item.check_name, event.partition)] = storage_id
         elif event_type is EventType.STEP_FAILURE:
             for text in item.failed_asset_keys:
-                for row in self._rows_for_write(key_from_string(text), event.partition):
-                    row.failed_run_id = event.run_id
-                    if row.in_progress_run_id == event.run_id:
-                        row.in_progress_run_id = None
+                for partition in item.failed_partitions:
+                    for row in self._rows_for_write(key_from_string(text), partition):
+                        row.failed_run_id = event.run_id
+                        if row.in_progress_run_id == event.run_id:
+                            row.in_progress_run_id = None
         elif event_type in _ROW_EVENTS:
             assert event.asset_key is not None
             for row in self._rows_for_write(event.asset_key, event.partition):

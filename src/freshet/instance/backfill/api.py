@@ -110,6 +110,16 @@ def resume_backfill(
             f"backfill {backfill_id} was canceled and cannot be resumed; start a new one for "
             "what is left (e.g. `freshet backfill --select ... --missing`)"
         )
+    if record.status in (BackfillStatus.COMPLETED, BackfillStatus.FAILED):
+        retry = (
+            " retry its failed partitions with `--failed`,"
+            if record.status is (BackfillStatus.FAILED)
+            else ""
+        )
+        raise UsageError(
+            f"backfill {backfill_id} already finished ({record.status.value}); nothing is left "
+            f"to resume:{retry} or start a new backfill"
+        )
     pid = still_running(record)
     if pid is not None:
         raise UsageError(

@@ -181,14 +181,16 @@ def plan_status_writes(
         elif event_type is EventType.STEP_FAILURE:
             for key in item.failed_asset_keys:
                 row = {"asset_key": key, "last_failed_run_id": event.run_id}
-                _add_row(
-                    assets,
-                    partitions,
-                    statements.assets.failed,
-                    statements.partitions.failed,
-                    row,
-                    item,
-                )
+                for partition in item.failed_partitions:
+                    _add_row(
+                        assets,
+                        partitions,
+                        statements.assets.failed,
+                        statements.partitions.failed,
+                        dict(row),
+                        item,
+                        partition,
+                    )
         elif event_type in statements.assets.by_event:
             row = _index_row(item, storage_id)
             asset_stmt = statements.assets.by_event[event_type]
@@ -213,6 +215,9 @@ def _index_row(item: PreparedEvent, storage_id: int) -> Params:
     return {"asset_key": key, "in_progress_run_id": event.run_id}
 
 
+_EVENT_PARTITION: Any = object()
+
+
 def _add_row(
     assets: list[Operation],
     partitions: list[Operation],
@@ -220,10 +225,13 @@ def _add_row(
     partition_statement: PreparedStatement,
     row: Params,
     item: PreparedEvent,
+    partition: str | None = _EVENT_PARTITION,
 ) -> None:
-    """The asset-level row always; the partition's row too when the event has a partition."""
+    """The asset-level row always; the partition's row too when the event has a partition
+    (or for `partition`, when given)."""
     row["updated_at"] = item.event.timestamp
-    partition = item.event.partition
+    if partition is _EVENT_PARTITION:
+        partition = item.event.partition
     if partition is not None:
         partitions.append((partition_statement, {**row, "partition": partition}))
     if assets and assets[-1][0] is asset_statement and _same_marks(assets[-1][1], row):
