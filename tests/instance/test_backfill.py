@@ -659,3 +659,25 @@ def _materializations(instance, run_id):
 
     records = instance.get_event_records(event_type=EventType.ASSET_MATERIALIZATION, run_id=run_id)
     return [AssetMaterialization.from_event(r.event) for r in records]
+
+
+def test_run_config_reaches_every_run_and_is_checked_before_anything_is_written():
+    daily = fr.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-01-04")
+
+    class Scale(fr.Config):
+        factor: int
+
+    @fr.asset(partitions_def=daily)
+    def scaled(config: Scale):
+        return config.factor
+
+    instance = fr.Instance.ephemeral()
+    defs = fr.Definitions(assets=[scaled])
+    with pytest.raises(fr.ConfigError, match=r"ops\.scaled\.config"):
+        fr.backfill(defs, partition_range=("2024-01-01", "2024-01-03"), instance=instance)
+    assert instance.storage.get_backfills() == []
+    config = {"ops": {"scaled": {"config": {"factor": 3}}}}
+    result = fr.backfill(
+        defs, partition_range=("2024-01-01", "2024-01-03"), instance=instance, run_config=config
+    )
+    assert result.success and len(result.run_ids) == 3

@@ -24,7 +24,7 @@ from freshet.cli.common import (
     iso_time,
 )
 from freshet.cli.loader import load_definitions_at
-from freshet.cli.materialize import Symbols, parse_tags
+from freshet.cli.materialize import Symbols, load_run_config, parse_tags
 from freshet.instance.backfill import (
     BackfillOnly,
     BackfillProgress,
@@ -109,6 +109,13 @@ def _names(keys: Sequence[Any]) -> str:
 @click.option(
     "--tag", "tags", multiple=True, metavar="KEY=VALUE", help="A tag for every run (repeatable)."
 )
+@click.option(
+    "--config",
+    "config_file",
+    metavar="FILE",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Run config for every run, as YAML (ops: ..., resources: ...).",
+)
 @definitions_options
 @click.pass_context
 def command(
@@ -122,6 +129,7 @@ def command(
     failed: bool,
     stale: bool,
     tags: tuple[str, ...],
+    config_file: Path | None,
 ) -> ExitCode | None:
     """Backfill partitions of the selected assets in this process, or manage backfills.
 
@@ -137,19 +145,25 @@ def command(
     """
     given = (selection, first, last, partitions, all_partitions or None, missing or None)
     if ctx.invoked_subcommand is not None:
-        if any(v is not None for v in given) or failed or stale or tags:
+        if any(v is not None for v in given) or failed or stale or tags or config_file:
             raise click.UsageError(
                 f"options to start a backfill do not go with `backfill {ctx.invoked_subcommand}`"
             )
         return None
     request = _request(selection, first, last, partitions, all_partitions, missing, failed, stale)
     run_tags = parse_tags(tags)
+    run_config = load_run_config(config_file) if config_file is not None else None
     defs = load_definitions_at(definitions_location(ctx), Path.cwd())
     counter = ProgressCounter(sys.stdout)
     with Instance.from_home(home_path(ctx)) as instance:
         try:
             result = backfill(
-                defs, instance=instance, tags=run_tags, on_progress=counter, **request
+                defs,
+                instance=instance,
+                tags=run_tags,
+                on_progress=counter,
+                run_config=run_config,
+                **request,
             )
         except KeyboardInterrupt:
             return _interrupted(instance, counter)

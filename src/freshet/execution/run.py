@@ -10,7 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from freshet.core.config import config_schema_from, redact_run_config, validate_run_config
+from freshet.core.config import (
+    ResolvedRunConfig,
+    config_schema_from,
+    redact_run_config,
+    validate_run_config,
+)
 from freshet.core.keys import AssetKey
 from freshet.core.resources import build_resources, resource_config_schema
 from freshet.errors import ExecutionError, FreshetError, MissingResourceError, StepFailedError
@@ -140,11 +145,19 @@ def _newest(*records: EventRecord | None) -> EventRecord | None:
     return max(present, key=lambda r: r.storage_id) if present else None
 
 
+def validate_plan_config(
+    plan: ExecutionPlan, run_config: Any, resources: Mapping[str, Any]
+) -> ResolvedRunConfig:
+    """Check `run_config` against every node and resource of `plan`; raise one
+    `ConfigError` listing every problem with its path."""
+    schemas = _config_schemas(plan)
+    resource_schemas = {k: resource_config_schema(v) for k, v in resources.items()}
+    return validate_run_config(run_config, ops=schemas, resources=resource_schemas)
+
+
 def execute_run(plan: ExecutionPlan, spec: RunSpec, instance: ExecutionInstance) -> RunResult:
     """Run `plan` to completion in this process and return its result."""
-    schemas = _config_schemas(plan)
-    resource_schemas = {k: resource_config_schema(v) for k, v in spec.resources.items()}
-    resolved = validate_run_config(spec.run_config, ops=schemas, resources=resource_schemas)
+    resolved = validate_plan_config(plan, spec.run_config, spec.resources)
     needed = _required_resources(plan)
     _check_resources(needed, spec.resources)
 

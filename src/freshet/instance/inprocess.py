@@ -23,7 +23,7 @@ from freshet.execution.partitions import (
 )
 from freshet.execution.plan import plan_assets, plan_graph, plan_observations
 from freshet.execution.result import RunResult
-from freshet.execution.run import RunSpec, execute_run
+from freshet.execution.run import RunSpec, execute_run, validate_plan_config
 from freshet.instance.instance import Instance
 from freshet.lineage.asset_graph import AssetGraph
 from freshet.lineage.selection import coerce_selection
@@ -85,6 +85,18 @@ def run_assets(
         job_name=job_name,
         listeners=listeners,
     )
+
+
+def check_run_config(
+    defs: Definitions,
+    keys: Iterable[AssetKey],
+    run_config: Any,
+    resources: Mapping[str, Any] | None = None,
+) -> None:
+    """Validate `run_config` for a run of `keys` without running anything (a backfill
+    checks its config before it records itself)."""
+    merged = _resources(defs.resources, resources, FilesystemIOManager())
+    validate_plan_config(plan_assets(defs.get_asset_graph(), keys), run_config, merged)
 
 
 def _run_asset_plan(

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from freshet.core.config import redact_run_config
 from freshet.core.keys import AssetKey
 from freshet.core.partitions import BackfillPolicy, PartitionKeyRange
 from freshet.definitions import Definitions
@@ -26,6 +27,7 @@ from freshet.instance.backfill.request import asset_names, parse_request, select
 from freshet.instance.backfill.results import BackfillOnly, BackfillResult, ProgressCallback
 from freshet.instance.backfill.scope import build_scope
 from freshet.instance.backfill.targets import apply_only, initial_targets, with_required_neighbors
+from freshet.instance.inprocess import check_run_config
 from freshet.instance.instance import Instance
 from freshet.storage.state_records import BackfillRecord, BackfillStatus
 
@@ -43,6 +45,7 @@ def backfill(
     *,
     tags: Mapping[str, str] | None = None,
     on_progress: ProgressCallback | None = None,
+    run_config: Any = None,
 ) -> BackfillResult:
     """Materialize `selection` (default: every partitioned asset) over a range of partitions
     (`partition_range=(first, last)`), a list (`partition_keys=[...]`) or, with neither, all
@@ -64,16 +67,30 @@ def backfill(
         scope = build_scope(defs, chosen, store, request.policy)
         targets = initial_targets(scope, request.key_range, request.keys)
         targets = apply_only(scope, run_instance, targets, request.only)
+        check_run_config(defs, scope.keys, run_config)
         record = BackfillRecord(
             backfill_id=uuid.uuid4().hex[:8],
             status=BackfillStatus.REQUESTED,
             asset_selection=scope.keys,
             partition_keys=request.keys or (),
             tags=dict(tags or {}),
-            data={"version": DATA_VERSION, "request": request.to_json(), "failed_runs": []},
+            data={
+                "version": DATA_VERSION,
+                "request": request.to_json(),
+                "failed_runs": [],
+                # secrets stay references ({"env": NAME}), resolved again by each run
+                "run_config": redact_run_config(run_config),
+            },
         )
         hooks = Hooks(listeners=tuple(listeners), stop=stop, on_progress=on_progress)
-        driver = Driver(scope, run_instance, record, with_required_neighbors(scope, targets), hooks)
+        driver = Driver(
+            scope,
+            run_instance,
+            record,
+            with_required_neighbors(scope, targets),
+            hooks,
+            run_config=run_config,
+        )
         runs = plan_runs(scope, driver.pending())
         store.add_backfill(record)
         return driver.execute(runs)
@@ -153,7 +170,9 @@ def resume_backfill(
             "start a new backfill"
         ) from None
     hooks = Hooks(listeners=tuple(listeners), stop=stop, on_progress=on_progress)
-    driver = Driver(scope, instance, record, targets, hooks)
+    driver = Driver(
+        scope, instance, record, targets, hooks, run_config=record.data.get("run_config") or None
+    )
     driver.load(record)
     return driver.execute(plan_runs(scope, driver.pending()))
 

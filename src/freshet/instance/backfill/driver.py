@@ -50,8 +50,10 @@ class Driver:
         record: BackfillRecord,
         targets: Mapping[AssetKey, PartitionsSubset],
         hooks: Hooks,
+        run_config: Any = None,
     ) -> None:
         self.scope = scope
+        self.run_config = run_config
         self.instance = instance
         self.record = record
         self.targets = dict(targets)
@@ -141,6 +143,7 @@ class Driver:
             run.asset_keys,
             instance=self.instance,
             raise_on_error=False,
+            run_config=self.run_config,
             tags=self.run_tags,
             listeners=self.hooks.listeners,
             **partitions,
