@@ -30,9 +30,15 @@ from freshet.storage.records import EventType
     metavar="EXPR",
     help="Which source assets to observe (default: every observable source asset).",
 )
+@click.option(
+    "--partition",
+    "partition_key",
+    metavar="KEY",
+    help="The partition to observe (for partitioned source assets).",
+)
 @definitions_options
 @click.pass_context
-def command(ctx: click.Context, selection: str | None) -> ExitCode:
+def command(ctx: click.Context, selection: str | None, partition_key: str | None) -> ExitCode:
     """Observe source assets: record their current data versions.
 
     Exit status: 0 if every observation succeeded, 1 if one failed, 2 for a usage or
@@ -46,6 +52,7 @@ def command(ctx: click.Context, selection: str | None) -> ExitCode:
             selection=selection,
             instance=instance,
             raise_on_error=False,
+            partition_key=partition_key,
             listeners=[progress],
         )
     observed = len(result.events_of_type(EventType.ASSET_OBSERVATION))
