@@ -1,0 +1,29 @@
+"""Small values shared by the modules that run a step: the framework's step error, what a
+function yielded or returned as no value, and what one attempt produced."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class StepError(Exception):
+    """A step failed for a reason the framework found (missing output, failed type check)."""
+
+
+class Yielded(list):
+    """What a generator function yielded (as opposed to a returned list value)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NoValue:
+    """A function annotated `-> None` (or an output typed Nothing) returned: the output
+    exists but nothing is stored for it."""
+
+    output_name: str
+
+
+@dataclass(slots=True)
+class Attempt:
+    """What one attempt produced that the executor needs afterwards."""
+
+    blocked_by: str | None = None
