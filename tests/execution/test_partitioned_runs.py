@@ -258,3 +258,20 @@ def test_observe_records_one_partition_of_a_partitioned_source():
     fr.observe(fr.Definitions(assets=[feed]), instance=instance, partition_key="2024-01-02")
     record = instance.get_latest_observation("feed", partition="2024-01-02")
     assert record.event.data["data_version"] == "v-2024-01-02"
+
+
+def test_time_window_is_known_to_checks_and_to_unit_test_contexts():
+    context = fr.build_asset_context(partition_key="2024-01-03", partitions_def=DAILY)
+    assert str(context.partition_time_window.start) == "2024-01-03 00:00:00+00:00"
+
+    @fr.asset_check(asset=events)
+    def window_check(context):
+        return fr.AssetCheckResult(
+            passed=True, metadata={"end": str(context.partition_time_window.end)}
+        )
+
+    result = fr.materialize(
+        fr.Definitions(assets=[events], asset_checks=[window_check]), partition_key="2024-01-02"
+    )
+    [evaluation] = result.get_asset_check_evaluations()
+    assert evaluation.metadata["end"].value == "2024-01-03 00:00:00+00:00"

@@ -72,6 +72,7 @@ class OpExecutionContext:
         selected_asset_keys: Sequence[AssetKey] = (),
         retry_number: int = 0,
         mapping_key: str | None = None,
+        partitions_def: Any = None,
     ) -> None:
         self._run_id = run_id
         self._step_key = step_key
@@ -91,6 +92,7 @@ class OpExecutionContext:
         self._mapping_key = mapping_key
         self._added_metadata: dict[str | None, dict[str, Any]] = {}
         self._input_partitions: dict[str, list[str] | None] = {}
+        self._partitions_def = partitions_def
 
     # -- identity --------------------------------------------------------------------
     @property
@@ -173,9 +175,12 @@ class OpExecutionContext:
     @property
     def partition_time_window(self) -> TimeWindow:
         """The time window this run covers (time-partitioned assets only)."""
-        definition = self.assets_def.specs[0].partitions_def
+        definition = self._partitions_def
         if definition is None:
-            raise UsageError(f"{self._step_key} is not partitioned")
+            raise UsageError(
+                f"{self._step_key}: no partitions definition to take a time window from (in a "
+                "unit test, pass build_asset_context(partitions_def=...))"
+            )
         keys = self.partition_keys
         first = definition.time_window_for_key(keys[0])
         last = definition.time_window_for_key(keys[-1]) if len(keys) > 1 else first
@@ -286,6 +291,7 @@ def build_asset_context(
     instance: Any = None,
     run_tags: Mapping[str, str] | None = None,
     asset_key: AssetKey | str | None = None,
+    partitions_def: Any = None,
 ) -> AssetExecutionContext:
     """A context for calling an asset function directly in a unit test."""
     step = AssetKey.from_coercible(asset_key).to_python_identifier() if asset_key else "direct"
@@ -299,6 +305,7 @@ def build_asset_context(
         instance=instance,
         partition_key=partition_key,
         run_tags=run_tags,
+        partitions_def=partitions_def,
     )
 
 

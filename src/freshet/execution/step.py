@@ -198,7 +198,18 @@ def _build_context(
         selected_asset_keys=step.asset_keys,
         retry_number=attempt,
         mapping_key=mapping_key,
+        partitions_def=_partitions_def_of(step, state),
     )
+
+
+def _partitions_def_of(step: Step, state: RunState) -> Any:
+    """The partitions definition the step's partition keys belong to: its asset's, or for a
+    check step, the checked asset's."""
+    if step.assets_def is not None and step.asset_keys:
+        return step.assets_def.spec_for(step.asset_keys[0]).partitions_def
+    if step.check_def is not None and state.asset_graph is not None:
+        return state.asset_graph.node(step.check_def.spec.asset_key).partitions_def
+    return None
 
 
 def _call_user_function(
