@@ -134,7 +134,7 @@ def command(
     """Backfill partitions of the selected assets in this process, or manage backfills.
 
     \b
-    freshet backfill --select EXPR --from A --to B [--missing | --failed]
+    freshet backfill --select EXPR --from A --to B [--missing | --failed | --stale]
     freshet backfill --select EXPR --partitions K1,K2
     freshet backfill list | show ID | cancel ID | resume ID
 
