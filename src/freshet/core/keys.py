@@ -24,10 +24,11 @@ def check_name(name: str, what: str = "name") -> str:
 class AssetKey:
     """The key of an asset: a non-empty tuple of names. User string form: ``"a/b"``.
 
-    Keys are interned (one object per path) and hash once, so the dict and set lookups
-    that graph work is made of take the identity fast path."""
+    Keys are interned: one object per path, in every process (unpickling goes through the
+    constructor). Equal keys are therefore the same object, so equality and hashing are
+    identity's, done in C — graph work is mostly dict and set lookups of keys."""
 
-    __slots__ = ("_hash", "_user", "path")
+    __slots__ = ("_user", "path")
     _interned: ClassVar[dict[tuple[str, ...], AssetKey]] = {}
     path: tuple[str, ...]
 
@@ -42,19 +43,21 @@ class AssetKey:
             check_name(part, "asset key component")
         self = object.__new__(cls)
         object.__setattr__(self, "path", parts)
-        object.__setattr__(self, "_hash", hash(("AssetKey", parts)))
         object.__setattr__(self, "_user", "/".join(parts))
-        cls._interned[parts] = self
-        return self
+        # setdefault is atomic: two threads creating the same key get the same object
+        return cls._interned.setdefault(parts, self)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("AssetKey is immutable")
 
-    def __hash__(self) -> int:
-        return self._hash
+    __hash__ = object.__hash__
+    __eq__ = object.__eq__
 
-    def __eq__(self, other: object) -> bool:
-        return self is other or (type(other) is AssetKey and other.path == self.path)
+    def __copy__(self) -> AssetKey:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> AssetKey:
+        return self
 
     def __lt__(self, other: AssetKey) -> bool:
         return self.path < other.path
