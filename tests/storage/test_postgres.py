@@ -34,6 +34,19 @@ def test_refused_connection_is_one_line_naming_host_port_and_database() -> None:
     assert SECRET not in message
 
 
+def test_missing_driver_says_which_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import freshet.storage.postgres as postgres
+
+    real = postgres.importlib.util.find_spec
+    monkeypatch.setattr(
+        postgres.importlib.util,
+        "find_spec",
+        lambda name, *args: None if name == "psycopg" else real(name, *args),
+    )
+    with pytest.raises(StorageError, match=r"pip install 'freshet\[postgres\]'"):
+        PostgresStorage("postgresql://someone@127.0.0.1:5432/db")
+
+
 def test_unknown_database_reports_the_servers_reason(postgres_url: URL) -> None:
     url = postgres_url.set(database="freshet_no_such_database", password=SECRET)
     with pytest.raises(StorageError, match='database "freshet_no_such_database" does not exist'):

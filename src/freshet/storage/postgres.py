@@ -6,6 +6,7 @@ Secrets stay out of every message: locations are shown as postgresql://user@host
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import threading
 import time
@@ -46,6 +47,11 @@ class PostgresStorage(SqlStorage):
     ) -> None:
         parsed = parse_postgres_url(url)
         location = describe_url(parsed)
+        if importlib.util.find_spec("psycopg") is None:
+            raise StorageError(
+                f"PostgreSQL storage ({location}) needs the psycopg driver, which is not "
+                "installed; install it with: pip install 'freshet[postgres]'"
+            )
         engine = create_engine(
             parsed,
             pool_size=pool_size,
@@ -151,7 +157,8 @@ def _first_contact(engine: Engine, url: URL, location: str) -> int | None:
 
 def _server_reason(exc: SQLAlchemyError, url: URL) -> str:
     original = getattr(exc, "orig", None) or exc
-    reason = _ADDRESS_PREFIX.sub("", " ".join(str(original).split()))
+    lines = [line.strip() for line in str(original).splitlines() if line.strip()]
+    reason = _ADDRESS_PREFIX.sub("", "; ".join(lines))
     if url.password:
         reason = reason.replace(str(url.password), "***")
     return reason
