@@ -27,7 +27,7 @@ from freshet.execution.result import RunResult
 from freshet.execution.state import RunState, StepOutcome
 from freshet.execution.versions import version_from_record_data
 from freshet.storage.base import ComputeLogStore, Storage
-from freshet.storage.records import EventRecord, EventType, LogLevel, RunRecord, RunStatus
+from freshet.storage.records import EventType, LogLevel, RunRecord, RunStatus
 
 
 class ExecutionInstance(Protocol):
@@ -115,7 +115,7 @@ def _prefetch_versions(
     versions: dict[tuple[AssetKey, str | None], str | None] = {}
     plain = [k for k in upstream if k not in partitioned]
     for key, record in storage.get_asset_status(plain).items():
-        event = _newest(record.last_materialization, record.last_observation)
+        event = record.latest_data_event
         versions[(key, None)] = version_from_record_data(event.event.data) if event else None
     return versions
 
@@ -137,12 +137,6 @@ def _run_partition(spec: RunSpec) -> str | None:
     if len(keys) > 1:
         return f"{keys[0]}...{keys[-1]}"
     return keys[0] if keys else None
-
-
-def _newest(*records: EventRecord | None) -> EventRecord | None:
-    """The most recent of several event records (materialization vs observation)."""
-    present = [r for r in records if r is not None]
-    return max(present, key=lambda r: r.storage_id) if present else None
 
 
 def validate_plan_config(

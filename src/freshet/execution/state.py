@@ -71,10 +71,7 @@ class RunState:
             rows = self.storage.get_partition_status(key, missing)
             for partition in missing:
                 row = rows.get(partition)
-                event = None
-                if row is not None:  # the newer of materialization and observation
-                    present = [r for r in (row.last_materialization, row.last_observation) if r]
-                    event = max(present, key=lambda r: r.storage_id) if present else None
+                event = row.latest_data_event if row is not None else None
                 version = event.event.data.get("data_version") if event is not None else None
                 self.versions[(key, partition)] = version
                 found[partition] = version

@@ -201,6 +201,15 @@ class AssetStatusRecord:
     last_materialization_storage_id: int | None = None
     last_observation_storage_id: int | None = None
 
+    @property
+    def latest_data_event(self) -> EventRecord | None:
+        """The newer of the latest materialization and the latest observation: the event
+        that set the current data version (None when neither was read)."""
+        mat, obs = self.last_materialization, self.last_observation
+        if mat is None or (obs is not None and obs.storage_id > mat.storage_id):
+            return obs
+        return mat
+
 
 class PartitionStatusCategory(StrEnum):
     """What a partition's status row says, in precedence order: a run in progress, else the

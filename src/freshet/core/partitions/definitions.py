@@ -6,7 +6,7 @@ Time-window partitions live in `time_window.py`, multi-dimensional ones in `mult
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -33,6 +33,21 @@ def _did_you_mean(key: str, candidates: Sequence[str]) -> str:
         return "; there are no partitions yet"
     shown = ", ".join(repr(c) for c in candidates[:_SHOWN])
     return f"; valid keys: {shown}{', ...' if len(candidates) > _SHOWN else ''}"
+
+
+def _checked_subset(
+    definition: PartitionsDefinition,
+    keys: Iterable[str],
+    is_valid: Callable[[str], bool],
+    problem: Callable[[str], str],
+) -> KeysPartitionsSubset:
+    """The subset of `keys`, after checking every key; one error lists the invalid ones."""
+    chosen = frozenset(keys)
+    invalid = [k for k in chosen if not is_valid(k)]
+    if invalid:
+        problems = [problem(k) for k in sorted(map(str, invalid))[:_SHOWN]]
+        raise PartitionError(describe_problems("partition keys", problems, len(invalid)))
+    return KeysPartitionsSubset(partitions_def=definition, keys=chosen)
 
 
 @dataclass(frozen=True, slots=True, init=False, repr=False)
@@ -124,12 +139,7 @@ class StaticPartitionsDefinition(PartitionsDefinition):
         current_time: datetime | None = None,
         dynamic_store: DynamicPartitionsStore | None = None,
     ) -> KeysPartitionsSubset:
-        chosen = frozenset(keys)
-        invalid = [k for k in chosen if k not in self._positions]
-        if invalid:
-            problems = [self._key_problem(k) for k in sorted(map(str, invalid))[:_SHOWN]]
-            raise PartitionError(describe_problems("partition keys", problems, len(invalid)))
-        return KeysPartitionsSubset(partitions_def=self, keys=chosen)
+        return _checked_subset(self, keys, self._positions.__contains__, self._key_problem)
 
     def subset_for_range(
         self,
@@ -255,12 +265,12 @@ class DynamicPartitionsDefinition(PartitionsDefinition):
         dynamic_store: DynamicPartitionsStore | None = None,
     ) -> KeysPartitionsSubset:
         store = self._store(dynamic_store)
-        chosen = frozenset(keys)
-        invalid = [k for k in chosen if not store.has_dynamic_partition(self.name, k)]
-        if invalid:
-            problems = [self._key_problem(k, store) for k in sorted(map(str, invalid))[:_SHOWN]]
-            raise PartitionError(describe_problems("partition keys", problems, len(invalid)))
-        return KeysPartitionsSubset(partitions_def=self, keys=chosen)
+        return _checked_subset(
+            self,
+            keys,
+            lambda key: store.has_dynamic_partition(self.name, key),
+            lambda key: self._key_problem(key, store),
+        )
 
     def subset_for_range(
         self,
