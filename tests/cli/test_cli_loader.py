@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from freshet.cli.loader import find_target, load_definitions_at
-from freshet.cli.project import DefinitionsLocation, find_project
 from freshet.errors import CycleError, DefinitionsLoadError
+from freshet.workspace.loader import find_target, load_definitions_at
+from freshet.workspace.project import DefinitionsLocation, find_project
 
 ONE_ASSET = """
 import freshet as fr

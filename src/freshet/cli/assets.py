@@ -17,11 +17,11 @@ from freshet.cli.common import (
     home_path,
     iso_time,
 )
-from freshet.cli.loader import load_definitions_at
 from freshet.instance.instance import Instance
 from freshet.lineage.asset_graph import AssetNode
 from freshet.status.api import get_asset_statuses
 from freshet.storage.records import AssetStatusRecord
+from freshet.workspace.loader import load_definitions_at
 
 
 @click.group("assets")

@@ -23,7 +23,6 @@ from freshet.cli.common import (
     home_path,
     iso_time,
 )
-from freshet.cli.loader import load_definitions_at
 from freshet.cli.materialize import Symbols, load_run_config, parse_tags
 from freshet.instance.backfill import (
     BackfillOnly,
@@ -39,6 +38,7 @@ from freshet.instance.backfill import (
 )
 from freshet.instance.instance import Instance
 from freshet.storage.state_records import BackfillStatus
+from freshet.workspace.loader import load_definitions_at
 
 #: partitions listed per asset in a summary before "... and N more"
 _SHOWN_PARTITIONS = 10

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from freshet.cli.common import ExitCode, definitions_location, definitions_options
-from freshet.cli.loader import load_definitions_at
+from freshet.workspace.loader import load_definitions_at
 
 
 @click.command("check")

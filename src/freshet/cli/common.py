@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from freshet.cli.project import DefinitionsLocation, find_project
+from freshet.workspace.project import DefinitionsLocation, find_project
 
 HOME_ENV = "FRESHET_HOME"
 HOME_DIR_NAME = ".freshet"

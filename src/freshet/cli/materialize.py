@@ -21,7 +21,6 @@ from freshet.cli.common import (
     global_options,
     home_path,
 )
-from freshet.cli.loader import load_definitions_at
 from freshet.core.partitions import PartitionKeyRange
 from freshet.errors import ConfigError
 from freshet.execution.result import RunResult
@@ -29,6 +28,7 @@ from freshet.instance.inprocess import run_assets
 from freshet.instance.instance import Instance
 from freshet.status.api import resolve_selection
 from freshet.storage.records import Event, EventType, LogLevel
+from freshet.workspace.loader import load_definitions_at
 
 _MAX_KEY_WIDTH = 40
 

@@ -16,11 +16,11 @@ from freshet.cli.common import (
     global_options,
     home_path,
 )
-from freshet.cli.loader import load_definitions_at
 from freshet.cli.materialize import Progress
 from freshet.instance.inprocess import observe
 from freshet.instance.instance import Instance
 from freshet.storage.records import EventType
+from freshet.workspace.loader import load_definitions_at
 
 
 @click.command("observe")

@@ -13,9 +13,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import NoReturn
 
-from freshet.cli.project import DefinitionsLocation, find_project
 from freshet.definitions import Definitions
 from freshet.errors import DefinitionsLoadError, FreshetError
+from freshet.workspace.project import DefinitionsLocation, find_project
 
 
 def _hidden_frame_prefixes() -> tuple[str, ...]:
