@@ -12,6 +12,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from freshet.core import runtime as _runtime
+
 __version__ = "0.1.0"
 
 # public name -> module that defines it
@@ -133,6 +135,16 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = sorted(_EXPORTS)
+
+
+def _execute_job_in_process(job: Any, **options: Any) -> Any:
+    # Imported on first use, for start-up time: running a job loads storage and execution.
+    from freshet.instance.inprocess import execute_job
+
+    return execute_job(job, **options)
+
+
+_runtime.provide_job_runner(_execute_job_in_process)
 
 
 def __getattr__(name: str) -> Any:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from freshet.errors import CycleError, DefinitionsLoadError
-from freshet.workspace.loader import find_target, load_definitions_at
+from freshet.workspace.loader import find_origin, load_definitions_at
 from freshet.workspace.project import DefinitionsLocation, find_project
 
 ONE_ASSET = """
@@ -64,7 +64,7 @@ def test_module_is_imported_from_the_working_directory(write, project):
 def test_pyproject_is_found_from_a_subfolder(write, project, table, expected_file, expected_module):
     write("pyproject.toml", f"[tool.freshet]\n{table}\n")
     (project / "sub" / "deeper").mkdir(parents=True)
-    target = find_target(DefinitionsLocation(), project / "sub" / "deeper")
+    target = find_origin(DefinitionsLocation(), project / "sub" / "deeper")
     assert target.module == expected_module
     if expected_file is not None:
         assert target.python_file == (project / expected_file).resolve()
@@ -81,7 +81,7 @@ def test_pyproject_without_freshet_table_is_skipped_for_an_outer_one(write, proj
 
 def test_command_line_attribute_overrides_pyproject_attribute(write, project):
     write("pyproject.toml", '[tool.freshet]\npython_file = "defs.py"\nattribute = "a"\n')
-    target = find_target(DefinitionsLocation(attribute="b"), project)
+    target = find_origin(DefinitionsLocation(attribute="b"), project)
     assert target.attribute == "b"
 
 
@@ -98,13 +98,13 @@ def test_command_line_attribute_overrides_pyproject_attribute(write, project):
 def test_invalid_freshet_table_is_reported(write, project, pyproject, message):
     write("pyproject.toml", pyproject)
     with pytest.raises(DefinitionsLoadError, match=r"pyproject\.toml") as info:
-        find_target(DefinitionsLocation(), project)
+        find_origin(DefinitionsLocation(), project)
     assert message in str(info.value)
 
 
 def test_nothing_to_load_says_how_to_point_at_definitions(project):
     with pytest.raises(DefinitionsLoadError, match=r"\[tool.freshet\]") as info:
-        find_target(DefinitionsLocation(), project)
+        find_origin(DefinitionsLocation(), project)
     assert "-f" in str(info.value) and "-m" in str(info.value)
 
 
@@ -208,6 +208,6 @@ def test_freshet_error_while_building_definitions_propagates_as_is(write, projec
 
 def test_relative_python_file_resolves_against_cwd(write, project: Path):
     write("sub/defs.py", ONE_ASSET)
-    target = find_target(DefinitionsLocation(python_file="sub/defs.py"), project)
+    target = find_origin(DefinitionsLocation(python_file="sub/defs.py"), project)
     assert target.python_file == project / "sub" / "defs.py"
     assert target.search_path == project / "sub"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from freshet.core.keys import check_name
+from freshet.core.runtime import job_runner
 
 if TYPE_CHECKING:
     from freshet.core.graphs import GraphDefinition
@@ -44,11 +45,8 @@ class JobDefinition:
         tags: Mapping[str, str] | None = None,
         op_selection: Any = None,
     ) -> Any:
-        """Run this job in this process. Delegates to the instance layer (the composition
-        root); see the import-linter exception in pyproject.toml."""
-        from freshet.instance import inprocess
-
-        return inprocess.execute_job(
+        """Run this job in this process (with an ephemeral instance unless one is given)."""
+        return job_runner()(
             self,
             run_config=run_config,
             instance=instance,

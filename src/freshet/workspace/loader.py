@@ -8,13 +8,13 @@ import importlib.util
 import os
 import sys
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import NoReturn
 
 from freshet.definitions import Definitions
 from freshet.errors import DefinitionsLoadError, FreshetError
+from freshet.workspace.origin import CodeLocationOrigin, default_location_name
 from freshet.workspace.project import DefinitionsLocation, find_project
 
 
@@ -32,47 +32,46 @@ _HOW_TO_POINT = (
 )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DefinitionsTarget:
-    """What to import: exactly one of `python_file` and `module`, and the attribute if given."""
-
-    python_file: Path | None = None
-    module: str | None = None
-    attribute: str | None = None
-    #: put on sys.path before importing, so the project's own imports resolve
-    search_path: Path
-
-    @property
-    def description(self) -> str:
-        return str(self.python_file) if self.python_file is not None else f"module {self.module}"
-
-
 # ---- finding the target ----------------------------------------------------------------
 
 
-def find_target(given: DefinitionsLocation, cwd: Path) -> DefinitionsTarget:
-    """Resolve the command-line location, or else `[tool.freshet]`, to one target."""
+def find_origin(given: DefinitionsLocation, cwd: Path) -> CodeLocationOrigin:
+    """Resolve the command-line location, or else `[tool.freshet]`, to one origin."""
     if given.python_file is not None and given.module is not None:
         raise DefinitionsLoadError("give -f/--file or -m/--module, not both")
     if given.python_file is not None:
-        path = (cwd / given.python_file).resolve()
-        return DefinitionsTarget(
-            python_file=path, attribute=given.attribute, search_path=path.parent
-        )
+        return _file_origin((cwd / given.python_file).resolve(), given.attribute)
     if given.module is not None:
-        return DefinitionsTarget(module=given.module, attribute=given.attribute, search_path=cwd)
+        return _module_origin(given.module, given.attribute, cwd)
     project = find_project(cwd)
     if project is None:
         raise DefinitionsLoadError(f"no definitions to load: {_HOW_TO_POINT}")
     found = project.location
     attribute = given.attribute or found.attribute
     if found.python_file is not None:
-        path = (project.root / found.python_file).resolve()
-        return DefinitionsTarget(python_file=path, attribute=attribute, search_path=path.parent)
+        return _file_origin((project.root / found.python_file).resolve(), attribute)
     if found.module is not None:
-        return DefinitionsTarget(module=found.module, attribute=attribute, search_path=project.root)
+        return _module_origin(found.module, attribute, project.root)
     raise DefinitionsLoadError(
         f"{project.pyproject} [tool.freshet] names neither python_file nor module: {_HOW_TO_POINT}"
+    )
+
+
+def _file_origin(path: Path, attribute: str | None) -> CodeLocationOrigin:
+    return CodeLocationOrigin(
+        location_name=default_location_name(python_file=path),
+        python_file=path,
+        attribute=attribute,
+        working_directory=path.parent,
+    )
+
+
+def _module_origin(module: str, attribute: str | None, cwd: Path) -> CodeLocationOrigin:
+    return CodeLocationOrigin(
+        location_name=default_location_name(module=module),
+        module=module,
+        attribute=attribute,
+        working_directory=cwd,
     )
 
 
@@ -81,20 +80,20 @@ def find_target(given: DefinitionsLocation, cwd: Path) -> DefinitionsTarget:
 
 def load_definitions_at(given: DefinitionsLocation, cwd: Path) -> Definitions:
     """The Definitions at `given` (or per `[tool.freshet]` above `cwd`)."""
-    return load_definitions(find_target(given, cwd))
+    return load_definitions(find_origin(given, cwd))
 
 
-def load_definitions(target: DefinitionsTarget) -> Definitions:
-    """Import the target and return its Definitions."""
-    search_path = str(target.search_path)
+def load_definitions(origin: CodeLocationOrigin) -> Definitions:
+    """Import the origin's code in this process and return its Definitions."""
+    search_path = str(origin.search_path)
     if search_path not in sys.path:
         sys.path.insert(0, search_path)
-    if target.python_file is not None:
-        module = _import_file(target.python_file)
+    if origin.python_file is not None:
+        module = _import_file(origin.python_file)
     else:
-        assert target.module is not None
-        module = _import_module(target.module)
-    return _pick_definitions(module, target)
+        assert origin.import_name is not None
+        module = _import_module(origin.import_name)
+    return _pick_definitions(module, origin)
 
 
 def _import_file(path: Path) -> ModuleType:
@@ -159,7 +158,7 @@ def user_traceback(exc: BaseException) -> str:
     return "".join(lines)
 
 
-def _pick_definitions(module: ModuleType, target: DefinitionsTarget) -> Definitions:
+def _pick_definitions(module: ModuleType, target: CodeLocationOrigin) -> Definitions:
     where = target.description
     found = _definitions_in(module)
     if target.attribute is not None:
