@@ -96,6 +96,9 @@ _EXPORTS: dict[str, str] = {
     # results, metadata, types
     "Output": "freshet.core.results",
     "MaterializeResult": "freshet.core.results",
+    "AssetMaterialization": "freshet.core.events",
+    "AssetObservation": "freshet.core.events",
+    "ExpectationResult": "freshet.core.events",
     "DataVersion": "freshet.core.results",
     "MetadataValue": "freshet.core.results",
     "TableSchema": "freshet.core.results",
@@ -184,6 +187,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         asset_check,
     )
     from freshet.core.config import Config, EnvVar, Field, RunConfig
+    from freshet.core.events import AssetMaterialization, AssetObservation, ExpectationResult
     from freshet.core.graphs import graph, job
     from freshet.core.io_managers import InputContext, IOManager, OutputContext
     from freshet.core.jobs import define_asset_job

@@ -105,8 +105,8 @@ class MaterializeResult:
 
     def __init__(
         self,
-        *,
         asset_key: CoercibleToAssetKey | None = None,
+        *,
         metadata: Mapping[str, Any] | None = None,
         data_version: DataVersion | str | None = None,
         check_results: Sequence[Any] | None = None,

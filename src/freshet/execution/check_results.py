@@ -33,7 +33,7 @@ def _resolve_check_spec(
 
 
 def record_check_results(
-    step: Step, state: RunState, key: str, results: list[AssetCheckResult]
+    step: Step, state: RunState, key: str, results: list[AssetCheckResult], *, complete: bool = True
 ) -> str | None:
     """Record an asset step's check results; the reason it blocks downstream, if any."""
     specs = list(step.assets_def.check_specs) if step.assets_def is not None else []
@@ -46,7 +46,7 @@ def record_check_results(
         if _emit_check_evaluation(state, key, spec, result):
             blocked = f"blocking check {spec.key.to_user_string()!r} failed"
     missing = [s for s in specs if s.key not in reported]
-    if missing:
+    if missing and complete:
         raise StepError(
             f"{key}: declared check(s) {', '.join(s.key.to_user_string() for s in missing)} "
             "but returned no AssetCheckResult for them"
@@ -84,10 +84,14 @@ def _emit_check_evaluation(
     return blocks
 
 
-def handle_check_step(step: Step, state: RunState, key: str, raw: Any) -> Attempt:
+def handle_check_step(
+    step: Step, state: RunState, key: str, raw: Any, *, complete: bool = True
+) -> Attempt:
     """Record what an @asset_check step returned: exactly one AssetCheckResult."""
     assert step.check_def is not None
     results = raw if isinstance(raw, list) else [raw]
+    if not complete and not results:
+        return Attempt()
     if len(results) != 1 or not isinstance(results[0], AssetCheckResult):
         raise StepError(
             f"{key}: an @asset_check must return one AssetCheckResult, got {type(raw).__name__}"

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from freshet.core.events import REPORTED_EVENT_TYPES
 from freshet.core.keys import AssetKey
 from freshet.core.partitions import PartitionKeyRange, TimeWindow
 from freshet.errors import UsageError
@@ -73,6 +74,7 @@ class OpExecutionContext:
         retry_number: int = 0,
         mapping_key: str | None = None,
         partitions_def: Any = None,
+        report_event: Callable[[Any], None] | None = None,
     ) -> None:
         self._run_id = run_id
         self._step_key = step_key
@@ -93,6 +95,8 @@ class OpExecutionContext:
         self._added_metadata: dict[str | None, dict[str, Any]] = {}
         self._input_partitions: dict[str, list[str] | None] = {}
         self._partitions_def = partitions_def
+        self._report_event = report_event
+        self._logged_events: list[Any] = []
 
     # -- identity --------------------------------------------------------------------
     @property
@@ -236,6 +240,24 @@ class OpExecutionContext:
             return self.assets_def.keys_by_input[input_name]
         except KeyError:
             raise UsageError(f"{self._step_key} has no asset input {input_name!r}") from None
+
+    # -- reported events -------------------------------------------------------------
+    def log_event(self, event: Any) -> None:
+        """Record an `AssetMaterialization`, `AssetObservation` or `ExpectationResult` in
+        the run's log now (in a unit test, keep it for `get_events()`)."""
+        if not isinstance(event, REPORTED_EVENT_TYPES):
+            raise UsageError(
+                f"{self._step_key}: context.log_event takes an AssetMaterialization, "
+                f"AssetObservation or ExpectationResult, not {type(event).__name__}; return "
+                "outputs and check results from the function instead"
+            )
+        self._logged_events.append(event)
+        if self._report_event is not None:
+            self._report_event(event)
+
+    def get_events(self) -> list[Any]:
+        """The events logged with `log_event` so far (for unit tests)."""
+        return list(self._logged_events)
 
     # -- metadata --------------------------------------------------------------------
     def add_output_metadata(

@@ -42,7 +42,16 @@ def _step_outs(step: Step) -> dict[str, Out]:
 def result_items(op_def: OpDefinition | None, raw: Any) -> Iterator[Any]:
     """The things a function produced, as Output / MaterializeResult / check results."""
     if isinstance(raw, Yielded):
-        yield from raw
+        for item in raw:
+            if not isinstance(item, _PRODUCED_TYPES):
+                name = op_def.name if op_def is not None else "the function"
+                raise StepError(
+                    f"{name}: yielded a {type(item).__name__} ({_short_repr(item)}); a "
+                    "generator yields Output(value, output_name=...), MaterializeResult, "
+                    "AssetCheckResult, DynamicOutput, AssetMaterialization, AssetObservation "
+                    "or ExpectationResult"
+                )
+            yield item
         return
     if isinstance(raw, Output | MaterializeResult | AssetCheckResult | DynamicOutput):
         yield raw
@@ -65,6 +74,14 @@ def result_items(op_def: OpDefinition | None, raw: Any) -> Iterator[Any]:
     yield Output(raw, output_name=name)
 
 
+_PRODUCED_TYPES = (Output, MaterializeResult, AssetCheckResult, DynamicOutput)
+
+
+def _short_repr(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _returns_nothing(op_def: OpDefinition) -> bool:
     """`-> None` (or an output typed Nothing) means the function stores nothing itself."""
     outs = list(op_def.outs.values())
@@ -78,8 +95,11 @@ def handle_results(
     context: OpExecutionContext,
     raw: Any,
     mapping_key: str | None,
+    *,
+    complete: bool = True,
 ) -> Attempt:
-    """Store and record everything an asset or op step produced, then its check results."""
+    """Store and record everything an asset or op step produced, then its check results.
+    `complete=False`: the function failed after producing these; record them as they are."""
     produced: set[str] = set()
     checks: list[AssetCheckResult] = []
     for item in _in_dependency_order(step, list(result_items(step.op, raw)), key):
@@ -104,8 +124,9 @@ def handle_results(
         else:
             _store_output(step, state, key, context, item, mapping_key)
             produced.add(item.output_name)
-    _check_all_outputs(step, key, produced)
-    blocked = record_check_results(step, state, key, checks)
+    if complete:
+        _check_all_outputs(step, key, produced)
+    blocked = record_check_results(step, state, key, checks, complete=complete)
     return Attempt(blocked_by=blocked)
 
 

@@ -3,7 +3,10 @@ boundary (a graph asset runs its ops in memory), hand over what it returned, ret
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import inspect
+import logging
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -19,10 +22,13 @@ from freshet.execution.context import AssetExecutionContext, OpExecutionContext,
 from freshet.execution.inputs import load_inputs
 from freshet.execution.outputs import handle_observation, handle_results, result_items
 from freshet.execution.plan import Step, StepKind
+from freshet.execution.reported_events import emit_reported_event, record_reported_events
 from freshet.execution.state import RunState, StepOutcome
 from freshet.execution.step_types import Attempt, StepError, Yielded
 from freshet.lineage import dag
 from freshet.storage.records import EventType, LogLevel
+
+_LOGGER = logging.getLogger("freshet.execution")
 
 # ---- entry point ----------------------------------------------------------------------
 
@@ -57,6 +63,17 @@ def execute_step(
                 )
                 continue
             _emit_failure(state, step, key, exc, attempt, time.perf_counter() - started)
+            sink.flush()
+            return StepOutcome.FAILURE
+        except Exception as exc:
+            # A fault in freshet itself: the step still ends with a failure event (never left
+            # STARTED), and the message says whose fault it is.
+            _LOGGER.exception("internal error in step %s", key)
+            internal = StepError(
+                f"internal error in freshet while running {key}: {type(exc).__name__}: {exc} "
+                "(please report this; run with --debug for the traceback)"
+            )
+            _emit_failure(state, step, key, internal, attempt, time.perf_counter() - started)
             sink.flush()
             return StepOutcome.FAILURE
         duration = time.perf_counter() - started
@@ -164,11 +181,37 @@ def _run_attempt(
     else:
         assert step.op is not None
         raw = _call_user_function(step.op, context, inputs, state, step.config_node_name)
+    error = None
+    if isinstance(raw, Yielded):
+        raw = record_reported_events(state, key, raw)
+        error = raw.error
+        if error is not None and not raw:
+            raise error
+    try:
+        outcome = _handle_produced(step, state, key, context, raw, mapping_key, error is None)
+    except StepError:
+        if error is None:
+            raise
+    if error is not None:
+        # What the generator yielded before it raised is recorded; the step still fails.
+        raise error
+    return outcome
+
+
+def _handle_produced(
+    step: Step,
+    state: RunState,
+    key: str,
+    context: OpExecutionContext,
+    raw: Any,
+    mapping_key: str | None,
+    complete: bool,
+) -> Attempt:
     if step.kind is StepKind.CHECK:
-        return handle_check_step(step, state, key, raw)
+        return handle_check_step(step, state, key, raw, complete=complete)
     if step.kind is StepKind.OBSERVE:
         return handle_observation(step, state, key, context, raw)
-    return handle_results(step, state, key, context, raw, mapping_key)
+    return handle_results(step, state, key, context, raw, mapping_key, complete=complete)
 
 
 def _build_context(
@@ -199,6 +242,7 @@ def _build_context(
         retry_number=attempt,
         mapping_key=mapping_key,
         partitions_def=_partitions_def_of(step, state),
+        report_event=lambda event: emit_reported_event(state, key, event),
     )
 
 
@@ -219,6 +263,8 @@ def _call_user_function(
     state: RunState,
     config_name: str,
 ) -> Any:
+    """Call the function inside the error boundary. A coroutine is awaited; a generator
+    (sync or async) is drained into `Yielded`, keeping what it yielded before any error."""
     shape = op_def.shape
     args: list[Any] = [context] if shape.has_context else []
     kwargs = dict(inputs)
@@ -228,13 +274,47 @@ def _call_user_function(
         kwargs[name] = getattr(state.resources, name)
     try:
         raw = op_def.compute_fn(*args, **kwargs)
-        if inspect.isgenerator(raw):
-            raw = Yielded(raw)
+        if inspect.iscoroutine(raw):
+            raw = run_awaitable(raw)
     except (Failure, RetryRequested):
         raise
     except Exception as exc:
         raise UserCodeError("compute", exc) from exc
+    if inspect.isgenerator(raw) or inspect.isasyncgen(raw):
+        raw = _drain(raw)
     return raw
+
+
+def _drain(generator: Any) -> Yielded:
+    items = Yielded()
+    try:
+        if inspect.isasyncgen(generator):
+            run_awaitable(_collect_async(generator, items))
+        else:
+            for item in generator:
+                items.append(item)
+    except (Failure, RetryRequested) as exc:
+        items.error = exc
+    except Exception as exc:
+        items.error = UserCodeError("compute", exc)
+        items.error.__cause__ = exc
+    return items
+
+
+async def _collect_async(generator: Any, items: list[Any]) -> None:
+    async for item in generator:
+        items.append(item)
+
+
+def run_awaitable(awaitable: Any) -> Any:
+    """Run a coroutine to completion on a fresh event loop; in a thread when this thread
+    already runs a loop (a run started from a notebook or an async test)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(awaitable)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, awaitable).result()
 
 
 # ---- graph assets ---------------------------------------------------------------------
@@ -262,6 +342,10 @@ def _run_graph_in_memory(
             else:
                 raise StepError(f"{step.key}: dynamic outputs are not supported in graph assets")
         raw = _call_user_function(op_def, context, kwargs, state, node.name)
+        if isinstance(raw, Yielded):
+            raw = record_reported_events(state, key, raw)
+            if raw.error is not None:
+                raise raw.error
         for item in result_items(op_def, raw):
             if not isinstance(item, Output):
                 raise StepError(

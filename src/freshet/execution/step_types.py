@@ -11,7 +11,12 @@ class StepError(Exception):
 
 
 class Yielded(list):
-    """What a generator function yielded (as opposed to a returned list value)."""
+    """What a generator function yielded (as opposed to a returned list value).
+
+    `error` is what the generator raised after yielding these items, if it did: what it
+    yielded before is still recorded, then the step fails with the error."""
+
+    error: BaseException | None = None
 
 
 @dataclass(frozen=True, slots=True)
