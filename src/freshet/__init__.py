@@ -34,7 +34,9 @@ _EXPORTS: dict[str, str] = {
     "AssetDep": "freshet.core.assets",
     "AssetSpec": "freshet.core.assets",
     "AssetsDefinition": "freshet.core.assets",
-    "multi_asset": "freshet.core.assets",
+    "multi_asset": "freshet.core.multi_assets",
+    "AssetOut": "freshet.core.multi_assets",
+    "graph_multi_asset": "freshet.core.multi_assets",
     "graph_asset": "freshet.core.assets",
     "observable_source_asset": "freshet.core.assets",
     "SourceAsset": "freshet.core.assets",
@@ -172,7 +174,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         SourceAsset,
         asset,
         graph_asset,
-        multi_asset,
         observable_source_asset,
     )
     from freshet.core.builtin_io_managers import (
@@ -192,6 +193,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from freshet.core.io_managers import InputContext, IOManager, OutputContext
     from freshet.core.jobs import define_asset_job
     from freshet.core.keys import AssetCheckKey, AssetKey
+    from freshet.core.multi_assets import AssetOut, graph_multi_asset, multi_asset
     from freshet.core.ops import DynamicOut, DynamicOutput, In, Nothing, Out, op
     from freshet.core.partitions import (
         AllPartitionMapping,

@@ -29,6 +29,8 @@ from freshet.core.signature import FunctionShape, output_annotation, read_functi
 from freshet.errors import InvalidDefinitionError
 
 DEFAULT_GROUP = "default"
+IO_MANAGER_METADATA_KEY = "freshet/io_manager_key"
+"""Metadata entry of an `AssetSpec` naming the IO manager of its asset."""
 _OWNER = re.compile(r"^(team:[A-Za-z0-9_\-]+|[^@\s]+@[^@\s]+\.[^@\s]+)$")
 
 
@@ -152,6 +154,40 @@ class AssetSpec:
         key = current.pop("key")
         return AssetSpec(key, **current)
 
+    def merge_attributes(
+        self,
+        *,
+        deps: Iterable[Any] = (),
+        metadata: Mapping[str, Any] | None = None,
+        owners: Iterable[str] = (),
+        tags: Mapping[str, str] | None = None,
+        kinds: Iterable[str] = (),
+    ) -> AssetSpec:
+        """A copy with more deps, metadata, owners, tags or kinds added to its own."""
+        return self.replace_attributes(
+            deps=[*self.deps, *(AssetDep.coerce(d) for d in deps)],
+            metadata={**self.metadata, **(metadata or {})},
+            owners=[*self.owners, *(o for o in owners if o not in self.owners)],
+            tags={**self.tags, **(tags or {})},
+            kinds=self.kinds | frozenset(kinds),
+        )
+
+    def with_io_manager_key(self, io_manager_key: str) -> AssetSpec:
+        """A copy whose value is stored and loaded by the IO manager `io_manager_key`."""
+        if not isinstance(io_manager_key, str) or not io_manager_key:
+            raise InvalidDefinitionError(
+                f"asset {self.key.to_user_string()!r}: with_io_manager_key needs a resource "
+                f"key (a non-empty string), got {io_manager_key!r}"
+            )
+        return self.replace_attributes(
+            metadata={**self.metadata, IO_MANAGER_METADATA_KEY: io_manager_key}
+        )
+
+    @property
+    def io_manager_key(self) -> str | None:
+        """The IO manager set by `with_io_manager_key`, if any."""
+        return self.metadata.get(IO_MANAGER_METADATA_KEY)
+
     @property
     def dep_keys(self) -> tuple[AssetKey, ...]:
         return tuple(d.asset_key for d in self.deps)
@@ -221,6 +257,41 @@ class AssetsDefinition:
             for node in self.graph.nodes.values():
                 keys |= node.definition.required_resource_keys
         return frozenset(keys)
+
+    @property
+    def partitions_def(self) -> Any:
+        """The partitions definition shared by the assets produced here (None if none)."""
+        found: list[Any] = []
+        for spec in self.specs:
+            if spec.partitions_def not in found:
+                found.append(spec.partitions_def)
+        if len(found) > 1:
+            raise InvalidDefinitionError(
+                f"{self.node_name!r} produces assets with different partitions definitions; "
+                "read each spec's partitions_def"
+            )
+        return found[0] if found else None
+
+    @property
+    def check_keys(self) -> tuple[Any, ...]:
+        return tuple(spec.key for spec in self.check_specs)
+
+    @property
+    def specs_by_key(self) -> dict[AssetKey, AssetSpec]:
+        return {spec.key: spec for spec in self.specs}
+
+    def get_asset_spec(self, key: Any = None) -> AssetSpec:
+        """The spec of `key`, or of the only asset produced here when no key is given."""
+        if key is None:
+            return self.spec_for(self.key)
+        asset_key = AssetKey.from_coercible(key)
+        try:
+            return self.spec_for(asset_key)
+        except KeyError:
+            raise InvalidDefinitionError(
+                f"{self.node_name!r} does not produce {asset_key.to_user_string()!r} "
+                f"(it produces {', '.join(k.to_user_string() for k in self.keys)})"
+            ) from None
 
     def spec_for(self, key: AssetKey) -> AssetSpec:
         for spec in self.specs:
@@ -429,95 +500,6 @@ def _check_check_specs(
             )
 
 
-# ---- @multi_asset ---------------------------------------------------------------------
-
-
-def multi_asset(
-    fn: Callable[..., Any] | None = None,
-    *,
-    specs: Sequence[AssetSpec],
-    name: str | None = None,
-    ins: Mapping[str, AssetIn] | None = None,
-    deps: Iterable[Any] = (),
-    can_subset: bool = False,
-    description: str | None = None,
-    group_name: str | None = None,
-    required_resource_keys: Sequence[str] | None = None,
-    retry_policy: RetryPolicy | None = None,
-    pool: str | None = None,
-    check_specs: Sequence[AssetCheckSpec] = (),
-    partitions_def: Any = None,
-    backfill_policy: Any = None,
-    config_schema: Any = None,
-    io_manager_key: str | None = None,
-    op_tags: Mapping[str, str] | None = None,
-) -> Any:
-    """One function producing several assets: it yields `MaterializeResult(asset_key=...)`
-    or `Output(value, output_name=...)` per asset. With `can_subset=True` it may be asked
-    for a subset (`context.selected_asset_keys`)."""
-
-    def decorate(func: Callable[..., Any]) -> AssetsDefinition:
-        if not specs:
-            raise InvalidDefinitionError(f"@multi_asset on {func.__name__}: specs is empty")
-        node = check_name(name or func.__name__, "multi_asset name")
-        what = f"multi_asset {node!r}"
-        shape = read_function_shape(func, what=what)
-        keys_by_input, op_ins, input_deps = _input_keys(shape, ins, (), what)
-        extra = _merge_deps(input_deps, deps, what)
-        final_specs = []
-        for spec in specs:
-            changes: dict[str, Any] = {"deps": _merge_deps(extra, spec.deps, what)}
-            if group_name and spec.group_name == DEFAULT_GROUP:
-                changes["group_name"] = group_name
-            if partitions_def is not None and spec.partitions_def is None:
-                changes["partitions_def"] = partitions_def
-            final_specs.append(spec.replace_attributes(**changes))
-        keys = [s.key for s in final_specs]
-        if len(set(keys)) != len(keys):
-            raise InvalidDefinitionError(f"{what}: the same asset key appears twice in specs")
-        _check_check_specs(check_specs, set(keys), what)
-        io_key = io_manager_key or DEFAULT_IO_MANAGER_KEY
-        keys_by_output: dict[str, AssetKey] = {}
-        for k in keys:
-            clash = keys_by_output.setdefault(k.to_python_identifier(), k)
-            if clash is not k:
-                raise InvalidDefinitionError(
-                    f"{what}: asset keys {clash.to_user_string()!r} and {k.to_user_string()!r} "
-                    f"both become the output name {k.to_python_identifier()!r}; rename one"
-                )
-        op_def = OpDefinition(
-            name=node,
-            compute_fn=func,
-            shape=shape,
-            ins=op_ins,
-            outs={
-                out: Out(io_manager_key=io_key, is_required=not can_subset)
-                for out in keys_by_output
-            },
-            config_schema=config_schema if config_schema is not None else shape.config_class,
-            required_resource_keys=resource_keys_of(shape, required_resource_keys),
-            retry_policy=retry_policy,
-            tags=dict(op_tags or {}),
-            description=description or (func.__doc__ or "").strip() or None,
-            pool=pool,
-        )
-        return AssetsDefinition(
-            specs=tuple(final_specs),
-            op=op_def,
-            keys_by_output=keys_by_output,
-            keys_by_input=keys_by_input,
-            check_specs=tuple(check_specs),
-            can_subset=can_subset,
-            io_manager_keys=dict.fromkeys(keys, io_key),
-            backfill_policy=backfill_policy,
-            retry_policy=retry_policy,
-            pool=pool,
-            location=shape.location,
-        )
-
-    return decorate(fn) if fn is not None else decorate
-
-
 # ---- @graph_asset ---------------------------------------------------------------------
 
 
@@ -694,8 +676,9 @@ def SourceAsset(
 
 def external_asset(spec: AssetSpec, *, io_manager_key: str | None = None) -> AssetsDefinition:
     """An asset declared by a spec alone: made by another system, never executed here."""
+    io_key = io_manager_key or spec.io_manager_key or DEFAULT_IO_MANAGER_KEY
     return AssetsDefinition(
         specs=(spec,),
         execution_type=ExecutionType.UNEXECUTABLE,
-        io_manager_keys={spec.key: io_manager_key or DEFAULT_IO_MANAGER_KEY},
+        io_manager_keys={spec.key: io_key},
     )

@@ -179,7 +179,12 @@ def _keys(keys: Any) -> str:
 def _check_all_outputs(step: Step, key: str, produced: set[str]) -> None:
     if step.assets_def is not None:
         names = step.assets_def.output_names_by_key
-        expected = {names[k] for k in step.asset_keys}
+        outs = _step_outs(step)
+        expected = {
+            names[k]
+            for k in step.asset_keys
+            if step.assets_def.can_subset or outs[names[k]].is_required
+        }
     else:
         expected = {n for n, o in _step_outs(step).items() if o.is_required}
     missing = expected - produced

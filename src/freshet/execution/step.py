@@ -353,8 +353,13 @@ def _run_graph_in_memory(
                     "return values or Outputs"
                 )
             values[(node.name, item.output_name)] = item.value
-    final = graph.output_map["result"]
-    return Output(values[(final.node_name, final.output_name)])
+    assert step.assets_def is not None
+    names = step.assets_def.output_names_by_key
+    produced = Yielded()
+    for key in step.asset_keys:
+        handle = graph.output_map[names[key]]
+        produced.append(Output(values[(handle.node_name, handle.output_name)], names[key]))
+    return produced
 
 
 def _graph_order(graph: Any) -> list[Any]:
