@@ -10,6 +10,7 @@ import pytest
 from freshet.core.keys import AssetKey
 from freshet.errors import SelectionError, SelectionSyntaxError
 from freshet.lineage.selection import AssetSelection
+from freshet.lineage.selection.ast import MAX_DEPTH
 
 
 @dataclass(frozen=True)
@@ -130,3 +131,11 @@ def test_from_string_raises_syntax_error_for_bad_text():
     with pytest.raises(SelectionSyntaxError) as caught:
         AssetSelection.from_string("group:g and")
     assert caught.value.position == 11
+
+
+@pytest.mark.parametrize(
+    "depth", [MAX_DEPTH + 1, 10**5000, -1], ids=["past-limit", "huge", "negative"]
+)
+def test_traversal_depth_outside_the_limit_is_a_selection_error(depth: int):
+    with pytest.raises(SelectionError, match=f"from 0 to {MAX_DEPTH}"):
+        AssetSelection.keys("a").upstream(depth=depth)

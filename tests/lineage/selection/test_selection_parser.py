@@ -24,7 +24,7 @@ from freshet.lineage.selection.ast import (
     TagNode,
     TraversalNode,
 )
-from freshet.lineage.selection.parser import MAX_NESTING, parse
+from freshet.lineage.selection.parser import MAX_DEPTH, MAX_NESTING, parse
 
 
 def key(text: str) -> KeyNode:
@@ -252,3 +252,35 @@ def test_nesting_beyond_the_limit_is_a_syntax_error_not_a_recursion_error():
 
 def test_parse_returns_the_same_tree_for_the_same_text():
     assert parse("group:g and tag:k=v") is parse("group:g and tag:k=v")
+
+
+@pytest.mark.parametrize(
+    ("text", "position"),
+    [
+        ("1" * 4301 + "+a", 0),
+        ("a+" + "9" * 5000, 2),
+        (f"{MAX_DEPTH + 1}+a", 0),
+        (f"a+{MAX_DEPTH + 1}", 2),
+        ("b or " + "+" * (MAX_DEPTH + 1) + "a", 5),
+        ("a" + "+" * (MAX_DEPTH + 1), 1),
+    ],
+    ids=[
+        "4301-digit-up",
+        "5000-digit-down",
+        "up-past-limit",
+        "down-past-limit",
+        "long-plus-run-up",
+        "long-plus-run-down",
+    ],
+)
+def test_depth_beyond_the_limit_is_a_syntax_error_at_its_position(text: str, position: int):
+    with pytest.raises(SelectionSyntaxError) as caught:
+        parse(text)
+    assert caught.value.position == position
+    assert f"a depth of at most {MAX_DEPTH}" in caught.value.expected
+
+
+def test_depth_at_the_limit_parses():
+    assert parse(f"{MAX_DEPTH}+a+{MAX_DEPTH}") == TraversalNode(
+        operand=A, up=MAX_DEPTH, down=MAX_DEPTH
+    )

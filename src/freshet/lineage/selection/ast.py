@@ -126,11 +126,16 @@ class NotNode(Node):
     operand: Node
 
 
+# deeper than any real graph; also keeps a depth's digits far below Python's int-parsing limit
+MAX_DEPTH = 10_000
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TraversalNode(Node):
     """The operand plus its ancestors to depth `up` and descendants to depth `down`.
 
-    A depth of 0 means no step that way, None means no limit. Without `include_self` the
+    A depth of 0 means no step that way, None means no limit (at most `MAX_DEPTH` otherwise).
+    Without `include_self` the
     operand's own assets are removed from the result.
     """
 

@@ -19,7 +19,8 @@ Grammar (EBNF; `and`/`or`/`not` are case-insensitive, precedence not > and > or)
     value      = quoted | unquoted ;     (* unquoted: no spaces, parentheses, quotes, + or * *)
     quoted     = '"' , { character } , '"' | "'" , { character } , "'" ;   (* \\ escapes *)
 
-`+` alone is depth 1, `N+` / `+N` (digits touching the `+`) depth N, `++` depth 2; `*` alone
+`+` alone is depth 1, `N+` / `+N` (digits touching the `+`) depth N, `++` depth 2 (depths
+up to `MAX_DEPTH`); `*` alone
 is every materializable asset; `not` is relative to every asset, sources included. A value
 touches its `name:`. In `key:` values `*` is a wildcard for any characters, `/` included
 (`key:raw/*`); quote the key to follow it by a traversal (`key:"a"*`). Keys that read as
@@ -35,6 +36,7 @@ from typing import NoReturn
 from freshet.core.keys import AssetKey
 from freshet.errors import InvalidDefinitionError, SelectionSyntaxError
 from freshet.lineage.selection.ast import (
+    MAX_DEPTH,
     AllNode,
     AttributeName,
     FunctionName,
@@ -63,6 +65,7 @@ _FUNCTIONS = ", ".join(f"{name}(" for name in FunctionName)
 EXPECTED_OPERAND = f"an asset key, {_ATTRIBUTES}, {_FUNCTIONS}, '*', 'not' or '('"
 _EXPECTED_END = "'and', 'or' or end of input"
 _EXPECTED_CLOSE = "'and', 'or' or ')'"
+_EXPECTED_DEPTH = f"a depth of at most {MAX_DEPTH} (or '*' for every level)"
 _EXPECTED_KEY = "an asset key (names of letters, digits, '_' and '-', separated by '/')"
 _OPERAND_STARTS = frozenset(
     {TokenKind.WORD, TokenKind.QUOTED, TokenKind.ATTR, TokenKind.LPAREN, TokenKind.STAR}
@@ -167,7 +170,7 @@ class _Parser:
             touching = plus.kind is TokenKind.PLUS and plus.start == token.end
             if touching and self._starts_operand(self._peek(2)):
                 self._index += 2
-                return int(token.text)
+                return self._depth(token, token.text)
         if token.kind is TokenKind.PLUS:
             return self._plus_run()
         return 0
@@ -183,17 +186,26 @@ class _Parser:
         digits = self._peek(1)
         if digits.kind is TokenKind.WORD and digits.start == token.end and digits.text.isdigit():
             self._index += 2
-            return int(digits.text)
+            return self._depth(digits, digits.text)
         return self._plus_run()
 
     def _plus_run(self) -> int:
         """Count touching `+` signs (`++` is depth 2)."""
-        end = self._advance().end
-        count = 1
+        first = self._advance()
+        end, count = first.end, 1
         while self._peek().kind is TokenKind.PLUS and self._peek().start == end:
             end = self._advance().end
             count += 1
+        if count > MAX_DEPTH:
+            self._fail(first, _EXPECTED_DEPTH)
         return count
+
+    def _depth(self, token: Token, digits: str) -> int:
+        # checked before int(): thousands of digits would hit Python's int-parsing limit
+        stripped = digits.lstrip("0") or "0"
+        if len(stripped) > len(str(MAX_DEPTH)) or int(stripped) > MAX_DEPTH:
+            self._fail(token, _EXPECTED_DEPTH)
+        return int(stripped)
 
     def _primary(self) -> Node:
         token = self._peek()

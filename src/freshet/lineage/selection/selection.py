@@ -13,6 +13,7 @@ from typing import Protocol
 from freshet.core.keys import AssetKey
 from freshet.errors import InvalidDefinitionError, SelectionError
 from freshet.lineage.selection.ast import (
+    MAX_DEPTH,
     AllNode,
     FunctionName,
     FunctionNode,
@@ -197,10 +198,12 @@ class AssetSelection:
 
 
 def _check_depth(depth: object, method: str) -> None:
-    if depth is None or (type(depth) is int and depth >= 0):
+    if depth is None or (type(depth) is int and 0 <= depth <= MAX_DEPTH):
         return
+    shown = depth if type(depth) is not int or depth.bit_length() < 64 else "a huge int"
     raise SelectionError(
-        f"AssetSelection.{method}(depth={depth!r}): depth must be None (all levels) or an int >= 0"
+        f"AssetSelection.{method}(depth={shown!r}): depth must be None (all levels) or an int "
+        f"from 0 to {MAX_DEPTH}"
     )
 
 
