@@ -275,3 +275,15 @@ def test_time_window_is_known_to_checks_and_to_unit_test_contexts():
     )
     [evaluation] = result.get_asset_check_evaluations()
     assert evaluation.metadata["end"].value == "2024-01-03 00:00:00+00:00"
+
+
+def test_time_window_of_a_multi_partition_without_a_time_dimension_is_a_usage_error():
+    multi = fr.MultiPartitionsDefinition(
+        {
+            "kind": fr.StaticPartitionsDefinition(["a", "b"]),
+            "region": fr.StaticPartitionsDefinition(["eu", "us"]),
+        }
+    )
+    context = fr.build_asset_context(partition_key="a|eu", partitions_def=multi)
+    with pytest.raises(fr.FreshetError, match="no time dimension"):
+        _ = context.partition_time_window

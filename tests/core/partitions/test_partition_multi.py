@@ -142,3 +142,12 @@ def test_equal_multi_definitions_are_equal_whatever_the_dict_order():
     other = MultiPartitionsDefinition({"date": DAILY, "region": REGIONS})
     assert other == MULTI
     assert hash(other) == hash(MULTI)
+
+
+def test_time_window_without_a_time_dimension_says_there_is_none():
+    static_only = MultiPartitionsDefinition(
+        {"region": REGIONS, "kind": StaticPartitionsDefinition(["a", "b"])}
+    )
+    with pytest.raises(PartitionError, match="has no time dimension") as caught:
+        static_only.time_window_for_key("a|eu")
+    assert "'a|eu'" in str(caught.value)

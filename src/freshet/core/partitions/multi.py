@@ -255,7 +255,11 @@ class MultiPartitionsDefinition(PartitionsDefinition):
     def time_window_for_key(self, key: str) -> TimeWindow:
         name = self.time_window_dimension_name
         if name is None:
-            return super().time_window_for_key(key)
+            # no zero-argument super() here: slotted dataclasses are rebuilt as a new class
+            raise PartitionError(
+                f"{self!r} has no time dimension, so partition {key!r} has no time window; "
+                "add a TimeWindowPartitionsDefinition dimension (e.g. DailyPartitionsDefinition)"
+            )
         return self.get_dimension(name).time_window_for_key(
             self.parse_key(key).keys_by_dimension[name]
         )
