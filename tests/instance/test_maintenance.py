@@ -13,7 +13,7 @@ from sqlalchemy import URL
 from freshet.core.keys import AssetKey
 from freshet.errors import InstanceConfigError, SchemaVersionError, StorageError, UsageError
 from freshet.instance import Instance
-from freshet.instance.maintenance import migrate, parse_age, prune
+from freshet.instance.maintenance import MAX_AGE_SECONDS, migrate, parse_age, prune
 from freshet.storage.records import Event, EventType, RunRecord, RunStatus
 from freshet.storage.sql.schema import SCHEMA_VERSION
 
@@ -178,7 +178,23 @@ def test_parse_age(text: str, seconds: float) -> None:
     assert parse_age(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["30", "30 days", "d", "-3d", "0d"], ids=str)
+@pytest.mark.parametrize(
+    "text",
+    ["30", "30 days", "d", "-3d", "0d", "36501d", "10000000000000d", "9" * 400 + "w"],
+    ids=str,
+)
 def test_parse_age_refuses_what_it_cannot_read(text: str) -> None:
     with pytest.raises(UsageError, match="invalid age"):
         parse_age(text)
+
+
+@pytest.mark.parametrize(
+    "seconds", [MAX_AGE_SECONDS + 1, float("inf"), float("nan")], ids=["past-limit", "inf", "nan"]
+)
+def test_prune_refuses_an_age_beyond_the_limit_and_deletes_nothing(
+    instance: Instance, seconds: float
+) -> None:
+    add_finished_run(instance, "old", days_ago=40)
+    with pytest.raises(UsageError, match="prune"):
+        prune(instance, seconds)
+    assert [r.run_id for r in instance.get_runs()] == ["old"]

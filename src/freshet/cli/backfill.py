@@ -13,6 +13,7 @@ from typing import Any, TextIO
 import click
 
 from freshet.cli.common import (
+    LIST_LIMIT,
     ExitCode,
     definitions_location,
     definitions_options,
@@ -291,7 +292,7 @@ def _echo_partitions(header: str, by_asset: Mapping[str, Sequence[str]]) -> None
 @command.command("list")
 @click.option(
     "--limit",
-    type=click.IntRange(min=1),
+    type=LIST_LIMIT,
     default=20,
     show_default=True,
     help="How many backfills, newest first.",

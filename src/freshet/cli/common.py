@@ -19,6 +19,9 @@ from freshet.workspace.project import DefinitionsLocation, find_project
 HOME_ENV = "FRESHET_HOME"
 HOME_DIR_NAME = ".freshet"
 
+#: `--limit` of the list commands: a bound keeps the number within what SQL's LIMIT takes
+LIST_LIMIT = click.IntRange(min=1, max=1_000_000)
+
 _LOCATION_KEYS = ("python_file", "module", "attribute")
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from freshet.cli.common import ExitCode, echo_json, home_path
+from freshet.errors import UsageError
 from freshet.instance.instance import Instance
 from freshet.instance.maintenance import migrate, parse_age, prune
 
@@ -40,20 +41,34 @@ def migrate_command(ctx: click.Context) -> ExitCode:
     return ExitCode.OK
 
 
+class AgeType(click.ParamType):
+    """An age such as 30d or 12h, read as seconds; a bad one is a usage error on the option."""
+
+    name = "age"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, float):
+            return value
+        try:
+            return parse_age(str(value))
+        except UsageError as error:
+            self.fail(str(error), param, ctx)
+
+
 @command.command("prune")
 @click.option(
     "--older-than",
     "older_than",
+    type=AgeType(),
     required=True,
     metavar="AGE",
     help="Delete finished runs (and their events and logs) older than this, e.g. 30d, 12h.",
 )
 @click.pass_context
-def prune_command(ctx: click.Context, older_than: str) -> ExitCode:
+def prune_command(ctx: click.Context, older_than: float) -> ExitCode:
     """Delete old runs and their events; the latest status of every asset is kept."""
-    seconds = parse_age(older_than)
     with Instance.from_home(home_path(ctx)) as instance:
-        report = prune(instance, seconds)
+        report = prune(instance, older_than)
     click.echo(report.describe())
     return ExitCode.OK
 

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from freshet.cli.common import (
+    LIST_LIMIT,
     ExitCode,
     echo_json,
     echo_table,
@@ -69,7 +70,7 @@ def command() -> None:
 @command.command("list")
 @click.option(
     "--limit",
-    type=click.IntRange(min=1),
+    type=LIST_LIMIT,
     default=20,
     show_default=True,
     help="How many runs, newest first.",

@@ -18,6 +18,9 @@ from freshet.storage.sql.migrate import MigrationResult, migrate_database
 
 _AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+#: the oldest cutoff `prune` accepts (100 years): older ones are typos, and far older ones
+#: overflow the clock arithmetic
+MAX_AGE_SECONDS = 36_500 * 86_400
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,9 +67,10 @@ def prune(instance: Instance, older_than_seconds: float) -> PruneReport:
     every check, survive: asset status is the same before and after."""
     if isinstance(older_than_seconds, bool) or not isinstance(older_than_seconds, int | float):
         raise UsageError(f"prune: older_than_seconds must be a number, got {older_than_seconds!r}")
-    if older_than_seconds <= 0:
+    if not 0 < older_than_seconds <= MAX_AGE_SECONDS:
         raise UsageError(
-            f"prune: the age must be positive, got {older_than_seconds} seconds; e.g. 30d"
+            f"prune: the age must be more than 0 and at most {MAX_AGE_SECONDS} seconds "
+            f"(36500d), got {older_than_seconds} seconds; e.g. 30d"
         )
     cutoff = time.time() - older_than_seconds
     storage = instance.storage
@@ -93,6 +97,8 @@ def parse_age(text: str) -> float:
     seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
     if seconds <= 0:
         raise UsageError(f"invalid age {text!r}: it must be more than zero, e.g. 30d")
+    if seconds > MAX_AGE_SECONDS:
+        raise UsageError(f"invalid age {text!r}: it must be at most 36500d (100 years)")
     return seconds
 
 
