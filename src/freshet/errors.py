@@ -107,3 +107,16 @@ class RunNotFoundError(FreshetError):
 
 class UsageError(FreshetError):
     """An API used outside its context (e.g. `context.partition_key` in an unpartitioned run)."""
+
+
+class SnapshotError(FreshetError):
+    """A definitions snapshot cannot be built or read."""
+
+
+class SnapshotVersionError(SnapshotError):
+    """A snapshot was written by a newer freshet than this one."""
+
+
+class UserCodeRequiredError(FreshetError):
+    """A question about definitions needs the user's code (e.g. a user-defined partition
+    mapping), which only the code location's process has."""

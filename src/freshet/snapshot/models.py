@@ -1,0 +1,505 @@
+"""The parts of a definitions snapshot: frozen values that a process without the user's code
+reads (asset nodes, checks, jobs, schedules, sensors, resources, the executor), each with its
+JSON form. Field names in the JSON are the stored format: never rename one.
+
+Partitions definitions are shared through a table (`PartitionsTable`): ten thousand assets
+with one daily definition store it once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from freshet.core.assets import ExecutionType
+from freshet.core.checks import AssetCheckSpec
+from freshet.core.keys import AssetKey
+from freshet.core.partitions import PartitionMapping, PartitionsDefinition
+from freshet.core.schedules import DefaultScheduleStatus
+from freshet.snapshot.values import (
+    JSON,
+    OpaqueValue,
+    backfill_policy_from_json,
+    backfill_policy_to_json,
+    mapping_from_json,
+    mapping_to_json,
+    metadata_from_json,
+    opaque_from_json,
+    opaque_to_json,
+    partitions_def_from_json,
+    partitions_def_to_json,
+    value_from_json,
+    value_to_json,
+)
+
+
+def _key(text: str) -> AssetKey:
+    return AssetKey.from_user_string(text)
+
+
+class PartitionsTable:
+    """Partitions definitions by position, written once each however many assets share one."""
+
+    __slots__ = ("_by_id", "_docs", "_index")
+
+    def __init__(self) -> None:
+        self._docs: list[JSON] = []
+        self._index: dict[PartitionsDefinition, int] = {}
+        self._by_id: dict[int, int] = {}
+
+    def ref(self, definition: PartitionsDefinition | None, where: str) -> int | None:
+        if definition is None:
+            return None
+        position = self._by_id.get(id(definition))
+        if position is None:
+            position = self._index.get(definition)
+            if position is None:
+                position = self._index[definition] = len(self._docs)
+                self._docs.append(partitions_def_to_json(definition, where))
+            self._by_id[id(definition)] = position
+        return position
+
+    def to_json(self) -> list[JSON]:
+        return list(self._docs)
+
+    @staticmethod
+    def read(docs: list[JSON]) -> list[PartitionsDefinition]:
+        return [partitions_def_from_json(doc) for doc in docs]
+
+
+def _partitions(ref: int | None, table: list[PartitionsDefinition]) -> PartitionsDefinition | None:
+    return None if ref is None else table[ref]
+
+
+# ---- assets -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssetDepSnapshot:
+    """A dependency and its partition mapping (None: the default mapping)."""
+
+    asset_key: AssetKey
+    partition_mapping: PartitionMapping | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssetNodeSnapshot:
+    """One asset as a process without the user's code sees it."""
+
+    key: AssetKey
+    deps: tuple[AssetDepSnapshot, ...] = ()
+    group_name: str = "default"
+    owners: tuple[str, ...] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
+    kinds: frozenset[str] = frozenset()
+    description: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    code_version: str | None = None
+    partitions_def: PartitionsDefinition | None = None
+    #: slots for serialized condition trees and policies; today None or an `OpaqueValue`
+    automation_condition: Any = None
+    freshness_policy: Any = None
+    io_manager_key: str = "io_manager"
+    pool: str | None = None
+    backfill_policy: Any = None
+    execution_type: ExecutionType = ExecutionType.MATERIALIZATION
+    auto_observe_interval_minutes: float | None = None
+    #: the op, graph or multi-asset that computes it (None for an external asset)
+    node_name: str | None = None
+    is_graph_asset: bool = False
+    #: every asset its definition produces, itself included
+    produced_with: tuple[AssetKey, ...] = ()
+    can_subset: bool = False
+    source_file: str | None = None
+    source_line: int | None = None
+
+    @property
+    def is_materializable(self) -> bool:
+        return self.execution_type is ExecutionType.MATERIALIZATION
+
+    @property
+    def is_observable(self) -> bool:
+        return self.execution_type is ExecutionType.OBSERVATION
+
+    @property
+    def is_external(self) -> bool:
+        return self.execution_type is ExecutionType.UNEXECUTABLE
+
+    @property
+    def parent_keys(self) -> tuple[AssetKey, ...]:
+        return tuple(d.asset_key for d in self.deps)
+
+    def partition_mapping_for(self, parent: AssetKey) -> PartitionMapping | None:
+        for dep in self.deps:
+            if dep.asset_key is parent:
+                return dep.partition_mapping
+        return None
+
+    def to_json(self, partitions: PartitionsTable) -> JSON:
+        name = self.key.to_user_string()
+        return {
+            "key": name,
+            "deps": [
+                {
+                    "key": d.asset_key.to_user_string(),
+                    "partition_mapping": None
+                    if d.partition_mapping is None
+                    else mapping_to_json(d.partition_mapping, name, d.asset_key.to_user_string()),
+                }
+                for d in self.deps
+            ],
+            "group_name": self.group_name,
+            "owners": list(self.owners),
+            "tags": dict(self.tags),
+            "kinds": sorted(self.kinds),
+            "description": self.description,
+            "metadata": {k: _metadata_value_json(v) for k, v in self.metadata.items()},
+            "code_version": self.code_version,
+            "partitions_def": partitions.ref(self.partitions_def, f"asset {name!r}"),
+            "automation_condition": value_to_json(self.automation_condition),
+            "freshness_policy": value_to_json(self.freshness_policy),
+            "io_manager_key": self.io_manager_key,
+            "pool": self.pool,
+            "backfill_policy": backfill_policy_to_json(self.backfill_policy),
+            "execution_type": self.execution_type.value,
+            "auto_observe_interval_minutes": self.auto_observe_interval_minutes,
+            "node_name": self.node_name,
+            "is_graph_asset": self.is_graph_asset,
+            "produced_with": [k.to_user_string() for k in self.produced_with],
+            "can_subset": self.can_subset,
+            "source_file": self.source_file,
+            "source_line": self.source_line,
+        }
+
+    @classmethod
+    def from_json(cls, doc: JSON, partitions: list[PartitionsDefinition]) -> AssetNodeSnapshot:
+        return cls(
+            key=_key(doc["key"]),
+            deps=tuple(
+                AssetDepSnapshot(
+                    asset_key=_key(d["key"]),
+                    partition_mapping=None
+                    if d["partition_mapping"] is None
+                    else mapping_from_json(d["partition_mapping"]),
+                )
+                for d in doc["deps"]
+            ),
+            group_name=doc["group_name"],
+            owners=tuple(doc["owners"]),
+            tags=doc["tags"],
+            kinds=frozenset(doc["kinds"]),
+            description=doc["description"],
+            metadata=metadata_from_json(doc["metadata"]) if doc["metadata"] else {},
+            code_version=doc["code_version"],
+            partitions_def=_partitions(doc["partitions_def"], partitions),
+            automation_condition=value_from_json(
+                doc["automation_condition"], "automation condition"
+            ),
+            freshness_policy=value_from_json(doc["freshness_policy"], "freshness policy"),
+            io_manager_key=doc["io_manager_key"],
+            pool=doc["pool"],
+            backfill_policy=backfill_policy_from_json(doc["backfill_policy"]),
+            execution_type=ExecutionType(doc["execution_type"]),
+            auto_observe_interval_minutes=doc["auto_observe_interval_minutes"],
+            node_name=doc["node_name"],
+            is_graph_asset=doc["is_graph_asset"],
+            produced_with=tuple(_key(k) for k in doc["produced_with"]),
+            can_subset=doc["can_subset"],
+            source_file=doc["source_file"],
+            source_line=doc["source_line"],
+        )
+
+
+def _metadata_value_json(value: Any) -> JSON:
+    if isinstance(value, OpaqueValue):
+        return opaque_to_json(value)
+    return value.to_json()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssetCheckSnapshot:
+    """A check on an asset. `node_name` is the check's own step (an `@asset_check`); None
+    when the asset's function reports the result (a check spec on the asset)."""
+
+    asset_key: AssetKey
+    name: str
+    description: str | None = None
+    blocking: bool = False
+    additional_deps: tuple[AssetKey, ...] = ()
+    node_name: str | None = None
+
+    def to_spec(self) -> AssetCheckSpec:
+        return AssetCheckSpec(
+            self.name,
+            asset=self.asset_key,
+            description=self.description,
+            blocking=self.blocking,
+            additional_deps=self.additional_deps,
+        )
+
+    def to_json(self) -> JSON:
+        return {
+            "asset_key": self.asset_key.to_user_string(),
+            "name": self.name,
+            "description": self.description,
+            "blocking": self.blocking,
+            "additional_deps": [k.to_user_string() for k in self.additional_deps],
+            "node_name": self.node_name,
+        }
+
+    @classmethod
+    def from_json(cls, doc: JSON) -> AssetCheckSnapshot:
+        return cls(
+            asset_key=_key(doc["asset_key"]),
+            name=doc["name"],
+            description=doc["description"],
+            blocking=doc["blocking"],
+            additional_deps=tuple(_key(k) for k in doc["additional_deps"]),
+            node_name=doc["node_name"],
+        )
+
+
+# ---- jobs, schedules, sensors -----------------------------------------------------------------
+
+
+class JobKind(StrEnum):
+    ASSET = "asset"
+    OP = "op"
+
+
+class InputSourceKind(StrEnum):
+    OUTPUT = "output"  # one output of another node
+    COLLECT = "collect"  # every fanned-out output of a dynamic node
+    FAN_IN = "fan_in"  # several outputs, as a list
+    GRAPH_INPUT = "graph_input"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpInputSnapshot:
+    """Where one input of an op node comes from: `outputs` as (node, output) pairs."""
+
+    name: str
+    kind: InputSourceKind
+    outputs: tuple[tuple[str, str], ...] = ()
+    graph_input: str | None = None
+
+    def to_json(self) -> JSON:
+        return {
+            "name": self.name,
+            "kind": self.kind.value,
+            "outputs": [list(o) for o in self.outputs],
+            "graph_input": self.graph_input,
+        }
+
+    @classmethod
+    def from_json(cls, doc: JSON) -> OpInputSnapshot:
+        return cls(
+            name=doc["name"],
+            kind=InputSourceKind(doc["kind"]),
+            outputs=tuple((node, output) for node, output in doc["outputs"]),
+            graph_input=doc["graph_input"],
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OpNodeSnapshot:
+    """One node of an op job's graph."""
+
+    name: str
+    op_name: str
+    inputs: tuple[OpInputSnapshot, ...] = ()
+    outputs: tuple[str, ...] = ()
+    description: str | None = None
+
+    def to_json(self) -> JSON:
+        return {
+            "name": self.name,
+            "op_name": self.op_name,
+            "inputs": [i.to_json() for i in self.inputs],
+            "outputs": list(self.outputs),
+            "description": self.description,
+        }
+
+    @classmethod
+    def from_json(cls, doc: JSON) -> OpNodeSnapshot:
+        return cls(
+            name=doc["name"],
+            op_name=doc["op_name"],
+            inputs=tuple(OpInputSnapshot.from_json(i) for i in doc["inputs"]),
+            outputs=tuple(doc["outputs"]),
+            description=doc["description"],
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExecutorSnapshot:
+    """Which executor runs a job's steps (its name and Python type; never its config)."""
+
+    name: str
+    python_type: str
+
+    def to_json(self) -> JSON:
+        return {"name": self.name, "python_type": self.python_type}
+
+    @classmethod
+    def from_json(cls, doc: JSON) -> ExecutorSnapshot | None:
+        return None if doc is None else cls(name=doc["name"], python_type=doc["python_type"])
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobSnapshot:
+    """A job: the assets it materializes (an asset job) or its op graph (an op job), with the
+    JSON schema of its run config."""
+
+    name: str
+    kind: JobKind
+    description: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    asset_keys: tuple[AssetKey, ...] = ()
+    #: the selection as written, in the selection syntax, when it can be written that way
+    selection: str | None = None
+    op_nodes: tuple[OpNodeSnapshot, ...] = ()
+    partitions_def: PartitionsDefinition | None = None
+    run_config_schema: Mapping[str, Any] = field(default_factory=dict)
+    executor: ExecutorSnapshot | None = None
+
+    def to_json(self, partitions: PartitionsTable) -> JSON:
+        return {
+            "name": self.name,
+            "kind": self.kind.value,
+            "description": self.description,
+            "tags": dict(self.tags),
+            "asset_keys": [k.to_user_string() for k in self.asset_keys],
+            "selection": self.selection,
+            "op_nodes": [n.to_json() for n in self.op_nodes],
+            "partitions_def": partitions.ref(self.partitions_def, f"job {self.name!r}"),
+            "run_config_schema": self.run_config_schema,
+            "executor": None if self.executor is None else self.executor.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, doc: JSON, partitions: list[PartitionsDefinition]) -> JobSnapshot:
+        return cls(
+            name=doc["name"],
+            kind=JobKind(doc["kind"]),
+            description=doc["description"],
+            tags=doc["tags"],
+            asset_keys=tuple(_key(k) for k in doc["asset_keys"]),
+            selection=doc["selection"],
+            op_nodes=tuple(OpNodeSnapshot.from_json(n) for n in doc["op_nodes"]),
+            partitions_def=_partitions(doc["partitions_def"], partitions),
+            run_config_schema=doc["run_config_schema"],
+            executor=ExecutorSnapshot.from_json(doc["executor"]),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScheduleSnapshot:
+    """A schedule; its run config with secrets as `{"env": NAME}` references."""
+
+    name: str
+    cron_schedule: str
+    job_name: str
+    execution_timezone: str = "UTC"
+    tags: Mapping[str, str] = field(default_factory=dict)
+    default_status: DefaultScheduleStatus = DefaultScheduleStatus.STOPPED
+    description: str | None = None
+    run_config: Any = None
+
+    def to_json(self) -> JSON:
+        return {
+            "name": self.name,
+            "cron_schedule": self.cron_schedule,
+            "job_name": self.job_name,
+            "execution_timezone": self.execution_timezone,
+            "tags": dict(self.tags),
+            "default_status": self.default_status.value,
+            "description": self.description,
+            "run_config": _run_config_json(self.run_config),
+        }
+
+    @classmethod
+    def from_json(cls, doc: JSON) -> ScheduleSnapshot:
+        run_config = doc["run_config"]
+        if isinstance(run_config, Mapping) and run_config.get("type") == "opaque":
+            run_config = opaque_from_json(run_config)
+        elif isinstance(run_config, Mapping):
+            run_config = run_config["value"]
+        return cls(
+            name=doc["name"],
+            cron_schedule=doc["cron_schedule"],
+            job_name=doc["job_name"],
+            execution_timezone=doc["execution_timezone"],
+            tags=doc["tags"],
+            default_status=DefaultScheduleStatus(doc["default_status"]),
+            description=doc["description"],
+            run_config=run_config,
+        )
+
+
+def _run_config_json(run_config: Any) -> JSON:
+    if isinstance(run_config, OpaqueValue):
+        return opaque_to_json(run_config)
+    return {"type": "run_config", "value": run_config}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SensorSnapshot:
+    """A sensor as far as freshet describes sensors today: its name and what it is."""
+
+    name: str | None
+    value: OpaqueValue
+
+    def to_json(self) -> JSON:
+        return {"name": self.name, "value": opaque_to_json(self.value)}
+
+    @classmethod
+    def from_json(cls, doc: JSON) -> SensorSnapshot:
+        return cls(name=doc["name"], value=opaque_from_json(doc["value"]))
+
+
+# ---- resources ------------------------------------------------------------------------------
+
+
+class ResourceKind(StrEnum):
+    CONFIGURABLE = "configurable"  # a ConfigurableResource instance
+    FUNCTION = "function"  # @resource / ResourceDefinition
+    VALUE = "value"  # a plain object given as a resource (a client, an IO manager)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResourceSnapshot:
+    """A resource: what it is and the JSON schema of its config. Never its values: fields
+    that hold secrets are named in `secret_fields`."""
+
+    name: str
+    kind: ResourceKind
+    python_type: str
+    description: str | None = None
+    config_schema: Mapping[str, Any] | None = None
+    secret_fields: tuple[str, ...] = ()
+    required_resource_keys: tuple[str, ...] = ()
+
+    def to_json(self) -> JSON:
+        return {
+            "name": self.name,
+            "kind": self.kind.value,
+            "python_type": self.python_type,
+            "description": self.description,
+            "config_schema": self.config_schema,
+            "secret_fields": list(self.secret_fields),
+            "required_resource_keys": list(self.required_resource_keys),
+        }
+
+    @classmethod
+    def from_json(cls, doc: JSON) -> ResourceSnapshot:
+        return cls(
+            name=doc["name"],
+            kind=ResourceKind(doc["kind"]),
+            python_type=doc["python_type"],
+            description=doc["description"],
+            config_schema=doc["config_schema"],
+            secret_fields=tuple(doc["secret_fields"]),
+            required_resource_keys=tuple(doc["required_resource_keys"]),
+        )

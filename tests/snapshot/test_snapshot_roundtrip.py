@@ -1,0 +1,417 @@
+"""A snapshot holds every kind of definition and reads back equal from its JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pydantic
+import pytest
+
+import freshet as fr
+from freshet.core.assets import ExecutionType
+from freshet.errors import SnapshotError, SnapshotVersionError
+from freshet.snapshot import (
+    FORMAT_VERSION,
+    DefinitionsSnapshot,
+    JobKind,
+    OpaqueValue,
+    ResourceKind,
+)
+
+
+def _round_trip(defs: fr.Definitions) -> tuple[DefinitionsSnapshot, DefinitionsSnapshot]:
+    built = DefinitionsSnapshot.from_definitions(defs)
+    read = DefinitionsSnapshot.from_json(built.to_json())
+    assert read.to_json() == built.to_json()
+    assert read.fingerprint == built.fingerprint
+    return built, read
+
+
+def _node(snapshot: DefinitionsSnapshot, key: str):
+    return snapshot.get_asset_graph().node(fr.AssetKey.from_user_string(key))
+
+
+# ---- assets ---------------------------------------------------------------------------------
+
+
+def test_asset_attributes_survive_the_round_trip():
+    @fr.asset(
+        description="orders, cleaned",
+        metadata={"row_count": 3, "owner_note": "x", "schema": {"a": 1}},
+        group_name="sales",
+        owners=["team:data", "ana@example.com"],
+        tags={"tier": "gold"},
+        kinds={"python", "duckdb"},
+        code_version="v2",
+        io_manager_key="warehouse",
+        pool="db",
+        backfill_policy=fr.BackfillPolicy.multi_run(5),
+    )
+    def orders():
+        return 1
+
+    defs = fr.Definitions(assets=[orders], resources={"warehouse": fr.InMemoryIOManager()})
+    built, read = _round_trip(defs)
+    node = _node(read, "orders")
+    assert node == _node(built, "orders")
+    assert node.description == "orders, cleaned"
+    assert node.metadata["row_count"] == fr.MetadataValue.int(3)
+    assert node.metadata["schema"] == fr.MetadataValue.json({"a": 1})
+    assert (node.group_name, node.owners) == ("sales", ("team:data", "ana@example.com"))
+    assert node.tags == {"tier": "gold"} and node.kinds == {"python", "duckdb"}
+    assert (node.code_version, node.io_manager_key, node.pool) == ("v2", "warehouse", "db")
+    assert node.backfill_policy == fr.BackfillPolicy.multi_run(5)
+    assert node.is_materializable and node.node_name == "orders"
+    assert node.source_file == __file__ and isinstance(node.source_line, int)
+
+
+def test_multi_asset_records_its_node_and_whether_it_can_subset():
+    @fr.multi_asset(specs=[fr.AssetSpec("x"), fr.AssetSpec("y")], can_subset=True, name="both")
+    def both():
+        yield fr.MaterializeResult(asset_key="x")
+        yield fr.MaterializeResult(asset_key="y")
+
+    @fr.multi_asset(specs=[fr.AssetSpec("p"), fr.AssetSpec("q")], name="together")
+    def together():
+        yield fr.MaterializeResult(asset_key="p")
+        yield fr.MaterializeResult(asset_key="q")
+
+    _, read = _round_trip(fr.Definitions(assets=[both, together]))
+    graph = read.get_asset_graph()
+    x = _node(read, "x")
+    assert (x.node_name, x.can_subset, x.produced_with) == (
+        "both",
+        True,
+        (fr.AssetKey("x"), fr.AssetKey("y")),
+    )
+    assert graph.required_multi_asset_neighbors(fr.AssetKey("x")) == {fr.AssetKey("x")}
+    assert graph.required_multi_asset_neighbors(fr.AssetKey("p")) == {
+        fr.AssetKey("p"),
+        fr.AssetKey("q"),
+    }
+
+
+def test_graph_asset_is_marked_as_computed_by_a_graph():
+    @fr.op
+    def fetch():
+        return 1
+
+    @fr.op
+    def clean(value):
+        return value
+
+    @fr.graph_asset
+    def cleaned():
+        return clean(fetch())
+
+    _, read = _round_trip(fr.Definitions(assets=[cleaned]))
+    node = _node(read, "cleaned")
+    assert node.is_graph_asset and node.node_name == "cleaned"
+
+
+def test_source_observable_and_external_assets_keep_their_flags():
+    @fr.observable_source_asset(auto_observe_interval_minutes=30)
+    def raw_files():
+        return fr.DataVersion("1")
+
+    legacy = fr.SourceAsset("legacy")
+    external = fr.AssetSpec("made_elsewhere", group_name="ext")
+
+    @fr.asset(deps=[raw_files, "legacy", "made_elsewhere"])
+    def combined():
+        return 1
+
+    _, read = _round_trip(fr.Definitions(assets=[raw_files, legacy, external, combined]))
+    observed = _node(read, "raw_files")
+    assert observed.is_observable and observed.auto_observe_interval_minutes == 30
+    assert _node(read, "legacy").execution_type is ExecutionType.UNEXECUTABLE
+    assert _node(read, "made_elsewhere").is_external
+    assert _node(read, "made_elsewhere").node_name is None
+    assert read.get_asset_graph().parents(fr.AssetKey("combined")) == {
+        fr.AssetKey("raw_files"),
+        fr.AssetKey("legacy"),
+        fr.AssetKey("made_elsewhere"),
+    }
+
+
+def test_check_specs_and_asset_checks_keep_blocking():
+    @fr.asset(check_specs=[fr.AssetCheckSpec("non_empty", asset="table", blocking=True)])
+    def table():
+        yield fr.MaterializeResult()
+
+    @fr.asset_check(asset=table, description="no nulls", additional_deps=["other"])
+    def no_nulls():
+        return fr.AssetCheckResult(passed=True)
+
+    other = fr.AssetSpec("other")
+    _, read = _round_trip(fr.Definitions(assets=[table, other], asset_checks=[no_nulls]))
+    by_name = {c.name: c for c in read.asset_checks}
+    assert by_name["non_empty"].blocking and by_name["non_empty"].node_name is None
+    assert not by_name["no_nulls"].blocking
+    assert by_name["no_nulls"].node_name == "table__check__no_nulls"
+    assert by_name["no_nulls"].additional_deps == (fr.AssetKey("other"),)
+    specs = read.get_asset_graph().check_specs_for(fr.AssetKey("table"))
+    assert [(s.name, s.blocking) for s in specs] == [("non_empty", True), ("no_nulls", False)]
+
+
+def test_values_not_serializable_yet_are_kept_opaque_not_guessed():
+    class MyCondition:
+        def __repr__(self):
+            return "MyCondition(eager)"
+
+    @fr.asset(automation_condition=MyCondition(), freshness_policy=None)
+    def auto():
+        return 1
+
+    @fr.asset(metadata={"odd": object.__new__(MyCondition)})
+    def odd():
+        return 1
+
+    _, read = _round_trip(fr.Definitions(assets=[auto, odd]))
+    condition = _node(read, "auto").automation_condition
+    assert isinstance(condition, OpaqueValue)
+    assert condition.repr == "MyCondition(eager)"
+    assert condition.python_type.endswith("MyCondition")
+    assert _node(read, "auto").freshness_policy is None
+    assert isinstance(_node(read, "odd").metadata["odd"], OpaqueValue)
+
+
+# ---- jobs, schedules, sensors, resources, executor --------------------------------------------
+
+
+class LimitConfig(fr.Config):
+    limit: int = 10
+
+
+def test_asset_job_keeps_its_selection_partitions_and_config_schema():
+    daily = fr.DailyPartitionsDefinition("2024-01-01")
+
+    @fr.asset(partitions_def=daily)
+    def events(config: LimitConfig):
+        return config.limit
+
+    @fr.asset(partitions_def=daily)
+    def summary(events):
+        return events
+
+    job = fr.define_asset_job(
+        "nightly",
+        selection=fr.AssetSelection.assets("summary").upstream(),
+        tags={"k": "v"},
+        partitions_def=daily,
+    )
+    _, read = _round_trip(fr.Definitions(assets=[events, summary], jobs=[job]))
+    snap = read.get_job("nightly")
+    assert snap.kind is JobKind.ASSET
+    assert snap.asset_keys == (fr.AssetKey("events"), fr.AssetKey("summary"))
+    assert snap.selection == str(fr.AssetSelection.assets("summary").upstream())
+    assert snap.tags == {"k": "v"} and snap.partitions_def == daily
+    limit = snap.run_config_schema["properties"]["ops"]["properties"]["events"]
+    assert "config" in limit["properties"]
+
+
+def test_op_job_keeps_its_graph():
+    @fr.op(out={"a": fr.Out(), "b": fr.Out()})
+    def split():
+        return 1, 2
+
+    @fr.op
+    def add(x, y):
+        return x + y
+
+    @fr.job(tags={"team": "core"})
+    def adding():
+        a, b = split()
+        add(a, b)
+
+    _, read = _round_trip(fr.Definitions(jobs=[adding]))
+    snap = read.get_job("adding")
+    assert snap.kind is JobKind.OP and snap.tags == {"team": "core"}
+    nodes = {n.name: n for n in snap.op_nodes}
+    assert nodes["split"].outputs == ("a", "b")
+    assert [(i.name, i.outputs) for i in nodes["add"].inputs] == [
+        ("x", (("split", "a"),)),
+        ("y", (("split", "b"),)),
+    ]
+
+
+def test_schedule_keeps_cron_zone_and_redacted_run_config():
+    @fr.asset
+    def daily_table():
+        return 1
+
+    job = fr.define_asset_job("refresh", selection="daily_table")
+    schedule = fr.ScheduleDefinition(
+        job=job,
+        cron_schedule="0 6 * * *",
+        execution_timezone="Europe/Berlin",
+        run_config={"ops": {"daily_table": {"config": {"token": fr.EnvVar("TOKEN")}}}},
+        default_status="RUNNING",
+    )
+    _, read = _round_trip(fr.Definitions(assets=[daily_table], jobs=[job], schedules=[schedule]))
+    (snap,) = read.schedules
+    assert (snap.name, snap.cron_schedule, snap.job_name) == (
+        "refresh_schedule",
+        "0 6 * * *",
+        "refresh",
+    )
+    assert snap.execution_timezone == "Europe/Berlin"
+    assert snap.default_status is fr.DefaultScheduleStatus.RUNNING
+    assert snap.run_config == {"ops": {"daily_table": {"config": {"token": {"env": "TOKEN"}}}}}
+
+
+def test_sensors_are_named_and_kept_opaque():
+    class Sensor:
+        name = "new_files"
+
+    _, read = _round_trip(fr.Definitions(sensors=[Sensor()]))
+    (snap,) = read.sensors
+    assert snap.name == "new_files" and snap.value.python_type.endswith("Sensor")
+
+
+class Warehouse(fr.ConfigurableResource):
+    """The warehouse."""
+
+    host: str
+    password: str
+    api_key: pydantic.SecretStr = pydantic.SecretStr("built-in-default")
+    port: int = 5432
+
+
+def test_resources_keep_schema_and_secret_names_but_never_values(monkeypatch):
+    @fr.resource(config_schema={"url": str})
+    def client(context):
+        return context.resource_config
+
+    warehouse = Warehouse(host="db.internal", password=fr.EnvVar("WAREHOUSE_PASSWORD"))
+    defs = fr.Definitions(resources={"warehouse": warehouse, "client": client, "plain": 42})
+    built, read = _round_trip(defs)
+    by_name = {r.name: r for r in read.resources}
+    wh = by_name["warehouse"]
+    assert wh.kind is ResourceKind.CONFIGURABLE and wh.python_type.endswith("Warehouse")
+    assert wh.secret_fields == ("password", "api_key")
+    assert set(wh.config_schema["properties"]) == {"host", "password", "api_key", "port"}
+    assert wh.description == "The warehouse."
+    assert by_name["client"].kind is ResourceKind.FUNCTION
+    assert by_name["plain"].kind is ResourceKind.VALUE
+    assert by_name["plain"].python_type == "builtins.int"
+    text = built.to_json()
+    assert "db.internal" not in text and "built-in-default" not in text
+
+
+def test_executor_is_named():
+    class Executor:
+        name = "multiprocess"
+
+    _, read = _round_trip(fr.Definitions(executor=Executor()))
+    assert read.executor.name == "multiprocess"
+
+
+# ---- format ---------------------------------------------------------------------------------
+
+
+def _simple_defs(code_version: str = "1") -> fr.Definitions:
+    @fr.asset(code_version=code_version)
+    def a():
+        return 1
+
+    @fr.asset
+    def b(a):
+        return a
+
+    return fr.Definitions(assets=[a, b])
+
+
+def test_fingerprint_is_stable_and_changes_with_the_definitions():
+    first = DefinitionsSnapshot.from_definitions(_simple_defs())
+    again = DefinitionsSnapshot.from_definitions(_simple_defs())
+    changed = DefinitionsSnapshot.from_definitions(_simple_defs("2"))
+    assert first.fingerprint == again.fingerprint
+    assert first.fingerprint != changed.fingerprint
+    assert first == again and first != changed
+
+
+def test_snapshot_is_frozen():
+    snapshot = DefinitionsSnapshot.from_definitions(_simple_defs())
+    with pytest.raises(AttributeError):
+        snapshot.assets = ()  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        snapshot.assets[0].code_version = "x"  # type: ignore[misc]
+
+
+def test_json_names_types_by_stable_names_not_python_classes():
+    @fr.asset(partitions_def=fr.DailyPartitionsDefinition("2024-01-01"))
+    def daily():
+        return 1
+
+    @fr.asset(
+        partitions_def=fr.DailyPartitionsDefinition("2024-01-01"),
+        deps=[fr.AssetDep(daily, partition_mapping=fr.TimeWindowPartitionMapping(start_offset=-1))],
+    )
+    def lagged():
+        return 1
+
+    doc = json.loads(
+        DefinitionsSnapshot.from_definitions(fr.Definitions(assets=[daily, lagged])).to_json()
+    )
+    assert doc["format_version"] == FORMAT_VERSION
+    assert [d["type"] for d in doc["partitions_defs"]] == ["partitions.daily"]
+    (dep,) = doc["assets"][1]["deps"]
+    assert dep["partition_mapping"] == {
+        "type": "mapping.time_window",
+        "start_offset": -1,
+        "end_offset": 0,
+    }
+    assert "Definition" not in json.dumps(doc["partitions_defs"])
+
+
+def test_snapshot_from_a_newer_freshet_is_refused_with_upgrade_advice():
+    doc = json.loads(DefinitionsSnapshot.from_definitions(_simple_defs()).to_json())
+    doc["format_version"] = FORMAT_VERSION + 1
+    with pytest.raises(SnapshotVersionError, match="newer freshet.*upgrade freshet"):
+        DefinitionsSnapshot.from_json(json.dumps(doc))
+
+
+def test_unknown_type_name_is_refused_with_upgrade_advice():
+    doc = json.loads(DefinitionsSnapshot.from_definitions(_simple_defs()).to_json())
+    doc["assets"][0]["automation_condition"] = {"type": "condition.from_the_future"}
+    with pytest.raises(SnapshotVersionError, match="condition.from_the_future.*upgrade"):
+        DefinitionsSnapshot.from_json(json.dumps(doc))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("not json", "must be JSON"),
+        ('{"assets": []}', "not a freshet definitions snapshot"),
+        ('{"format": "freshet.definitions_snapshot", "format_version": 1}', "malformed"),
+    ],
+    ids=["not-json", "no-format", "missing-parts"],
+)
+def test_bad_snapshot_text_is_a_clear_error(text, message):
+    with pytest.raises(SnapshotError, match=message):
+        DefinitionsSnapshot.from_json(text)
+
+
+def test_a_stored_version_1_snapshot_still_reads(tmp_path):
+    stored = (
+        '{"asset_checks":[],"assets":[{"auto_observe_interval_minutes":null,'
+        '"automation_condition":null,"backfill_policy":null,"can_subset":false,'
+        '"code_version":"1","deps":[],"description":null,"execution_type":"MATERIALIZATION",'
+        '"freshness_policy":null,"group_name":"default","io_manager_key":"io_manager",'
+        '"is_graph_asset":false,"key":"a","kinds":[],"metadata":{},"node_name":"a",'
+        '"owners":[],"partitions_def":0,"pool":null,"produced_with":["a"],"source_file":null,'
+        '"source_line":null,"tags":{}}],"executor":null,"format":"freshet.definitions_snapshot",'
+        '"format_version":1,"jobs":[],"partitions_defs":[{"cron_schedule":"0 0 * * *",'
+        '"end":null,"end_offset":0,"fmt":"%Y-%m-%d","start":"2024-01-01T00:00:00+00:00",'
+        '"timezone":"UTC","type":"partitions.daily"}],"resources":[],"schedules":[],'
+        '"sensors":[]}'
+    )
+    snapshot = DefinitionsSnapshot.from_json(stored)
+    node = snapshot.get_asset_graph().node(fr.AssetKey("a"))
+    assert node.partitions_def == fr.DailyPartitionsDefinition("2024-01-01")
+    assert node.partitions_def.get_partition_keys(datetime(2024, 1, 3))[:] == [
+        "2024-01-01",
+        "2024-01-02",
+    ]
