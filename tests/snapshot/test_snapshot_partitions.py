@@ -135,7 +135,7 @@ def test_user_defined_mapping_is_marked_and_refuses_to_guess():
     daily = fr.DailyPartitionsDefinition("2024-01-01")
     subset = daily.subset_for_keys(["2024-01-02"])
     with pytest.raises(
-        UserCodeRequiredError, match="'down' on 'up' is user-defined.*code location"
+        UserCodeRequiredError, match=r"'down' on 'up' is user-defined.*code location"
     ):
         mapping.upstream_partitions_for(subset, daily, daily)
     with pytest.raises(UserCodeRequiredError):
@@ -191,5 +191,5 @@ def test_user_defined_partitions_definition_is_refused_with_what_to_use():
         __slots__ = ()
 
     asset = fr.asset(name="x", partitions_def=Custom(["a"]))(lambda: 1)
-    with pytest.raises(SnapshotError, match="asset 'x'.*not one of freshet's built-in"):
+    with pytest.raises(SnapshotError, match=r"asset 'x'.*not one of freshet's built-in"):
         DefinitionsSnapshot.from_definitions(fr.Definitions(assets=[asset])).to_json()

@@ -369,14 +369,14 @@ def test_json_names_types_by_stable_names_not_python_classes():
 def test_snapshot_from_a_newer_freshet_is_refused_with_upgrade_advice():
     doc = json.loads(DefinitionsSnapshot.from_definitions(_simple_defs()).to_json())
     doc["format_version"] = FORMAT_VERSION + 1
-    with pytest.raises(SnapshotVersionError, match="newer freshet.*upgrade freshet"):
+    with pytest.raises(SnapshotVersionError, match=r"newer freshet.*upgrade freshet"):
         DefinitionsSnapshot.from_json(json.dumps(doc))
 
 
 def test_unknown_type_name_is_refused_with_upgrade_advice():
     doc = json.loads(DefinitionsSnapshot.from_definitions(_simple_defs()).to_json())
     doc["assets"][0]["automation_condition"] = {"type": "condition.from_the_future"}
-    with pytest.raises(SnapshotVersionError, match="condition.from_the_future.*upgrade"):
+    with pytest.raises(SnapshotVersionError, match=r"condition.from_the_future.*upgrade"):
         DefinitionsSnapshot.from_json(json.dumps(doc))
 
 
