@@ -475,7 +475,7 @@ def _cadence_for(cron: str, zone: tzinfo, start: float) -> Cadence:
         return cadence
     # croniter (~25 ms to import) is loaded only when a schedule needs it, to keep
     # `import freshet` within its time budget; common cadences never load it
-    from freshet.core.partitions.cron import CronCadence
+    from freshet.core.cron import CronCadence
 
     return CronCadence(cron, zone, start)
 
