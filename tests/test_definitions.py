@@ -127,11 +127,12 @@ def test_schedule_with_valid_cron_is_accepted():
 @pytest.mark.parametrize(
     ("cron", "timezone", "expected"),
     [
-        ("61 * * * *", "UTC", "invalid cron string '61 * * * *'"),
-        ("every day", "UTC", "invalid cron string 'every day'"),
+        ("61 * * * *", "UTC", "invalid cron_schedule '61 * * * *'"),
+        ("every day", "UTC", "invalid cron_schedule 'every day'"),
+        ("0 0 6 * * *", "UTC", "write five fields"),
         ("0 6 * * *", "Mars/Olympus", "unknown execution_timezone 'Mars/Olympus'"),
     ],
-    ids=["minute-out-of-range", "not-cron", "bad-timezone"],
+    ids=["minute-out-of-range", "not-cron", "seconds-field", "bad-timezone"],
 )
 def test_schedule_with_bad_cron_or_timezone_is_refused(cron, timezone, expected):
     schedule = fr.ScheduleDefinition(

@@ -1,4 +1,5 @@
-"""Cadences for cron schedules that are not simple hourly/daily/weekly/monthly shapes.
+"""Cron schedules: the one validator (for partitions, schedules and automation conditions) and
+cadences for cron schedules that are not simple hourly/daily/weekly/monthly shapes.
 
 This is the one module of the core that imports a third-party library (croniter); nothing
 imports it at `import freshet` time, because croniter costs ~25 ms to import. croniter walks
@@ -30,12 +31,32 @@ _CHUNK = 256
 Tick = tuple[float, str]
 
 
-def check_cron(cron_schedule: str) -> None:
-    if not croniter.is_valid(cron_schedule):
-        raise InvalidDefinitionError(
-            f"invalid cron_schedule {cron_schedule!r}: write five fields 'minute hour "
-            "day-of-month month day-of-week', e.g. '0 6 * * 1-5' (weekdays at 06:00)"
-        )
+_ALIASES = frozenset({"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@hourly"})
+
+
+def cron_problem(cron_schedule: object) -> str | None:
+    """Why `cron_schedule` is not a standard cron string, as a sentence; None if it is one.
+
+    Standard means five fields or an @alias: croniter alone would also take six or seven
+    fields (seconds, years), which no scheduler of freshet honours."""
+    if not isinstance(cron_schedule, str):
+        return f"cron_schedule must be a string, got {type(cron_schedule).__name__}"
+    stripped = cron_schedule.strip()
+    if stripped in _ALIASES:
+        return None
+    if len(stripped.split()) == 5 and croniter.is_valid(stripped):
+        return None
+    return (
+        f"invalid cron_schedule {cron_schedule!r}: write five fields 'minute hour "
+        "day-of-month month day-of-week', e.g. '0 6 * * 1-5' (weekdays at 06:00), or one of "
+        f"{', '.join(sorted(_ALIASES))}"
+    )
+
+
+def check_cron(cron_schedule: object) -> None:
+    problem = cron_problem(cron_schedule)
+    if problem is not None:
+        raise InvalidDefinitionError(problem)
 
 
 class CronCadence(Cadence):

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+import freshet as fr
 from freshet.core.partitions import (
     DailyPartitionsDefinition,
     HourlyPartitionsDefinition,
@@ -310,3 +311,13 @@ def test_partition_key_for_time_names_the_window_containing_it():
         hourly.partition_key_for_time(datetime(2024, 1, 2, 5, 59, tzinfo=UTC)) == "2024-01-02-05:00"
     )
     assert hourly.partition_key_for_time(datetime(2023, 12, 31, tzinfo=UTC)) is None
+
+
+@pytest.mark.parametrize("cron", ["0 0 6 * * *", "0 6 * * * 2030"], ids=["seconds", "year"])
+def test_partitions_and_schedules_refuse_the_same_non_standard_cron(cron):
+    with pytest.raises(InvalidDefinitionError, match="write five fields"):
+        TimeWindowPartitionsDefinition(cron_schedule=cron, start="2024-01-01", fmt="%Y-%m-%d")
+    job = fr.define_asset_job("j", selection="*")
+    schedule = fr.ScheduleDefinition(job="j", cron_schedule=cron)
+    with pytest.raises(fr.DefinitionsError, match="write five fields"):
+        fr.Definitions(jobs=[job], schedules=[schedule])
