@@ -42,6 +42,8 @@ _EXPORTS: dict[str, str] = {
     "SourceAsset": "freshet.core.assets",
     # checks
     "asset_check": "freshet.core.checks",
+    "multi_asset_check": "freshet.core.checks",
+    "AssetChecksDefinition": "freshet.core.checks",
     "AssetCheckResult": "freshet.core.checks",
     "AssetCheckSeverity": "freshet.core.checks",
     "AssetCheckSpec": "freshet.core.checks",
@@ -118,6 +120,7 @@ _EXPORTS: dict[str, str] = {
     "AssetSelection": "freshet.lineage.selection",
     # running
     "AssetExecutionContext": "freshet.execution.context",
+    "AssetCheckExecutionContext": "freshet.execution.context",
     "OpExecutionContext": "freshet.execution.context",
     "build_asset_context": "freshet.execution.context",
     "build_op_context": "freshet.execution.context",
@@ -183,9 +186,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from freshet.core.checks import (
         AssetCheckResult,
+        AssetChecksDefinition,
         AssetCheckSeverity,
         AssetCheckSpec,
         asset_check,
+        multi_asset_check,
     )
     from freshet.core.config import Config, EnvVar, Field, RunConfig
     from freshet.core.events import AssetMaterialization, AssetObservation, ExpectationResult
@@ -248,6 +253,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         StepFailedError,
     )
     from freshet.execution.context import (
+        AssetCheckExecutionContext,
         AssetExecutionContext,
         OpExecutionContext,
         build_asset_context,

@@ -256,11 +256,13 @@ def _check_duplicates(
                 )
     seen_checks: set[Any] = set()
     for check in checks:
-        if check.key in seen_checks:
-            problems.add(
-                DuplicateKeyError, f"asset check {check.key.to_user_string()!r} is defined twice"
-            )
-        seen_checks.add(check.key)
+        for check_key in check.check_keys:
+            if check_key in seen_checks:
+                problems.add(
+                    DuplicateKeyError,
+                    f"asset check {check_key.to_user_string()!r} is defined twice",
+                )
+            seen_checks.add(check_key)
 
 
 def _check_unknown_deps(unknown: Sequence[UnknownDep], problems: _Problems) -> None:
@@ -289,25 +291,44 @@ def _check_checks(
 ) -> None:
     declared = {spec.key for assets_def in graph.assets_defs for spec in assets_def.check_specs}
     for check in checks:
-        name = check.key.to_user_string()
-        if not graph.has(check.spec.asset_key):
+        for spec in check.specs:
+            _check_one_check(graph, check, spec, declared, problems)
+
+
+def _check_one_check(
+    graph: AssetGraph,
+    check: AssetChecksDefinition,
+    spec: Any,
+    declared: set[Any],
+    problems: _Problems,
+) -> None:
+    name = spec.key.to_user_string()
+    if not graph.has(spec.asset_key):
+        problems.add(
+            UnknownDependencyError,
+            f"asset check {name!r} targets asset "
+            f"{spec.asset_key.to_user_string()!r}, which is not defined",
+        )
+    elif check.partitions_def is not None and (
+        check.partitions_def != graph.node(spec.asset_key).partitions_def
+    ):
+        problems.add(
+            InvalidDefinitionError,
+            f"asset check {name!r}: its partitions_def differs from that of asset "
+            f"{spec.asset_key.to_user_string()!r}; a partitioned check uses its asset's",
+        )
+    if spec.key in declared:
+        problems.add(
+            DuplicateKeyError,
+            f"asset check {name!r} is defined twice: as an @asset_check and in the "
+            "check_specs of its asset; keep one",
+        )
+    for dep in spec.additional_deps:
+        if not graph.has(dep):
             problems.add(
                 UnknownDependencyError,
-                f"asset check {name!r} targets asset "
-                f"{check.spec.asset_key.to_user_string()!r}, which is not defined",
+                f"asset check {name!r}: additional dep {dep.to_user_string()!r} is not defined",
             )
-        if check.key in declared:
-            problems.add(
-                DuplicateKeyError,
-                f"asset check {name!r} is defined twice: as an @asset_check and in the "
-                "check_specs of its asset; keep one",
-            )
-        for dep in check.spec.additional_deps:
-            if not graph.has(dep):
-                problems.add(
-                    UnknownDependencyError,
-                    f"asset check {name!r}: additional dep {dep.to_user_string()!r} is not defined",
-                )
 
 
 def _check_partitions(graph: AssetGraph, problems: _Problems) -> None:
@@ -383,9 +404,7 @@ def _check_resources(
     users: list[tuple[str, frozenset[str]]] = [
         (f"asset {_where(a)}", a.required_resource_keys) for a in assets_defs if a.is_executable
     ]
-    users += [
-        (f"asset check {c.key.to_user_string()!r}", c.op.required_resource_keys) for c in checks
-    ]
+    users += [(f"asset check {c.node_name!r}", c.op.required_resource_keys) for c in checks]
     for who, keys in users:
         for needed in sorted(keys - available):
             problems.add(

@@ -91,12 +91,23 @@ class AssetCheckSpec:
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
 class AssetChecksDefinition:
-    """A check computed by its own function, run as its own step after the asset."""
+    """One or more checks computed by their own function, run as one step after the
+    assets they check. `@asset_check` makes one; `@multi_asset_check` several."""
 
-    spec: AssetCheckSpec
+    specs: tuple[AssetCheckSpec, ...]
     op: OpDefinition
     asset_input: str | None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    partitions_def: Any = None
+    can_subset: bool = False
+
+    @property
+    def spec(self) -> AssetCheckSpec:
+        if len(self.specs) != 1:
+            raise InvalidDefinitionError(
+                f"{self.op.name!r} defines {len(self.specs)} checks; use .specs or .check_keys"
+            )
+        return self.specs[0]
 
     @property
     def key(self) -> AssetCheckKey:
@@ -104,7 +115,15 @@ class AssetChecksDefinition:
 
     @property
     def check_keys(self) -> tuple[AssetCheckKey, ...]:
-        return (self.spec.key,)
+        return tuple(spec.key for spec in self.specs)
+
+    @property
+    def check_specs(self) -> tuple[AssetCheckSpec, ...]:
+        return self.specs
+
+    @property
+    def node_name(self) -> str:
+        return self.op.name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return invoke_directly(self.op, args, kwargs)
@@ -122,9 +141,11 @@ def asset_check(
     config_schema: Any = None,
     retry_policy: RetryPolicy | None = None,
     metadata: Mapping[str, Any] | None = None,
+    partitions_def: Any = None,
 ) -> Any:
     """A function that checks `asset` and returns an `AssetCheckResult`. Its one data
-    parameter (if any) receives the asset's value, loaded by the asset's IO manager."""
+    parameter (if any) receives the asset's value, loaded by the asset's IO manager. With
+    `partitions_def` (the asset's), it runs per partition and reports per partition."""
 
     def decorate(func: Callable[..., Any]) -> AssetChecksDefinition:
         check = check_name(name or func.__name__, "check name")
@@ -154,10 +175,68 @@ def asset_check(
             description=spec.description,
         )
         return AssetChecksDefinition(
-            spec=spec,
+            specs=(spec,),
             op=op_def,
             asset_input=shape.data_params[0].name if shape.data_params else None,
             metadata=dict(metadata or {}),
+            partitions_def=_check_partitions_def(partitions_def, what),
+        )
+
+    return decorate(fn) if fn is not None else decorate
+
+
+def _check_partitions_def(partitions_def: Any, what: str) -> Any:
+    if partitions_def is not None and not hasattr(partitions_def, "get_partition_keys"):
+        raise InvalidDefinitionError(
+            f"{what}: partitions_def must be a partitions definition such as "
+            f"DailyPartitionsDefinition(...), got {type(partitions_def).__name__}"
+        )
+    return partitions_def
+
+
+def multi_asset_check(
+    fn: Callable[..., Any] | None = None,
+    *,
+    specs: Sequence[AssetCheckSpec],
+    name: str | None = None,
+    description: str | None = None,
+    can_subset: bool = False,
+    required_resource_keys: Sequence[str] | None = None,
+    config_schema: Any = None,
+    retry_policy: RetryPolicy | None = None,
+) -> Any:
+    """One function evaluating several checks (possibly on several assets): it yields or
+    returns one `AssetCheckResult(asset_key=..., check_name=...)` per spec."""
+
+    def decorate(func: Callable[..., Any]) -> AssetChecksDefinition:
+        node = check_name(name or func.__name__, "multi_asset_check name")
+        what = f"multi_asset_check {node!r}"
+        if not specs or not all(isinstance(s, AssetCheckSpec) for s in specs):
+            raise InvalidDefinitionError(
+                f"{what}: specs must be a non-empty list of AssetCheckSpec(...)"
+            )
+        keys = [s.key for s in specs]
+        if len(set(keys)) != len(keys):
+            raise InvalidDefinitionError(f"{what}: the same check appears twice in specs")
+        shape = read_function_shape(func, what=what)
+        if shape.data_params:
+            raise InvalidDefinitionError(
+                f"{what} ({shape.location}): takes no data parameters (got "
+                f"{', '.join(shape.data_param_names)}); load what it checks through a resource"
+            )
+        op_def = OpDefinition(
+            name=node,
+            compute_fn=func,
+            shape=shape,
+            ins={},
+            outs={"result": Out()},
+            config_schema=config_schema if config_schema is not None else shape.config_class,
+            required_resource_keys=resource_keys_of(shape, required_resource_keys),
+            retry_policy=retry_policy,
+            description=description or (func.__doc__ or "").strip() or None,
+        )
+        return AssetChecksDefinition(
+            specs=tuple(specs), op=op_def, asset_input=None, can_subset=can_subset
         )
 
     return decorate(fn) if fn is not None else decorate

@@ -3,6 +3,7 @@ an @asset_check step; a failed blocking check blocks the step's downstream."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from freshet.core.checks import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec
@@ -87,14 +88,53 @@ def _emit_check_evaluation(
 def handle_check_step(
     step: Step, state: RunState, key: str, raw: Any, *, complete: bool = True
 ) -> Attempt:
-    """Record what an @asset_check step returned: exactly one AssetCheckResult."""
-    assert step.check_def is not None
-    results = raw if isinstance(raw, list) else [raw]
+    """Record what a check step returned or yielded: one AssetCheckResult per check it was
+    planned to evaluate (an @asset_check returns exactly one)."""
+    check_def = step.check_def
+    assert check_def is not None
+    results = list(raw) if isinstance(raw, list | tuple) else [raw]
     if not complete and not results:
         return Attempt()
-    if len(results) != 1 or not isinstance(results[0], AssetCheckResult):
+    wrong = [r for r in results if not isinstance(r, AssetCheckResult)]
+    if wrong or not results:
+        got = type(wrong[0]).__name__ if wrong else "nothing"
         raise StepError(
-            f"{key}: an @asset_check must return one AssetCheckResult, got {type(raw).__name__}"
+            f"{key}: a check function returns or yields AssetCheckResult(...) values, got {got}"
         )
-    blocked = _emit_check_evaluation(state, key, step.check_def.spec, results[0])
-    return Attempt(blocked_by=f"blocking check {step.check_def.key} failed" if blocked else None)
+    planned = [s for s in check_def.specs if s.key in step.check_keys]
+    if len(check_def.specs) == 1:
+        if len(results) != 1:
+            raise StepError(
+                f"{key}: an @asset_check must return one AssetCheckResult, got {len(results)}"
+            )
+        results = [_for_single(results[0], check_def.specs[0], key)]
+    blocked = None
+    reported = set()
+    for result in results:
+        spec = _resolve_check_spec(step, result, key, planned)
+        if spec.key in reported:
+            raise StepError(f"{key}: two results for check {spec.key.to_user_string()!r}")
+        reported.add(spec.key)
+        if _emit_check_evaluation(state, key, spec, result):
+            blocked = f"blocking check {spec.key.to_user_string()!r} failed"
+    missing = [s for s in planned if s.key not in reported]
+    if missing and complete and not check_def.can_subset:
+        raise StepError(
+            f"{key}: returned no AssetCheckResult for "
+            f"{', '.join(s.key.to_user_string() for s in missing)}"
+        )
+    return Attempt(blocked_by=blocked)
+
+
+def _for_single(result: AssetCheckResult, spec: AssetCheckSpec, key: str) -> AssetCheckResult:
+    """The one result of an @asset_check belongs to its check whatever names it carries,
+    unless they name another check."""
+    named = result.asset_key is not None and AssetKey.from_coercible(result.asset_key)
+    if (named and named != spec.asset_key) or (
+        result.check_name is not None and result.check_name != spec.name
+    ):
+        raise StepError(
+            f"{key}: returned a result for another check; this function checks "
+            f"{spec.key.to_user_string()!r}"
+        )
+    return replace(result, asset_key=spec.asset_key, check_name=spec.name)

@@ -75,6 +75,7 @@ class OpExecutionContext:
         mapping_key: str | None = None,
         partitions_def: Any = None,
         report_event: Callable[[Any], None] | None = None,
+        check_specs: Sequence[Any] = (),
     ) -> None:
         self._run_id = run_id
         self._step_key = step_key
@@ -96,6 +97,7 @@ class OpExecutionContext:
         self._input_partitions: dict[str, list[str] | None] = {}
         self._partitions_def = partitions_def
         self._report_event = report_event
+        self._check_specs = tuple(check_specs)
         self._logged_events: list[Any] = []
 
     # -- identity --------------------------------------------------------------------
@@ -292,6 +294,18 @@ class OpExecutionContext:
 
 class AssetExecutionContext(OpExecutionContext):
     """The context of an asset's function."""
+
+
+class AssetCheckExecutionContext(OpExecutionContext):
+    """The context of an asset check's function: which checks this step evaluates."""
+
+    @property
+    def check_specs(self) -> list[Any]:
+        return list(self._check_specs)
+
+    @property
+    def selected_asset_check_keys(self) -> set[Any]:
+        return {spec.key for spec in self._check_specs}
 
 
 def _direct_resources(resources: Mapping[str, Any] | None) -> Any:

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from freshet.core.assets import AssetsDefinition
-from freshet.core.checks import AssetChecksDefinition
+from freshet.core.checks import AssetChecksDefinition, AssetCheckSpec
 from freshet.core.composition import (
     CollectHandle,
     GraphInputHandle,
@@ -134,12 +134,15 @@ def plan_assets(
     for assets_def, keys in by_def.values():
         steps.append(_asset_step(graph, assets_def, keys, producer, blocking))
     check_keys: set[AssetCheckKey] = set()
-    for key in requested:
+    check_defs: dict[int, tuple[AssetChecksDefinition, list[AssetCheckSpec]]] = {}
+    for key in graph.toposort_subset(requested):
         for spec in graph.check_specs_for(key):
             check_keys.add(spec.key)
             check_def = graph.check_defs.get(spec.key)
             if check_def is not None and include_checks:
-                steps.append(_check_step(graph, check_def, producer))
+                check_defs.setdefault(id(check_def), (check_def, []))[1].append(spec)
+    for check_def, specs in check_defs.values():
+        steps.append(_check_step(graph, check_def, specs, producer))
     ordered = _ordered(steps)
     return ExecutionPlan(
         steps=ordered,
@@ -217,19 +220,25 @@ def _asset_input(
 
 
 def _check_step(
-    graph: AssetGraph, check_def: AssetChecksDefinition, producer: Mapping[AssetKey, str]
+    graph: AssetGraph,
+    check_def: AssetChecksDefinition,
+    specs: list[AssetCheckSpec],
+    producer: Mapping[AssetKey, str],
 ) -> Step:
-    asset_key = check_def.spec.asset_key
-    upstream = {producer[k] for k in (asset_key, *check_def.spec.additional_deps) if k in producer}
+    """One step evaluating `specs` (those of `check_def` whose assets are planned)."""
+    upstream: set[str] = set()
+    for spec in check_def.specs:
+        upstream |= {producer[k] for k in (spec.asset_key, *spec.additional_deps) if k in producer}
     inputs: tuple[StepInput, ...] = ()
     if check_def.asset_input is not None:
+        asset_key = check_def.spec.asset_key
         inputs = (_asset_input(graph, check_def.asset_input, asset_key, producer, None),)
     return Step(
         key=check_def.op.name,
         kind=StepKind.CHECK,
         op=check_def.op,
         check_def=check_def,
-        check_keys=(check_def.key,),
+        check_keys=tuple(spec.key for spec in specs),
         inputs=inputs,
         upstream_steps=frozenset(upstream),
     )

@@ -18,7 +18,12 @@ from freshet.core.retries import Failure, RetryPolicy, RetryRequested
 from freshet.errors import FreshetError
 from freshet.execution.boundary import UserCodeError, capture_output, error_info
 from freshet.execution.check_results import handle_check_step
-from freshet.execution.context import AssetExecutionContext, OpExecutionContext, StepLogger
+from freshet.execution.context import (
+    AssetCheckExecutionContext,
+    AssetExecutionContext,
+    OpExecutionContext,
+    StepLogger,
+)
 from freshet.execution.inputs import load_inputs
 from freshet.execution.outputs import handle_observation, handle_results, result_items
 from freshet.execution.plan import Step, StepKind
@@ -225,7 +230,13 @@ def _build_context(
     def emit_log(level: int, message: str) -> None:
         state.sink.emit(EventType.LOG, step_key=key, level=level, message=message)
 
-    cls = AssetExecutionContext if step.assets_def is not None else OpExecutionContext
+    cls: type[OpExecutionContext] = OpExecutionContext
+    check_specs: tuple[Any, ...] = ()
+    if step.assets_def is not None:
+        cls = AssetExecutionContext
+    elif step.check_def is not None:
+        cls = AssetCheckExecutionContext
+        check_specs = tuple(s for s in step.check_def.specs if s.key in step.check_keys)
     return cls(
         run_id=state.run_id,
         step_key=key,
@@ -243,6 +254,7 @@ def _build_context(
         mapping_key=mapping_key,
         partitions_def=_partitions_def_of(step, state),
         report_event=lambda event: emit_reported_event(state, key, event),
+        check_specs=check_specs,
     )
 
 
@@ -252,7 +264,8 @@ def _partitions_def_of(step: Step, state: RunState) -> Any:
     if step.assets_def is not None and step.asset_keys:
         return step.assets_def.spec_for(step.asset_keys[0]).partitions_def
     if step.check_def is not None and state.asset_graph is not None:
-        return state.asset_graph.node(step.check_def.spec.asset_key).partitions_def
+        first = step.check_def.specs[0].asset_key
+        return step.check_def.partitions_def or state.asset_graph.node(first).partitions_def
     return None
 
 

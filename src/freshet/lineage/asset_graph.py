@@ -120,8 +120,9 @@ class AssetGraph:
                 checks.setdefault(spec.asset_key, []).append(spec)
         by_check_key = {}
         for check in check_defs:
-            checks.setdefault(check.spec.asset_key, []).append(check.spec)
-            by_check_key[check.key] = check
+            for spec in check.specs:
+                checks.setdefault(spec.asset_key, []).append(spec)
+                by_check_key[spec.key] = check
         return cls(
             nodes=nodes,
             parents_by_key=parents,
