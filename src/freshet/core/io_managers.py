@@ -69,7 +69,8 @@ class InputContext:
 
     ``partition_key`` is set when the input reads exactly one upstream partition. When it is
     None and ``asset_partition_keys`` is set, the input maps to several upstream partitions
-    and an IO manager returns ``{partition_key: value}``.
+    and an IO manager returns ``{partition_key: value}`` (or one combined value when it knows
+    how to combine them and ``dagster_type``, the input's annotation, does not ask for a dict).
     """
 
     name: str
@@ -79,6 +80,7 @@ class InputContext:
     asset_partition_keys: Sequence[str] | None = None
     base_dir: str = ""
     log: Any = _LOG
+    dagster_type: Any = None
 
     @property
     def has_asset_key(self) -> bool:

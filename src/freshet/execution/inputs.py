@@ -84,6 +84,7 @@ def _load_asset_input(
         partition_key=partition,
         asset_partition_keys=many,
         base_dir=str(state.base_dir),
+        dagster_type=_input_annotation(step, spec.name),
     )
     io_manager = state.io_manager(spec.io_manager_key)
     try:
@@ -142,6 +143,11 @@ def _load_op_input(spec: StepInput, state: RunState, key: str, mapping_key: str 
     if isinstance(source, GraphInputHandle):
         raise StepError(f"{key}: graph input {source.name!r} has no value in a job")
     raise StepError(f"{key}: input {spec.name!r} has no source")
+
+
+def _input_annotation(step: Step, input_name: str) -> Any:
+    in_def = step.op.ins.get(input_name) if step.op is not None else None
+    return in_def.dagster_type if in_def is not None else None
 
 
 def _load_output(state: RunState, key: str, input_name: str, node: str, output: str) -> Any:
