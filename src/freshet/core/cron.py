@@ -11,6 +11,7 @@ wall times that land on the same instant fire once.
 
 from __future__ import annotations
 
+import math
 import threading
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
@@ -127,7 +128,13 @@ class CronCadence(Cadence):
         pending: list[Tick] = []
         last: float | None = None
         while True:
-            near, far = self._instants(step(datetime), forward)
+            try:
+                wall = step(datetime)
+            except (ValueError, OverflowError):
+                if forward and last is None:
+                    raise  # never fires (CroniterBadDateError), or starts at the end of time
+                break
+            near, far = self._instants(wall, forward)
             for tick in [*_take_before(pending, near[0], later), near]:
                 on_our_side = tick[0] >= anchor if forward else tick[0] < anchor
                 if on_our_side and (last is None or later(tick[0], last)):
@@ -135,6 +142,13 @@ class CronCadence(Cadence):
                     yield tick
             if far is not None:
                 pending.append(far)
+        for tick in pending:
+            if last is None or later(tick[0], last):
+                yield tick
+        # past year 9999 (or before year 1): every further tick is beyond every time
+        beyond: Tick = (math.inf if forward else -math.inf, "")
+        while True:
+            yield beyond
 
     def _instants(self, wall: datetime, forward: bool) -> tuple[Tick, Tick | None]:
         """The tick for a wall time and, for a repeated hour of an hourly schedule, the other

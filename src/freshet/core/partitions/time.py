@@ -29,6 +29,14 @@ _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _SECONDS_PER_DAY = 86_400
 _OFFSET_SUFFIX = re.compile(r"[+-]\d\d:\d\d$")
 
+# Time partitions start within [FIRST_SUPPORTED, END_SUPPORTED): a year inside the range of
+# Python's datetime at each side, so a window's neighbours and UTC offsets never leave it.
+FIRST_SUPPORTED = datetime(2, 1, 1)
+END_SUPPORTED = datetime(9999, 1, 1)
+FIRST_SUPPORTED_TIMESTAMP = FIRST_SUPPORTED.replace(tzinfo=UTC).timestamp()
+END_SUPPORTED_TIMESTAMP = END_SUPPORTED.replace(tzinfo=UTC).timestamp()
+SUPPORTED_SPAN = "between 0002-01-01 and 9998-12-31"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TimeWindow:
@@ -70,9 +78,11 @@ def split_offset_suffix(key: str) -> tuple[str, timedelta] | None:
     """'2024-10-27-02:00+01:00' -> ('2024-10-27-02:00', +1h); None without a suffix."""
     if len(key) <= 6 or not _OFFSET_SUFFIX.search(key):
         return None
+    hours, minutes = int(key[-5:-3]), int(key[-2:])
+    if hours > 23 or minutes > 59:  # no such UTC offset: the key names no time
+        return None
     sign = 1 if key[-6] == "+" else -1
-    offset = timedelta(hours=int(key[-5:-3]), minutes=int(key[-2:])) * sign
-    return key[:-6], offset
+    return key[:-6], timedelta(hours=hours, minutes=minutes) * sign
 
 
 class FormatKind(Enum):
@@ -156,7 +166,9 @@ def _seconds_of_day(moment: datetime) -> float:
 
 
 class Cadence(ABC):
-    """Window boundaries ('ticks') of a schedule, numbered by integers in time order."""
+    """Window boundaries ('ticks') of a schedule, numbered by integers in time order.
+
+    A tick outside the years Python's datetime represents has the timestamp -inf or +inf."""
 
     zone: tzinfo
     is_sub_daily: bool
@@ -251,10 +263,14 @@ class WallClockCadence(Cadence):
         """The first tick whose nominal wall time is at or after `naive`."""
 
     def tick_timestamp(self, number: int) -> float:
-        ordinal = self.day_ordinal(number)
-        if self.zone is UTC:
-            return (ordinal - _EPOCH_ORDINAL) * _SECONDS_PER_DAY + self._time_seconds
-        nominal = datetime.fromordinal(ordinal).replace(hour=self._hour, minute=self._minute)
+        try:
+            ordinal = self.day_ordinal(number)
+            if self.zone is UTC:
+                return (ordinal - _EPOCH_ORDINAL) * _SECONDS_PER_DAY + self._time_seconds
+            nominal = datetime.fromordinal(ordinal).replace(hour=self._hour, minute=self._minute)
+        except (ValueError, OverflowError):
+            # a day outside years 1..9999: before or after every supported time
+            return math.inf if number > 0 else -math.inf
         # fold=0 reads a wall time skipped by DST with the earlier offset: it moves forward
         return nominal.replace(tzinfo=self.zone).timestamp()
 

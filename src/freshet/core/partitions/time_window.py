@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from freshet.core.partitions.base import (
@@ -29,7 +29,12 @@ from freshet.core.partitions.subsets import (
 )
 from freshet.core.partitions.time import (
     DATE_FORMAT,
+    END_SUPPORTED,
+    END_SUPPORTED_TIMESTAMP,
+    FIRST_SUPPORTED,
+    FIRST_SUPPORTED_TIMESTAMP,
     MINUTE_FORMAT,
+    SUPPORTED_SPAN,
     Cadence,
     KeyFormat,
     TimeWindow,
@@ -44,6 +49,13 @@ from freshet.core.partitions.time import (
 from freshet.errors import InvalidDefinitionError, PartitionError
 
 Moment = str | date | datetime
+
+# later times count as this one: every window starting in the supported times has ended by
+# then, and it is still far enough from datetime's limit to read in any timezone
+_LATEST_NOW = END_SUPPORTED_TIMESTAMP + 180 * 86_400
+
+#: the most windows `end_offset` may add (or, negative, remove) beyond the completed ones
+MAX_END_OFFSET = 100_000
 
 
 @dataclass(frozen=True, slots=True, init=False, repr=False)
@@ -98,7 +110,10 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
 
     def partition_key_at(self, index: int) -> str:
         """The key of partition `index` (0 is the first), whether or not it exists yet."""
-        return self._codec.key(self._origin + index)
+        try:
+            return self._codec.key(self._origin + index)
+        except (ValueError, OverflowError):
+            raise PartitionError(self._beyond_supported(f"partition number {index}")) from None
 
     def window_start_timestamp(self, index: int) -> float:
         return self._cadence.tick_timestamp(self._origin + index)
@@ -108,10 +123,18 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
 
     def time_window_for_indexes(self, start: int, end: int) -> TimeWindow:
         """The window from the start of partition `start` to the start of partition `end`."""
-        return TimeWindow(
-            start=datetime.fromtimestamp(self.window_start_timestamp(start), self._zone),
-            end=datetime.fromtimestamp(self.window_start_timestamp(end), self._zone),
-        )
+        try:
+            return TimeWindow(
+                start=datetime.fromtimestamp(self.window_start_timestamp(start), self._zone),
+                end=datetime.fromtimestamp(self.window_start_timestamp(end), self._zone),
+            )
+        except (ValueError, OverflowError):
+            raise PartitionError(
+                self._beyond_supported(f"the window of partitions {start} to {end}")
+            ) from None
+
+    def _beyond_supported(self, what: str) -> str:
+        return f"{what} of {self!r} is out of range: time partitions start {SUPPORTED_SPAN}"
 
     def index_of(self, key: str, limit: int | None = None) -> int | None:
         """The index of the partition named `key`, or None when no partition (below `limit`,
@@ -123,25 +146,41 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
         number = self._codec.quick_number(key)
         if number is not None:
             index = number - self._origin
-            return index if index >= 0 and (limit is None or index < limit) else None
+            if index < 0 or (limit is not None and index >= limit):
+                return None
+            # with a limit, the count below it already ends within the supported times
+            return index if limit is not None or self._is_supported(index) else None
         located = self._locate(key, limit)
         if located is None:
             return None
         index, exact = located
         if index < 0 or (limit is not None and index >= limit):
             return None
+        if limit is None and not self._is_supported(index):
+            return None
         return index if exact or self.partition_key_at(index) == key else None
+
+    def _is_supported(self, index: int) -> bool:
+        """Whether partition `index` starts before the end of the supported times."""
+        return self.window_start_timestamp(index) < END_SUPPORTED_TIMESTAMP
+
+    def _parse_key(self, key: str) -> tuple[datetime, timedelta | None] | None:
+        """The naive local time a key names and its UTC offset suffix, if it has one."""
+        parsed = self._format.parse(key)
+        if parsed is not None:
+            return parsed, None
+        split = split_offset_suffix(key)
+        if split is None or (parsed := self._format.parse(split[0])) is None:
+            return None
+        return parsed, split[1]
 
     def _locate(self, key: str, limit: int | None) -> tuple[int, bool] | None:
         """The index of the first window starting at or after the time `key` names, and
         whether the key is that window's key without re-formatting it to check."""
-        parsed = self._format.parse(key)
-        offset = None
-        if parsed is None:
-            split = split_offset_suffix(key)
-            if split is None or (parsed := self._format.parse(split[0])) is None:
-                return None
-            offset = split[1]
+        named = self._parse_key(key)
+        if named is None or not FIRST_SUPPORTED <= named[0] < END_SUPPORTED:
+            return None
+        parsed, offset = named
         timestamp = local_timestamp(parsed, self._zone, offset)
         # bound the search: schedules walked by croniter would enumerate to reach far times
         if timestamp <= self.window_start_timestamp(-1):
@@ -161,7 +200,9 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
         """Indexes [low, high) of the windows overlapping the instants [start, end), from
         index `floor` on."""
         floor_ts = self.window_start_timestamp(floor)
-        start, end = max(start, floor_ts), max(end, floor_ts)
+        # beyond the supported times there are no windows (and no datetimes to find them by)
+        low_ts, high_ts = max(floor_ts, FIRST_SUPPORTED_TIMESTAMP), END_SUPPORTED_TIMESTAMP
+        start, end = min(max(start, low_ts), high_ts), min(max(end, low_ts), high_ts)
         low = self._cadence.first_tick_after(start) - 1 - self._origin
         high = self._cadence.first_tick_at_or_after(end) - self._origin
         return low, max(low, high)
@@ -182,12 +223,17 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
         current_time: datetime | None = None,
         dynamic_store: DynamicPartitionsStore | None = None,
     ) -> int:
-        now = self._timestamp(resolve_current_time(current_time))
+        now = min(self._timestamp(resolve_current_time(current_time)), _LATEST_NOW)
         # long before the start the answer is 0; the floor spares croniter a walk back in time
         now = max(now, self.window_start_timestamp(-max(self.end_offset, 0) - 1))
         complete = self._cadence.first_tick_after(now) - 1 - self._origin
         count = max(0, complete + self.end_offset)
-        return count if self._end_count is None else min(count, self._end_count)
+        if self._end_count is not None:
+            return min(count, self._end_count)
+        if count and not self._is_supported(count - 1):
+            # partitions stop at the end of the supported times (end_count does so already)
+            count = self._cadence.first_tick_at_or_after(END_SUPPORTED_TIMESTAMP) - self._origin
+        return count
 
     def get_partition_keys(
         self,
@@ -245,7 +291,7 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
 
     def partition_key_for_time(self, moment: datetime) -> str | None:
         """The key of the window containing `moment` (None before the first window)."""
-        timestamp = max(self._timestamp(moment), self.window_start_timestamp(-1))
+        timestamp = max(min(self._timestamp(moment), _LATEST_NOW), self.window_start_timestamp(-1))
         index = self._cadence.first_tick_after(timestamp) - 1 - self._origin
         return self.partition_key_at(index) if index >= 0 else None
 
@@ -333,10 +379,15 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
         valid = f"valid keys run from {first!r}" + (
             "" if last is None else f" to {self.partition_key_at(last)!r}"
         )
-        located = self._locate(key, count) if isinstance(key, str) else None
+        named = self._parse_key(key) if isinstance(key, str) else None
+        if named is not None and not FIRST_SUPPORTED <= named[0] < END_SUPPORTED:
+            return f"{what}: time partitions start {SUPPORTED_SPAN}; {valid}"
+        located = None if named is None else self._locate(key, count)
         if located is None:
             return f"{what}: keys look like {first!r} (format {self.fmt!r}); {valid}"
         index = located[0]
+        if count is None and not self._is_supported(index):
+            return f"{what}: time partitions start {SUPPORTED_SPAN}; {valid}"
         if index < 0:
             return f"{what}: it is before the first partition; {valid}"
         if last is not None and index > last:
@@ -422,21 +473,50 @@ def _derive(
         raise InvalidDefinitionError(
             f"timezone must be an IANA name such as 'Europe/Berlin', got {timezone!r}"
         )
-    if isinstance(end_offset, bool) or not isinstance(end_offset, int):
-        raise InvalidDefinitionError(f"end_offset must be an int, got {end_offset!r}")
+    if (
+        isinstance(end_offset, bool)
+        or not isinstance(end_offset, int)
+        or not -MAX_END_OFFSET <= end_offset <= MAX_END_OFFSET
+    ):
+        raise InvalidDefinitionError(
+            f"end_offset must be an int from {-MAX_END_OFFSET} to {MAX_END_OFFSET} (windows "
+            f"added after the last complete one), got {_short(end_offset)}"
+        )
+    if fmt is not None and (not isinstance(fmt, str) or not fmt or "\x00" in fmt):
+        raise InvalidDefinitionError(
+            f"fmt must be a strftime format string such as {DATE_FORMAT!r}, got {fmt!r}"
+        )
+    if fmt is not None:
+        _check_format(fmt)
     zone = load_timezone(timezone)
     start_ts = _moment_timestamp(start, zone, fmt, "start")
     end_ts = None if end is None else _moment_timestamp(end, zone, fmt, "end")
+    if not FIRST_SUPPORTED_TIMESTAMP <= start_ts < END_SUPPORTED_TIMESTAMP:
+        raise InvalidDefinitionError(
+            f"start {start!r} of schedule {cron!r} is out of range: time partitions start "
+            f"{SUPPORTED_SPAN}"
+        )
     if end_ts is not None and end_ts < start_ts:
         raise InvalidDefinitionError(
             f"end {end!r} is before start {start!r}, so there would be no partitions; "
             "give an end after the start, or no end"
         )
-    cadence = _cadence_for(cron, zone, start_ts)
-    key_format = KeyFormat(fmt or (MINUTE_FORMAT if cadence.is_sub_daily else DATE_FORMAT))
-    codec = TimeKeyCodec(cadence, key_format, zone)
-    origin = cadence.first_tick_at_or_after(start_ts)
-    _check_keys_are_distinct(codec, origin, cron, key_format.fmt)
+    try:
+        cadence = _cadence_for(cron, zone, start_ts)
+        key_format = KeyFormat(fmt or (MINUTE_FORMAT if cadence.is_sub_daily else DATE_FORMAT))
+        codec = TimeKeyCodec(cadence, key_format, zone)
+        origin = cadence.first_tick_at_or_after(start_ts)
+        if cadence.tick_timestamp(origin) >= END_SUPPORTED_TIMESTAMP:
+            raise OverflowError("the first window starts after the supported times")
+        _check_keys_are_distinct(codec, origin, cron, key_format.fmt)
+    except (ValueError, OverflowError):
+        raise InvalidDefinitionError(
+            f"schedule {cron!r} from start {start!r} has no partition starting "
+            f"{SUPPORTED_SPAN} (the range time partitions support); give an earlier start"
+        ) from None
+    if end_ts is not None:
+        # an end past the supported times (e.g. '9999-12-31' for 'never') ends with them
+        end_ts = min(end_ts, END_SUPPORTED_TIMESTAMP)
     end_count = None if end_ts is None else max(0, cadence.first_tick_after(end_ts) - 1 - origin)
     end_dt = None if end_ts is None else datetime.fromtimestamp(end_ts, zone)
     start_dt = datetime.fromtimestamp(start_ts, zone)
@@ -458,6 +538,22 @@ def _derive(
 
 # definitions are often built once per asset with the same arguments; share the derived state
 _derive_cached = functools.lru_cache(maxsize=512)(_derive)
+
+
+def _check_format(fmt: str) -> None:
+    try:
+        datetime(2000, 1, 1).strftime(fmt)
+    except ValueError as error:
+        raise InvalidDefinitionError(
+            f"fmt {fmt!r} is not a strftime format ({error}); e.g. {MINUTE_FORMAT!r}"
+        ) from None
+
+
+def _short(value: object) -> str:
+    """`repr(value)`, or a note of its size for an int too long to print."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"an int of {value.bit_length()} bits"
+    return repr(value)
 
 
 def _check_keys_are_distinct(codec: TimeKeyCodec, origin: int, cron: str, fmt: str) -> None:
