@@ -13,8 +13,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from freshet.core import runtime as _runtime
-
-__version__ = "0.1.0"
+from freshet.version import __version__
 
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {

@@ -7,20 +7,42 @@ from pathlib import Path
 import click
 
 from freshet.cli.common import ExitCode, definitions_location, definitions_options
-from freshet.workspace.loader import load_definitions_at
+from freshet.cli.locations import echo_locations
+from freshet.workspace.host import LocationStatus, WorkspaceHost
+from freshet.workspace.loader import find_origins, load_definitions_at
+from freshet.workspace.project import DefinitionsLocation
 
 
 @click.command("check")
 @definitions_options
 @click.pass_context
 def command(ctx: click.Context) -> ExitCode:
-    """Load and validate the definitions; exit 2 with the problems if they are invalid."""
-    defs = load_definitions_at(definitions_location(ctx), Path.cwd())
+    """Load and validate the definitions; exit 2 with the problems if they are invalid.
+
+    With -w, every code location is loaded in its own process and listed with its status;
+    the command exits 2 (after reporting all of them) if any failed."""
+    location = definitions_location(ctx)
+    if location.workspace is not None:
+        return _check_workspace(location)
+    defs = load_definitions_at(location, Path.cwd())
     graph = defs.get_asset_graph()
     assets = len(graph.nodes)
     checks = sum(len(specs) for specs in graph.check_specs_by_asset.values())
     jobs = len(defs.get_all_job_defs())
     click.echo(f"{_count(assets, 'asset')}, {_count(checks, 'check')}, {_count(jobs, 'job')}: OK")
+    return ExitCode.OK
+
+
+def _check_workspace(location: DefinitionsLocation) -> ExitCode:
+    origins = find_origins(location, Path.cwd())
+    with WorkspaceHost(origins) as host:
+        entries = list(host)
+        problems = host.problems()
+    echo_locations(entries, problems)
+    failed = [entry.name for entry in entries if entry.status is LocationStatus.FAILED]
+    if failed or problems:
+        return ExitCode.USAGE_ERROR
+    click.echo(f"{_count(len(entries), 'code location')}: OK")
     return ExitCode.OK
 
 

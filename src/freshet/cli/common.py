@@ -22,7 +22,7 @@ HOME_DIR_NAME = ".freshet"
 #: `--limit` of the list commands: a bound keeps the number within what SQL's LIMIT takes
 LIST_LIMIT = click.IntRange(min=1, max=1_000_000)
 
-_LOCATION_KEYS = ("python_file", "module", "attribute")
+_LOCATION_KEYS = ("python_file", "module", "attribute", "workspace", "location_name")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -41,6 +41,8 @@ class GlobalOptions:
     python_file: str | None = None
     module: str | None = None
     attribute: str | None = None
+    workspace: str | None = None
+    location_name: str | None = None
     home: Path | None = None
     debug: bool = False
 
@@ -68,8 +70,11 @@ def _remember_location(ctx: click.Context, param: click.Parameter, value: Any) -
 
 
 def definitions_options(command: F) -> F:
-    """`-f/-m/-a` on a command too, so `freshet materialize -f defs.py` works as expected."""
+    """`-f/-m/-a/-w/-l` on a command too, so `freshet materialize -f defs.py` works as
+    expected."""
     specs = (
+        ("-l", "--location", "location_name", "NAME", "The code location of -w to use."),
+        ("-w", "--workspace", "workspace", "FILE", "Load code locations from a workspace.yaml."),
         ("-a", "--attribute", "attribute", "NAME", "The Definitions attribute to load."),
         ("-m", "--module", "module", "MODULE", "Load definitions from this module."),
         ("-f", "--file", "python_file", "FILE", "Load definitions from this Python file."),

@@ -23,6 +23,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "backfill": ("freshet.cli.backfill", "Backfill partitions; list, show, cancel or resume."),
     "check": ("freshet.cli.check", "Load and validate the definitions."),
     "instance": ("freshet.cli.instance", "Show, migrate or prune the instance."),
+    "locations": ("freshet.cli.locations", "List code locations with their load status."),
     "materialize": ("freshet.cli.materialize", "Materialize assets in this process."),
     "observe": ("freshet.cli.observe", "Observe source assets: record their data versions."),
     "runs": ("freshet.cli.runs", "List runs, show one, or print its logs."),
@@ -115,6 +116,19 @@ def report_error(exc: BaseException, *, debug: bool) -> int:
     help="The Definitions attribute to load (default: the only one).",
 )
 @click.option(
+    "-w",
+    "--workspace",
+    metavar="FILE",
+    help="Load code locations from this workspace.yaml (each in its own process).",
+)
+@click.option(
+    "-l",
+    "--location",
+    "location_name",
+    metavar="NAME",
+    help="The code location of the workspace to use, where a command needs one.",
+)
+@click.option(
     "--home",
     type=click.Path(file_okay=False, path_type=Path),
     help="Instance home folder (overrides FRESHET_HOME; default ./.freshet).",
@@ -127,16 +141,24 @@ def cli(
     python_file: str | None,
     module: str | None,
     attribute: str | None,
+    workspace: str | None,
+    location_name: str | None,
     home: Path | None,
     debug: bool,
 ) -> None:
     """freshet: declare data assets; freshet keeps them up to date and says why.
 
-    Definitions are found with -f FILE, -m MODULE, or [tool.freshet] in the nearest
-    pyproject.toml (python_file = "defs.py" or module = "pkg.defs").
+    Definitions are found with -f FILE, -m MODULE, -w workspace.yaml, or [tool.freshet] in
+    the nearest pyproject.toml (python_file = "defs.py" or module = "pkg.defs").
     """
     ctx.ensure_object(Session).options = GlobalOptions(
-        python_file=python_file, module=module, attribute=attribute, home=home, debug=debug
+        python_file=python_file,
+        module=module,
+        attribute=attribute,
+        workspace=workspace,
+        location_name=location_name,
+        home=home,
+        debug=debug,
     )
 
 

@@ -3,6 +3,7 @@ nearest pyproject.toml. Import failures are reported with the user's frames only
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.util
 import os
@@ -16,6 +17,7 @@ from freshet.definitions import Definitions
 from freshet.errors import DefinitionsLoadError, FreshetError
 from freshet.workspace.origin import CodeLocationOrigin, default_location_name
 from freshet.workspace.project import DefinitionsLocation, find_project
+from freshet.workspace.workspace_file import load_workspace_file
 
 
 def _hidden_frame_prefixes() -> tuple[str, ...]:
@@ -35,8 +37,44 @@ _HOW_TO_POINT = (
 # ---- finding the target ----------------------------------------------------------------
 
 
+def find_origins(given: DefinitionsLocation, cwd: Path) -> list[CodeLocationOrigin]:
+    """Every location the user pointed at: those of `-w workspace.yaml` (or the one named by
+    `-l`), else the one of `-f`/`-m`/`[tool.freshet]`."""
+    if given.workspace is None:
+        if given.location_name is not None:
+            raise DefinitionsLoadError("-l/--location names a location of -w/--workspace")
+        return [find_origin(given, cwd)]
+    if given.python_file is not None or given.module is not None:
+        raise DefinitionsLoadError("give -w/--workspace or -f/-m, not both")
+    origins = load_workspace_file(cwd / given.workspace)
+    if given.location_name is None:
+        return origins
+    return [_pick_location(origins, given.location_name, given.workspace)]
+
+
+def _pick_location(origins: list[CodeLocationOrigin], name: str, where: str) -> CodeLocationOrigin:
+    for origin in origins:
+        if origin.location_name == name:
+            return origin
+    names = [origin.location_name for origin in origins]
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise DefinitionsLoadError(
+        f"{where} has no code location named {name!r} (locations: {', '.join(names)}){hint}"
+    )
+
+
 def find_origin(given: DefinitionsLocation, cwd: Path) -> CodeLocationOrigin:
-    """Resolve the command-line location, or else `[tool.freshet]`, to one origin."""
+    """Resolve the command-line location, or else `[tool.freshet]`, to one origin (with a
+    workspace: its only location, or the one `-l` names)."""
+    if given.workspace is not None:
+        origins = find_origins(given, cwd)
+        if len(origins) > 1:
+            raise DefinitionsLoadError(
+                f"{given.workspace} lists {len(origins)} code locations "
+                f"({', '.join(o.location_name for o in origins)}); choose one with -l/--location"
+            )
+        return origins[0]
     if given.python_file is not None and given.module is not None:
         raise DefinitionsLoadError("give -f/--file or -m/--module, not both")
     if given.python_file is not None:

@@ -16,11 +16,14 @@ _KEYS = ("python_file", "module", "attribute")
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DefinitionsLocation:
-    """Where definitions are: a Python file or a module, and optionally the attribute."""
+    """Where definitions are: a Python file or a module, and optionally the attribute; or a
+    workspace.yaml, and optionally which of its locations."""
 
     python_file: str | None = None
     module: str | None = None
     attribute: str | None = None
+    workspace: str | None = None
+    location_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
