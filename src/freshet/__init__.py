@@ -67,6 +67,19 @@ _EXPORTS: dict[str, str] = {
     "resource": "freshet.core.resources",
     "ResourceDefinition": "freshet.core.resources",
     "io_manager": "freshet.core.resources",
+    "input_manager": "freshet.core.resources",
+    "ConfigurableIOManagerFactory": "freshet.core.resources",
+    "InitResourceContext": "freshet.core.resources",
+    "build_init_resource_context": "freshet.core.resources",
+    "build_resources": "freshet.core.resources",
+    "InputManager": "freshet.core.io_managers",
+    "build_input_context": "freshet.core.io_managers",
+    "build_output_context": "freshet.core.io_managers",
+    "fs_io_manager": "freshet.core.builtin_io_managers",
+    "mem_io_manager": "freshet.core.builtin_io_managers",
+    "StringSource": "freshet.core.config_types",
+    "IntSource": "freshet.core.config_types",
+    "BoolSource": "freshet.core.config_types",
     "IOManager": "freshet.core.io_managers",
     "InputContext": "freshet.core.io_managers",
     "OutputContext": "freshet.core.io_managers",
@@ -182,6 +195,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         ConfigurableIOManager,
         FilesystemIOManager,
         InMemoryIOManager,
+        fs_io_manager,
+        mem_io_manager,
     )
     from freshet.core.checks import (
         AssetCheckResult,
@@ -192,9 +207,17 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         multi_asset_check,
     )
     from freshet.core.config import Config, EnvVar, Field, RunConfig
+    from freshet.core.config_types import BoolSource, IntSource, StringSource
     from freshet.core.events import AssetMaterialization, AssetObservation, ExpectationResult
     from freshet.core.graphs import graph, job
-    from freshet.core.io_managers import InputContext, IOManager, OutputContext
+    from freshet.core.io_managers import (
+        InputContext,
+        InputManager,
+        IOManager,
+        OutputContext,
+        build_input_context,
+        build_output_context,
+    )
     from freshet.core.jobs import define_asset_job
     from freshet.core.keys import AssetCheckKey, AssetKey
     from freshet.core.multi_assets import AssetOut, graph_multi_asset, multi_asset
@@ -224,8 +247,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         WeeklyPartitionsDefinition,
     )
     from freshet.core.resources import (
+        ConfigurableIOManagerFactory,
         ConfigurableResource,
+        InitResourceContext,
         ResourceDefinition,
+        build_init_resource_context,
+        build_resources,
+        input_manager,
         io_manager,
         resource,
     )

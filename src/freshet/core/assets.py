@@ -66,6 +66,7 @@ class AssetIn:
     metadata: Mapping[str, Any] | None = None
     partition_mapping: Any = None
     dagster_type: Any = None
+    input_manager_key: str | None = None
 
 
 def _check_owners(owners: Iterable[str], what: str) -> tuple[str, ...]:
@@ -344,8 +345,10 @@ def _input_keys(
             pre = _prefix_tuple(spec.key_prefix) if spec is not None and spec.key_prefix else prefix
             key = AssetKey((*pre, param.name))
         keys[param.name] = key
-        if spec is not None and spec.dagster_type is not None:
-            typed_ins[param.name] = In(dagster_type=spec.dagster_type)
+        if spec is not None and (spec.dagster_type is not None or spec.input_manager_key):
+            typed_ins[param.name] = In(
+                dagster_type=spec.dagster_type, input_manager_key=spec.input_manager_key
+            )
         deps.append(AssetDep(key, partition_mapping=spec.partition_mapping if spec else None))
     built = build_ins(shape, typed_ins, what=what)
     return keys, built, deps

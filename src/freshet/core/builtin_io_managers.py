@@ -14,8 +14,9 @@ from urllib.parse import quote
 
 from pydantic import PrivateAttr
 
+from freshet.core.config_types import Field
 from freshet.core.io_managers import InputContext, OutputContext
-from freshet.core.resources import ConfigurableIOManager
+from freshet.core.resources import ConfigurableIOManager, InitResourceContext, ResourceDefinition
 from freshet.core.results import DataVersion
 from freshet.errors import ExecutionError, UsageError
 
@@ -157,3 +158,26 @@ class InMemoryIOManager(ConfigurableIOManager):
                 "materialize it first in this process (InMemoryIOManager keeps values only "
                 "while its instance lives)"
             ) from None
+
+
+def _make_filesystem_io_manager(context: InitResourceContext) -> FilesystemIOManager:
+    config = context.resource_config or {}
+    return FilesystemIOManager(base_dir=config.get("base_dir"))
+
+
+def _make_in_memory_io_manager() -> InMemoryIOManager:
+    return InMemoryIOManager()
+
+
+fs_io_manager = ResourceDefinition(
+    resource_fn=_make_filesystem_io_manager,
+    config_schema={"base_dir": Field(str, is_required=False)},
+    description="Pickles outputs under base_dir (default: the instance's storage folder).",
+)
+"""The filesystem IO manager as a resource definition (configurable with `base_dir`)."""
+
+mem_io_manager = ResourceDefinition(
+    resource_fn=_make_in_memory_io_manager,
+    description="Keeps outputs in memory for the run.",
+)
+"""An in-memory IO manager as a resource definition."""

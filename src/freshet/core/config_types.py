@@ -174,3 +174,10 @@ class Field:
         object.__setattr__(self, "default", default)
         object.__setattr__(self, "description", description)
         object.__setattr__(self, "is_required", is_required)
+
+
+# Types of dict-schema entries that may also be given as an environment reference
+# ({"env": "NAME"}). Every entry accepts that form, so these are the plain types.
+StringSource: Any = str
+IntSource: Any = int
+BoolSource: Any = bool

@@ -116,7 +116,17 @@ class InputContext:
         return ident
 
 
-class IOManager(ABC):
+class InputManager(ABC):
+    """Loads inputs only: named by `In(input_manager_key=...)` or
+    `AssetIn(input_manager_key=...)`, it replaces the upstream IO manager for that input
+    (and loads an op input that has no upstream at all)."""
+
+    @abstractmethod
+    def load_input(self, context: InputContext) -> Any:
+        """Load the value ``context`` points at (a dict per partition when it points at many)."""
+
+
+class IOManager(InputManager):
     """Stores step outputs and loads them as inputs of downstream steps."""
 
     __freshet_io_manager__: ClassVar[bool] = True
@@ -125,6 +135,51 @@ class IOManager(ABC):
     def handle_output(self, context: OutputContext, obj: Any) -> DataVersion | None:
         """Store ``obj``; optionally return a fingerprint of its content as its data version."""
 
-    @abstractmethod
-    def load_input(self, context: InputContext) -> Any:
-        """Load the value ``context`` points at (a dict per partition when it points at many)."""
+
+def build_output_context(
+    *,
+    name: str = "result",
+    step_key: str = "direct",
+    run_id: str | None = None,
+    asset_key: Any = None,
+    partition_key: str | None = None,
+    definition_metadata: Mapping[str, Any] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    base_dir: str = "",
+) -> OutputContext:
+    """An `OutputContext` for calling an IO manager's `handle_output` in a unit test."""
+    return OutputContext(
+        run_id=run_id,
+        step_key=step_key,
+        name=name,
+        asset_key=None if asset_key is None else AssetKey.from_coercible(asset_key),
+        partition_key=partition_key,
+        definition_metadata=dict(definition_metadata or metadata or {}),
+        base_dir=base_dir,
+    )
+
+
+def build_input_context(
+    *,
+    name: str = "input",
+    upstream_output: OutputContext | None = None,
+    asset_key: Any = None,
+    partition_key: str | None = None,
+    asset_partition_keys: Sequence[str] | None = None,
+    base_dir: str = "",
+) -> InputContext:
+    """An `InputContext` for calling an IO manager's `load_input` in a unit test. Without
+    `upstream_output`, the upstream is the output of the same asset (or a step `direct`)."""
+    key = None if asset_key is None else AssetKey.from_coercible(asset_key)
+    if upstream_output is None:
+        upstream_output = build_output_context(
+            asset_key=key, partition_key=partition_key, base_dir=base_dir
+        )
+    return InputContext(
+        name=name,
+        upstream_output=upstream_output,
+        asset_key=key,
+        partition_key=partition_key,
+        asset_partition_keys=None if asset_partition_keys is None else list(asset_partition_keys),
+        base_dir=base_dir,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from freshet.core import composition
@@ -33,6 +33,9 @@ class In:
     description: str | None = None
     default_value: Any = _NO_DEFAULT
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    #: a resource (an `InputManager`) that loads this input instead of the upstream IO
+    #: manager; an op input with no upstream is loaded by it alone
+    input_manager_key: str | None = None
 
     @property
     def is_nothing(self) -> bool:
@@ -99,6 +102,12 @@ class OpDefinition:
     code_version: str | None = None
     pool: str | None = None
 
+    def __post_init__(self) -> None:
+        managers = {i.input_manager_key for i in self.ins.values() if i.input_manager_key}
+        if managers:
+            keys = self.required_resource_keys | managers
+            object.__setattr__(self, "required_resource_keys", frozenset(keys))
+
     @property
     def input_names(self) -> tuple[str, ...]:
         return tuple(self.ins)
@@ -140,7 +149,7 @@ def build_ins(shape: FunctionShape, ins: Mapping[str, In] | None, *, what: str) 
             annotation = None if param.annotation is _EMPTY else param.annotation
             spec = In(dagster_type=annotation)
         if param.has_default and not spec.has_default:
-            spec = In(spec.dagster_type, spec.description, param.default, spec.metadata)
+            spec = replace(spec, default_value=param.default)
         result[param.name] = spec
     for name, spec in explicit.items():
         if not spec.is_nothing:

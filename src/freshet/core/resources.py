@@ -9,7 +9,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from types import TracebackType
 from typing import Any, ClassVar
@@ -24,7 +24,7 @@ from freshet.core.config import (
     config_to_dict,
     resolve_config_instance,
 )
-from freshet.core.io_managers import IOManager
+from freshet.core.io_managers import InputManager, IOManager
 from freshet.errors import (
     ConfigError,
     CycleError,
@@ -137,6 +137,26 @@ class ConfigurableIOManager(ConfigurableResource, IOManager):
     """An IO manager declared as a configurable resource; it is its own resource value."""
 
 
+class ConfigurableIOManagerFactory(ConfigurableResource):
+    """Config fields that build an IO manager: implement `create_io_manager`, whose result
+    (any `IOManager`) is what steps store and load through."""
+
+    def create_io_manager(self, context: InitResourceContext) -> IOManager:
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement create_io_manager(self, context) and "
+            "return an IOManager"
+        )
+
+    def create_resource(self, context: InitResourceContext) -> Any:
+        manager = self.create_io_manager(context)
+        if not isinstance(manager, InputManager):
+            raise InvalidDefinitionError(
+                f"{type(self).__name__}.create_io_manager returned a "
+                f"{type(manager).__name__}, not an IOManager"
+            )
+        return manager
+
+
 # ---------------------------------------------------------------------------------------------
 # Function-style resources
 # ---------------------------------------------------------------------------------------------
@@ -172,6 +192,8 @@ class ResourceDefinition:
     #: any collection of keys is accepted; stored as a frozenset
     required_resource_keys: frozenset[str] = frozenset()
     description: str | None = None
+    #: config fixed by `.configured(...)`: used when run config gives none
+    fixed_config: Any = None
     schema: ConfigSchema | None = field(init=False, repr=False)
     takes_context: bool = field(init=False, repr=False)
     is_generator: bool = field(init=False, repr=False)
@@ -199,6 +221,27 @@ class ResourceDefinition:
             return value
 
         return ResourceDefinition(resource_fn=hardcoded, description=description)
+
+    @staticmethod
+    def mock_resource(description: str | None = None) -> ResourceDefinition:
+        """A resource that is a `unittest.mock.MagicMock` (any attribute, any call)."""
+        from unittest import mock  # lazy: only tests use it
+
+        return ResourceDefinition.hardcoded_resource(mock.MagicMock(), description)
+
+    @staticmethod
+    def none_resource(description: str | None = None) -> ResourceDefinition:
+        """A resource that is None."""
+        return ResourceDefinition.hardcoded_resource(None, description)
+
+    def configured(self, config: Any) -> ResourceDefinition:
+        """A copy with its config fixed to `config` (checked now against the schema)."""
+        name = getattr(self.resource_fn, "__name__", "resource")
+        if self.schema is not None:
+            _, problems = self.schema.validate(config, path=f"resource {name!r} configured")
+            if problems:
+                raise ConfigError(problems)
+        return replace(self, fixed_config=config)
 
     def open(self, context: InitResourceContext) -> AbstractContextManager[Any]:
         """A context manager giving the resource value and tearing it down on exit."""
@@ -254,6 +297,43 @@ def io_manager(
     )
 
 
+class _FunctionInputManager(InputManager):
+    def __init__(self, load_fn: Callable[..., Any], init_context: InitResourceContext) -> None:
+        self._load_fn = load_fn
+        self._init_context = init_context
+
+    def load_input(self, context: Any) -> Any:
+        return self._load_fn(context)
+
+
+def input_manager(
+    fn: Callable[..., Any] | None = None,
+    *,
+    config_schema: Any = None,
+    required_resource_keys: Iterable[str] | None = None,
+    description: str | None = None,
+) -> Any:
+    """Declare an input manager by its load function, `(InputContext) -> value`; give it in
+    `Definitions(resources=...)` and name it with `In(input_manager_key=...)`."""
+
+    def decorate(load_fn: Callable[..., Any]) -> ResourceDefinition:
+        if not callable(load_fn):
+            raise InvalidDefinitionError(f"@input_manager: expected a function, got {load_fn!r}")
+
+        def make_input_manager(context: InitResourceContext) -> InputManager:
+            return _FunctionInputManager(load_fn, context)
+
+        make_input_manager.__name__ = getattr(load_fn, "__name__", "input_manager")
+        return ResourceDefinition(
+            resource_fn=make_input_manager,
+            config_schema=config_schema,
+            required_resource_keys=frozenset(required_resource_keys or ()),
+            description=description or inspect.getdoc(load_fn),
+        )
+
+    return decorate(fn) if fn is not None else decorate
+
+
 # ---------------------------------------------------------------------------------------------
 # What Definitions and the engine call
 # ---------------------------------------------------------------------------------------------
@@ -278,7 +358,7 @@ def resource_config_schema(res: Any) -> ConfigSchema | None:
     overrides fields the instance already holds."""
     res = coerce_resource(res)
     if isinstance(res, ResourceDefinition):
-        return res.schema
+        return None if res.fixed_config is not None else res.schema
     schema = config_schema_from(type(res), f"resource {type(res).__name__}")
     assert schema is not None
     return schema.with_base_values(_field_values(res))
@@ -405,9 +485,9 @@ def _open_definition(
     context: InitResourceContext,
     stack: ExitStack,
 ) -> Any:
-    resource_config = config
+    resource_config = res.fixed_config if config is None else config
     if res.schema is not None:
-        resource_config, problems = res.schema.validate(config, path=path)
+        resource_config, problems = res.schema.validate(resource_config, path=path)
         if problems:
             raise ConfigError(problems)
     context = InitResourceContext(
@@ -425,16 +505,25 @@ def build_resources(
     log: Any = None,
     on_init: Callable[[str, float], None] | None = None,
     requested_by: str = "this run",
+    resource_config: Mapping[str, Any] | None = None,
 ) -> Iterator[Resources]:
     """Initialise ``keys`` (default: all) and what they require, in dependency order; yield
     them; tear them down in reverse order on exit, even on error.
 
-    ``config`` maps resource keys to validated run config (`ResolvedRunConfig.resources`).
+    ``config`` maps resource keys to validated run config (`ResolvedRunConfig.resources`);
+    ``resource_config`` takes the run-config form, ``{key: {"config": ...}}``.
     ``on_init(key, seconds)`` is called after each resource is initialised.
     """
     coerced = {key: coerce_resource(value) for key, value in resources.items()}
     order = _init_order(coerced, list(coerced) if keys is None else keys, requested_by)
-    config = config or {}
+    # `resource_config` is the run-config form: {key: {"config": ...}}
+    config = {
+        **{
+            k: v.get("config", v) if isinstance(v, Mapping) else v
+            for k, v in (resource_config or {}).items()
+        },
+        **(config or {}),
+    }
     log = log or _LOG
     values: dict[str, Any] = {}
     with ExitStack() as stack:

@@ -33,6 +33,8 @@ def load_inputs(
             continue
         if spec.asset_key is not None:
             value = _load_asset_input(step, spec, state, key, context)
+        elif in_def is not None and in_def.input_manager_key:
+            value = _load_with_input_manager(spec, in_def.input_manager_key, state, key)
         else:
             value = _load_op_input(spec, state, key, mapping_key)
         expected = in_def.dagster_type if in_def is not None else None
@@ -125,6 +127,35 @@ def _input_partitions(step: Step, spec: StepInput, state: RunState) -> list[str]
     return upstream_partition_keys(
         state.asset_graph, consumer, spec.asset_key, list(state.partition_keys), state.dynamic_store
     )
+
+
+def _load_with_input_manager(spec: StepInput, manager_key: str, state: RunState, key: str) -> Any:
+    """An op input loaded by its input manager: from what the upstream output points at,
+    or, for a root input, from wherever the manager knows to look."""
+    source = spec.source
+    upstream = None
+    if isinstance(source, OutputHandle):
+        upstream = state.output_contexts.get((source.node_name, source.output_name))
+    if upstream is None:
+        upstream = OutputContext(run_id=state.run_id, step_key=key, name=spec.name)
+    context = InputContext(
+        name=spec.name,
+        upstream_output=upstream,
+        partition_key=state.partition_key,
+        base_dir=str(state.base_dir),
+    )
+    try:
+        value = state.io_manager(manager_key).load_input(context)
+    except Exception as exc:
+        raise UserCodeError(
+            f"loading input {spec.name!r} with input manager {manager_key!r}", exc
+        ) from exc
+    state.sink.emit(
+        EventType.LOADED_INPUT,
+        step_key=key,
+        data={"input_name": spec.name, "io_manager_key": manager_key},
+    )
+    return value
 
 
 def _load_op_input(spec: StepInput, state: RunState, key: str, mapping_key: str | None) -> Any:

@@ -8,7 +8,7 @@ asset."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -190,7 +190,11 @@ def _asset_step(
                 upstream |= blocking.get(parent, set())
     inputs = []
     for name, key in assets_def.keys_by_input.items():
-        inputs.append(_asset_input(graph, name, key, producer, own))
+        step_input = _asset_input(graph, name, key, producer, own)
+        in_def = assets_def.op.ins.get(name) if assets_def.op is not None else None
+        if in_def is not None and in_def.input_manager_key:
+            step_input = replace(step_input, io_manager_key=in_def.input_manager_key)
+        inputs.append(step_input)
     return Step(
         key=own,
         kind=StepKind.ASSET,
@@ -279,6 +283,10 @@ def plan_graph(graph_def: GraphDefinition) -> ExecutionPlan:
         for name, source in node.inputs.items():
             inputs.append(StepInput(name=name, source=source))
             upstream |= _source_nodes(source)
+        for name, in_def in node.definition.ins.items():
+            if in_def.input_manager_key and name not in node.inputs:
+                # a root input: loaded by its input manager alone
+                inputs.append(StepInput(name=name, io_manager_key=in_def.input_manager_key))
         if node.mapped_over is not None:
             upstream.add(node.mapped_over[0])
         steps.append(
