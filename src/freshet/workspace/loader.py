@@ -17,7 +17,6 @@ from freshet.definitions import Definitions
 from freshet.errors import DefinitionsLoadError, FreshetError
 from freshet.workspace.origin import CodeLocationOrigin, default_location_name
 from freshet.workspace.project import DefinitionsLocation, find_project
-from freshet.workspace.workspace_file import load_workspace_file
 
 
 def _hidden_frame_prefixes() -> tuple[str, ...]:
@@ -46,6 +45,9 @@ def find_origins(given: DefinitionsLocation, cwd: Path) -> list[CodeLocationOrig
         return [find_origin(given, cwd)]
     if given.python_file is not None or given.module is not None:
         raise DefinitionsLoadError("give -w/--workspace or -f/-m, not both")
+    # Imported here for start-up time: reading workspace.yaml needs PyYAML (~30 ms).
+    from freshet.workspace.workspace_file import load_workspace_file
+
     origins = load_workspace_file(cwd / given.workspace)
     if given.location_name is None:
         return origins
