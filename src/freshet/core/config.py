@@ -15,6 +15,7 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema
 
 from freshet.core.config_errors import short_repr
+from freshet.core.config_limits import check_config_shape
 from freshet.core.config_schema import (
     NO_DEFAULT,
     ConfigSchema,
@@ -187,15 +188,18 @@ def _raw_run_config(run_config: Mapping[str, Any] | RunConfig | None) -> Mapping
     if run_config is None:
         return {}
     if isinstance(run_config, RunConfig):
-        return run_config._raw()
-    if not isinstance(run_config, Mapping):
+        raw = run_config._raw()
+    elif isinstance(run_config, Mapping):
+        raw = run_config
+    else:
         raise ConfigError(
             [
                 f"run config must be a mapping with keys {', '.join(_TOP_KEYS)} or a RunConfig, "
                 f"got {type(run_config).__name__}"
             ]
         )
-    return run_config
+    check_config_shape(raw)
+    return raw
 
 
 def validate_run_config(
@@ -235,11 +239,7 @@ def validate_run_config(
 
 def redact_run_config(run_config: Mapping[str, Any] | RunConfig | None) -> dict[str, Any]:
     """A storable copy: `EnvVar`s become ``{"env": "NAME"}``, Config instances plain dicts."""
-    if run_config is None:
-        return {}
-    if isinstance(run_config, RunConfig):
-        run_config = run_config._raw()
-    return _redact(run_config)
+    return _redact(_raw_run_config(run_config))
 
 
 def _redact(value: Any) -> Any:
