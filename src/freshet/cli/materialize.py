@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import click
-import yaml
 
 from freshet.cli.common import (
     ExitCode,
@@ -21,6 +20,7 @@ from freshet.cli.common import (
     global_options,
     home_path,
 )
+from freshet.cli.yaml_documents import load_yaml_file
 from freshet.core.partitions import PartitionKeyRange
 from freshet.errors import ConfigError
 from freshet.execution.result import RunResult
@@ -242,14 +242,7 @@ def parse_tags(items: Iterable[str]) -> dict[str, str]:
 def load_run_config(path: Path) -> Mapping[str, Any]:
     """The run config in a YAML file; syntax errors name the file, line and column."""
     header = f"cannot use run config file {path}"
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
-        raise ConfigError([f"{where}: invalid YAML: {exc.problem}"], header=header) from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError([f"{path}: {exc}"], header=header) from None
+    document = load_yaml_file(path, header)
     if document is None:
         return {}
     if not isinstance(document, dict):
