@@ -57,6 +57,10 @@ _EXPORTS: dict[str, str] = {
     "job": "freshet.core.graphs",
     "define_asset_job": "freshet.core.jobs",
     "ScheduleDefinition": "freshet.core.schedules",
+    "FreshnessPolicy": "freshet.core.automation.freshness_policy",
+    "get_freshness": "freshet.status.freshness",
+    "AssetFreshness": "freshet.status.freshness",
+    "FreshnessStatus": "freshet.status.freshness",
     "DefaultScheduleStatus": "freshet.core.schedules",
     # config and resources
     "Config": "freshet.core.config",
@@ -191,6 +195,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         graph_asset,
         observable_source_asset,
     )
+    from freshet.core.automation.freshness_policy import FreshnessPolicy
     from freshet.core.builtin_io_managers import (
         ConfigurableIOManager,
         FilesystemIOManager,
@@ -291,6 +296,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from freshet.instance.instance import Instance
     from freshet.lineage.selection import AssetSelection
     from freshet.status.api import get_asset_statuses
+    from freshet.status.freshness import AssetFreshness, FreshnessStatus, get_freshness
     from freshet.status.partitions import (
         PartitionStatus,
         get_partition_status,

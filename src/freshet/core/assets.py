@@ -12,6 +12,7 @@ from dataclasses import KW_ONLY, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from freshet.core.automation.freshness_policy import FreshnessPolicy
 from freshet.core.checks import AssetCheckSpec, key_of
 from freshet.core.graphs import GraphDefinition, build_graph
 from freshet.core.keys import AssetKey, check_name
@@ -130,6 +131,11 @@ class AssetSpec:
         what = f"asset {asset_key.to_user_string()!r}"
         if code_version is not None and not isinstance(code_version, str):
             raise InvalidDefinitionError(f"{what}: code_version must be a string")
+        if freshness_policy is not None and not isinstance(freshness_policy, FreshnessPolicy):
+            raise InvalidDefinitionError(
+                f"{what}: freshness_policy must be a FreshnessPolicy(maximum_lag_minutes=...), "
+                f"got {type(freshness_policy).__name__}"
+            )
         values = {
             "key": asset_key,
             "deps": tuple(AssetDep.coerce(d) for d in deps),

@@ -3,6 +3,7 @@ partition, dynamic outputs, materializations with data versions and provenance, 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -23,6 +24,7 @@ from freshet.execution.versions import (
     MAX_PROVENANCE_PARTITIONS,
     ProvenanceEntry,
     choose_data_version,
+    consumed_data_time,
     folded_entry,
 )
 from freshet.storage.records import EventType
@@ -327,14 +329,17 @@ def _is_partitioned(step: Step, asset_key: AssetKey | None) -> bool:
 
 def _provenance(
     step: Step, state: RunState, asset_key: AssetKey, partition: str | None
-) -> list[ProvenanceEntry]:
+) -> tuple[list[ProvenanceEntry], list[float | None]]:
     """For each dependency, the data version(s) consumed: one entry per upstream partition
-    read, folded into one digest entry when a partition reads many upstream partitions."""
+    read, folded into one digest entry when a partition reads many upstream partitions; and
+    the data time of each upstream (partition) consumed."""
     assert step.assets_def is not None
     entries = []
+    data_times: list[float | None] = []
     for dep in step.assets_def.spec_for(asset_key).dep_keys:
         if dep not in state.partitioned_keys or state.asset_graph is None:
             entries.append(ProvenanceEntry(dep, None, state.versions.get((dep, None))))
+            data_times.append(state.data_times.get((dep, None)))
             continue
         keys = (
             upstream_partition_keys(
@@ -343,11 +348,12 @@ def _provenance(
             or []
         )
         versions = state.partition_versions(dep, keys)
+        data_times.extend(state.data_time(dep, k) for k in keys)
         if len(keys) <= MAX_PROVENANCE_PARTITIONS:
             entries.extend(ProvenanceEntry(dep, k, versions.get(k)) for k in keys)
         else:
             entries.append(folded_entry(dep, keys, versions))
-    return entries
+    return entries, data_times
 
 
 def _record_materialization(
@@ -379,7 +385,8 @@ def _record_materialization(
         raise StepError(str(exc)) from exc
     json_metadata = {name: value.to_json() for name, value in normalized.items()}
     for partition, fingerprint in fingerprints.items():
-        provenance = _provenance(step, state, asset_key, partition)
+        provenance, consumed = _provenance(step, state, asset_key, partition)
+        data_time = consumed_data_time(consumed, state.step_started_at.get(key, time.time()))
         version, source = choose_data_version(
             user_version=user_version,
             fingerprint=fingerprint,
@@ -387,6 +394,7 @@ def _record_materialization(
             provenance=provenance,
         )
         state.versions[(asset_key, partition)] = version
+        state.data_times[(asset_key, partition)] = data_time
         state.sink.emit(
             EventType.ASSET_MATERIALIZATION,
             step_key=key,
@@ -400,6 +408,7 @@ def _record_materialization(
                 "data_version_source": source,
                 "code_version": spec.code_version,
                 "provenance": [entry.to_json() for entry in provenance],
+                "data_time": data_time,
                 "tags": dict(tags),
             },
         )

@@ -25,7 +25,7 @@ from freshet.execution.executors.in_process import InProcessExecutor
 from freshet.execution.plan import ExecutionPlan
 from freshet.execution.result import RunResult
 from freshet.execution.state import RunState, StepOutcome
-from freshet.execution.versions import version_from_record_data
+from freshet.execution.versions import data_time_of, version_from_record_data
 from freshet.storage.base import ComputeLogStore, Storage
 from freshet.storage.records import EventType, LogLevel, RunRecord, RunStatus
 
@@ -102,9 +102,10 @@ def _check_resources(needed: Mapping[str, str], available: Mapping[str, Any]) ->
 
 def _prefetch_versions(
     plan: ExecutionPlan, storage: Storage, partitioned: frozenset[AssetKey]
-) -> dict:
-    """Current data versions of every unpartitioned upstream the run reads but does not
-    produce, in one query (partitioned upstreams are read per partition when needed)."""
+) -> tuple[dict, dict]:
+    """Current data versions and data times of every unpartitioned upstream the run reads but
+    does not produce, in one query (partitioned upstreams are read per partition when
+    needed)."""
     upstream: set[AssetKey] = set()
     for step in plan.steps:
         if step.assets_def is None:
@@ -113,11 +114,13 @@ def _prefetch_versions(
             upstream.update(step.assets_def.spec_for(key).dep_keys)
     upstream -= plan.asset_keys
     versions: dict[tuple[AssetKey, str | None], str | None] = {}
+    data_times: dict[tuple[AssetKey, str | None], float | None] = {}
     plain = [k for k in upstream if k not in partitioned]
     for key, record in storage.get_asset_status(plain).items():
         event = record.latest_data_event
         versions[(key, None)] = version_from_record_data(event.event.data) if event else None
-    return versions
+        data_times[(key, None)] = data_time_of(event)
+    return versions, data_times
 
 
 def _keys(spec: RunSpec) -> tuple[str, ...]:
@@ -194,7 +197,9 @@ def execute_run(plan: ExecutionPlan, spec: RunSpec, instance: ExecutionInstance)
             state.mapped_over[step.key] = step.node.mapped_over
     _start(sink, plan, spec)
     try:
-        state.versions.update(_prefetch_versions(plan, storage, spec.partitioned_keys))
+        versions, data_times = _prefetch_versions(plan, storage, spec.partitioned_keys)
+        state.versions.update(versions)
+        state.data_times.update(data_times)
         _execute_with_resources(plan, spec, state, resolved.resources, needed)
     except BaseException as exc:
         _finish(sink, plan, state, error=exc)

@@ -10,6 +10,7 @@ from typing import Any
 
 from freshet.core.keys import AssetKey
 from freshet.execution.events import EventSink
+from freshet.execution.versions import data_time_of
 from freshet.storage.base import ComputeLogStore
 
 
@@ -41,6 +42,11 @@ class RunState:
     partitioned_keys: frozenset[AssetKey] = frozenset()
     #: current data version of each (asset, partition) known to this run
     versions: dict[tuple[AssetKey, str | None], str | None] = field(default_factory=dict)
+    #: data time (unix seconds) of each (asset, partition) known to this run: the newest time
+    #: up to which it incorporates all root data; None when unknown (never materialized)
+    data_times: dict[tuple[AssetKey, str | None], float | None] = field(default_factory=dict)
+    #: step key -> wall-clock time its latest attempt started
+    step_started_at: dict[str, float] = field(default_factory=dict)
     outcomes: dict[str, StepOutcome] = field(default_factory=dict)
     failure_reasons: dict[str, str] = field(default_factory=dict)
     #: (step key, output name) -> the context the output was stored with
@@ -62,6 +68,12 @@ class RunState:
     def io_manager(self, key: str) -> Any:
         return getattr(self.resources, key)
 
+    def data_time(self, key: AssetKey, partition: str | None) -> float | None:
+        """The data time of an upstream (partition) as this run consumed it."""
+        if (key, partition) not in self.data_times and partition is not None:
+            self.partition_versions(key, [partition])
+        return self.data_times.get((key, partition))
+
     def partition_versions(self, key: AssetKey, partitions: list[str]) -> dict[str, str | None]:
         """Current data versions of some partitions of `key`: this run's own
         materializations first, then one storage read for the rest."""
@@ -74,5 +86,6 @@ class RunState:
                 event = row.latest_data_event if row is not None else None
                 version = event.event.data.get("data_version") if event is not None else None
                 self.versions[(key, partition)] = version
+                self.data_times[(key, partition)] = data_time_of(event)
                 found[partition] = version
         return found

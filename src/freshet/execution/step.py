@@ -47,6 +47,7 @@ def execute_step(
     policy = _retry_policy(step)
     attempt = 0
     started = time.perf_counter()
+    state.step_started_at[key] = time.time()
     sink.emit(EventType.STEP_START, step_key=key, message=f"started {key}")
     sink.flush()
     while True:

@@ -91,3 +91,21 @@ def version_from_record_data(data: Mapping[str, Any] | None) -> str | None:
         return None
     value = data.get("data_version")
     return str(value) if value is not None else None
+
+
+def data_time_of(record: Any) -> float | None:
+    """The data time an event record gives its asset (partition): the one recorded with a
+    materialization, else the event's time (observations, and materializations recorded
+    before data times were)."""
+    if record is None:
+        return None
+    recorded = record.event.data.get("data_time")
+    return float(recorded) if isinstance(recorded, int | float) else record.event.timestamp
+
+
+def consumed_data_time(entries: Iterable[float | None], started_at: float) -> float:
+    """The data time of a new materialization: the oldest data time among what it consumed
+    (upstreams never materialized or observed say nothing and are left out); for a root, or
+    when nothing consumed has a data time, the time its computation started."""
+    known = [t for t in entries if t is not None]
+    return min(known) if known else started_at

@@ -1,0 +1,1 @@
+"""Declarative automation as values: freshness policies and automation conditions."""
