@@ -197,3 +197,73 @@ def _handles(definition: Any, name: str, mapped_over: tuple[str, str] | None) ->
         return handles[0]
     tuple_type = NamedTuple(f"{name}_outputs", [(n, Any) for n in outs])  # type: ignore[misc]
     return tuple_type(*handles)
+
+
+def inline_graph(graph_def: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
+    """Calling a graph inside another graph: its nodes join the outer graph under
+    `<graph name>.<node name>`, its inputs wired to what the call passed."""
+    stack = _STACK.get()
+    comp = stack[-1]
+    names = list(graph_def.input_names)
+    if len(args) > len(names):
+        raise InvalidDefinitionError(
+            f"graph {graph_def.name!r}: called with {len(args)} positional inputs, it has "
+            f"{len(names)} ({', '.join(names) or 'none'})"
+        )
+    bound: dict[str, Any] = dict(zip(names, args, strict=False))
+    for key, value in kwargs.items():
+        if key not in names or key in bound:
+            raise InvalidDefinitionError(
+                f"graph {graph_def.name!r}: unknown or repeated input {key!r} "
+                f"(inputs: {', '.join(names) or 'none'})"
+            )
+        bound[key] = value
+    missing = [n for n in names if n not in bound]
+    if missing:
+        raise InvalidDefinitionError(
+            f"graph {graph_def.name!r}: no value for input(s) {', '.join(missing)}"
+        )
+    prefix = comp.unique_name(graph_def.name)
+    outer = {name: _source_of(value, prefix, name) for name, value in bound.items()}
+
+    def renamed(node_name: str) -> str:
+        return f"{prefix}.{node_name}"
+
+    def remap(source: Any) -> Any:
+        if isinstance(source, GraphInputHandle):
+            return outer[source.name]
+        if isinstance(source, OutputHandle):
+            mapped = source.mapped_over
+            return OutputHandle(
+                renamed(source.node_name),
+                source.output_name,
+                None if mapped is None else (renamed(mapped[0]), mapped[1]),
+            )
+        if isinstance(source, CollectHandle):
+            return CollectHandle(renamed(source.node_name), source.output_name)
+        if isinstance(source, tuple):
+            return tuple(remap(s) for s in source)
+        return source
+
+    for node in graph_def.nodes.values():
+        inputs = {key: remap(source) for key, source in node.inputs.items()}
+        mapped_over = node.mapped_over
+        if mapped_over is not None:
+            mapped_over = (renamed(mapped_over[0]), mapped_over[1])
+        else:
+            from_outer = {s.mapped_over for s in inputs.values() if isinstance(s, OutputHandle)}
+            from_outer.discard(None)
+            mapped_over = from_outer.pop() if from_outer else None
+        name = renamed(node.name)
+        comp.nodes[name] = NodeInvocation(
+            name=name, definition=node.definition, inputs=inputs, mapped_over=mapped_over
+        )
+    outputs = [remap(handle) for handle in graph_def.output_map.values()]
+    if not outputs:
+        return None
+    if list(graph_def.output_map) == ["result"]:
+        return outputs[0]
+    tuple_type = NamedTuple(  # type: ignore[misc]
+        f"{prefix}_outputs", [(n, Any) for n in graph_def.output_map]
+    )
+    return tuple_type(*outputs)

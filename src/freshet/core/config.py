@@ -202,6 +202,25 @@ def _raw_run_config(run_config: Mapping[str, Any] | RunConfig | None) -> Mapping
     return raw
 
 
+def _flatten_graph_entries(given: Any, known: Mapping[str, Any]) -> Any:
+    """Config for the ops of a graph nested in a graph may be given nested, as
+    `{graph: {"ops": {op: {...}}}}`; its nodes are named `graph.op`."""
+    if not isinstance(given, Mapping):
+        return given
+    flat: dict[str, Any] = {}
+    for name, entry in given.items():
+        inner = entry.get("ops") if isinstance(entry, Mapping) else None
+        if name not in known and isinstance(inner, Mapping) and set(entry) == {"ops"}:
+            prefixed = {f"{name}.{k}" for k in known if k.startswith(f"{name}.")}
+            nested = _flatten_graph_entries(
+                inner, {k.removeprefix(f"{name}."): None for k in prefixed}
+            )
+            flat.update({f"{name}.{k}": v for k, v in nested.items()})
+        else:
+            flat[name] = entry
+    return flat
+
+
 def validate_run_config(
     run_config: Mapping[str, Any] | RunConfig | None,
     *,
@@ -220,7 +239,9 @@ def validate_run_config(
     for key in raw:
         if key not in _TOP_KEYS:
             problems.append(f"{key}: unknown key (valid: {', '.join(_TOP_KEYS)})")
-    op_values = _validate_section(raw.get("ops"), _Section.OPS, ops, resolve_env_vars, problems)
+    op_values = _validate_section(
+        _flatten_graph_entries(raw.get("ops"), ops), _Section.OPS, ops, resolve_env_vars, problems
+    )
     resource_values = _validate_section(
         raw.get("resources"), _Section.RESOURCES, resources, resolve_env_vars, problems
     )

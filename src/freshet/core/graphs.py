@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from freshet.core import composition
@@ -18,6 +18,7 @@ from freshet.core.composition import (
 )
 from freshet.core.jobs import JobDefinition
 from freshet.core.keys import check_name
+from freshet.core.retries import RetryPolicy
 from freshet.core.signature import read_function_shape
 from freshet.errors import InvalidDefinitionError
 
@@ -40,15 +41,17 @@ class GraphDefinition:
         tags: Mapping[str, str] | None = None,
         description: str | None = None,
         executor_def: Any = None,
+        op_retry_policy: Any = None,
     ) -> JobDefinition:
         if self.input_names:
             raise InvalidDefinitionError(
                 f"graph {self.name!r} has inputs ({', '.join(self.input_names)}) and cannot "
                 "become a job: a job's ops must get every input from other ops"
             )
+        graph = self if op_retry_policy is None else _with_default_retry(self, op_retry_policy)
         return JobDefinition(
             name=check_name(name or self.name, "job name"),
-            graph=self,
+            graph=graph,
             resource_defs=dict(resource_defs or {}),
             config=dict(config or {}),
             tags={**self.tags, **(tags or {})},
@@ -57,10 +60,46 @@ class GraphDefinition:
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if composition.is_composing():
+            return composition.inline_graph(self, args, kwargs)
         raise InvalidDefinitionError(
-            f"graph {self.name!r}: calling a graph inside another graph is not supported yet; "
-            "compose its ops directly"
+            f"graph {self.name!r}: a graph runs inside a @job or @graph body, or with "
+            f"{self.name}.execute_in_process()"
         )
+
+    def execute_in_process(
+        self,
+        run_config: Any = None,
+        instance: Any = None,
+        resources: Mapping[str, Any] | None = None,
+        *,
+        raise_on_error: bool = True,
+        tags: Mapping[str, str] | None = None,
+        op_selection: Any = None,
+    ) -> Any:
+        """Run this graph as a job in this process (ephemeral instance unless given)."""
+        return self.to_job(resource_defs=resources).execute_in_process(
+            run_config=run_config,
+            instance=instance,
+            raise_on_error=raise_on_error,
+            tags=tags,
+            op_selection=op_selection,
+        )
+
+
+def _with_default_retry(graph: GraphDefinition, policy: Any) -> GraphDefinition:
+    """The graph with `policy` on every op that has no retry policy of its own."""
+    if not isinstance(policy, RetryPolicy):
+        raise InvalidDefinitionError(
+            f"job {graph.name!r}: op_retry_policy must be a RetryPolicy, got {policy!r}"
+        )
+    nodes = {
+        name: node
+        if node.definition.retry_policy is not None
+        else replace(node, definition=node.definition.with_retry_policy(policy))
+        for name, node in graph.nodes.items()
+    }
+    return replace(graph, nodes=nodes)
 
 
 def _output_map(returned: Any, name: str) -> dict[str, OutputHandle]:
@@ -130,8 +169,10 @@ def job(
     tags: Mapping[str, str] | None = None,
     description: str | None = None,
     executor_def: Any = None,
+    op_retry_policy: Any = None,
 ) -> Any:
-    """Compose ops into a runnable job (a graph plus resources, default config and tags)."""
+    """Compose ops into a runnable job (a graph plus resources, default config and tags).
+    `op_retry_policy` applies to every op without a retry policy of its own."""
 
     def decorate(func: Callable[..., Any]) -> JobDefinition:
         built = build_graph(func, name=name, description=description)
@@ -141,7 +182,11 @@ def job(
                 f"(got {', '.join(built.input_names)})"
             )
         return built.to_job(
-            resource_defs=resource_defs, config=config, tags=tags, executor_def=executor_def
+            resource_defs=resource_defs,
+            config=config,
+            tags=tags,
+            executor_def=executor_def,
+            op_retry_policy=op_retry_policy,
         )
 
     return decorate(fn) if fn is not None else decorate

@@ -116,6 +116,14 @@ class OpDefinition:
     def config_param(self) -> str | None:
         return self.shape.config_param
 
+    def with_retry_policy(self, retry_policy: RetryPolicy) -> OpDefinition:
+        """A copy of this op that retries by `retry_policy`."""
+        if not isinstance(retry_policy, RetryPolicy):
+            raise InvalidDefinitionError(
+                f"op {self.name!r}: with_retry_policy takes a RetryPolicy, got {retry_policy!r}"
+            )
+        return replace(self, retry_policy=retry_policy)
+
     def alias(self, name: str) -> composition.PendingNode:
         return composition.PendingNode(self, check_name(name, "op alias"))
 

@@ -6,15 +6,25 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from freshet.core.events import REPORTED_EVENT_TYPES
 from freshet.core.keys import AssetKey
-from freshet.core.partitions import PartitionKeyRange, TimeWindow
+from freshet.core.partitions import MultiPartitionKey, PartitionKeyRange, TimeWindow
 from freshet.errors import UsageError
 from freshet.storage.records import LogLevel
 
 _PY_LOGGER = logging.getLogger("freshet")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunInfo:
+    """What a step knows of its run."""
+
+    run_id: str
+    job_name: str
+    tags: Mapping[str, str]
 
 
 class StepLogger:
@@ -118,6 +128,11 @@ class OpExecutionContext:
         return dict(self._run_tags)
 
     @property
+    def run(self) -> RunInfo:
+        """The run this step belongs to: `context.run.run_id`, `.tags`, `.job_name`."""
+        return RunInfo(run_id=self._run_id, job_name=self._job_name, tags=dict(self._run_tags))
+
+    @property
     def retry_number(self) -> int:
         return self._retry_number
 
@@ -172,6 +187,20 @@ class OpExecutionContext:
         if not self._partition_keys:
             raise UsageError(f"{self._step_key}: this run is not partitioned")
         return list(self._partition_keys)
+
+    @property
+    def multi_partition_key(self) -> MultiPartitionKey:
+        """The partition key of a multi-partitioned run, with `keys_by_dimension`."""
+        key = self.partition_key
+        if isinstance(key, MultiPartitionKey):
+            return key
+        parse = getattr(self._partitions_def, "parse_key", None)
+        if parse is None:
+            raise UsageError(
+                f"{self._step_key}: context.multi_partition_key needs a MultiPartitionsDefinition "
+                "(in a unit test, pass build_asset_context(partitions_def=...))"
+            )
+        return parse(key)
 
     @property
     def partition_key_range(self) -> PartitionKeyRange:

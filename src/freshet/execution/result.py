@@ -122,6 +122,30 @@ class RunResult:
     def get_step_failure_events(self) -> list[Event]:
         return self.events_of_type(EventType.STEP_FAILURE)
 
+    def get_step_success_events(self) -> list[Event]:
+        return self.events_of_type(EventType.STEP_SUCCESS)
+
+    def get_asset_observation_events(self) -> list[Event]:
+        return self.events_of_type(EventType.ASSET_OBSERVATION)
+
+    def events_for_node(self, node_name: str) -> list[Event]:
+        """The events of one node's step(s), mapped copies (`node[key]`) included."""
+        return [
+            e
+            for e in self.all_events
+            if e.step_key == node_name
+            or (e.step_key is not None and e.step_key.startswith(f"{node_name}["))
+        ]
+
+    def get_failed_step_keys(self) -> set[str]:
+        return {e.step_key for e in self.get_step_failure_events() if e.step_key is not None}
+
+    def is_node_success(self, node_name: str) -> bool:
+        return any(e.event_type is EventType.STEP_SUCCESS for e in self.events_for_node(node_name))
+
+    def is_node_failed(self, node_name: str) -> bool:
+        return any(e.event_type is EventType.STEP_FAILURE for e in self.events_for_node(node_name))
+
     @property
     def failure_message(self) -> str | None:
         failures = self.get_step_failure_events()

@@ -120,6 +120,34 @@ class Event:
     partition: str | None = None
     data: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def event_type_value(self) -> str:
+        return self.event_type.value
+
+    @property
+    def is_step_success(self) -> bool:
+        return self.event_type is EventType.STEP_SUCCESS
+
+    @property
+    def is_step_failure(self) -> bool:
+        return self.event_type is EventType.STEP_FAILURE
+
+    @property
+    def is_failure(self) -> bool:
+        return self.event_type in (EventType.STEP_FAILURE, EventType.RUN_FAILURE)
+
+    @property
+    def is_step_event(self) -> bool:
+        return self.step_key is not None
+
+    @property
+    def is_asset_materialization(self) -> bool:
+        return self.event_type is EventType.ASSET_MATERIALIZATION
+
+    @property
+    def is_expectation_result(self) -> bool:
+        return self.event_type is EventType.STEP_EXPECTATION_RESULT
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EventRecord:
