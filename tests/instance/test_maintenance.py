@@ -3,7 +3,10 @@ PostgreSQL homes."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -198,3 +201,18 @@ def test_prune_refuses_an_age_beyond_the_limit_and_deletes_nothing(
     with pytest.raises(UsageError, match="prune"):
         prune(instance, seconds)
     assert [r.run_id for r in instance.get_runs()] == ["old"]
+
+
+def test_prune_sweeps_stale_temp_files_under_the_storage_folder(tmp_path: Path) -> None:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait(timeout=60)
+    with Instance.from_home(tmp_path / "home") as instance:
+        folder = instance.storage_dir / "a" / "b"
+        folder.mkdir(parents=True)
+        stale = folder / f"c.{child.pid}-1.tmp"
+        stale.write_bytes(b"partial")
+        os.utime(stale, (0, 0))
+        report = prune(instance, 30 * DAY)
+    assert not stale.exists()
+    assert report.temp_files_deleted == 1
+    assert "removed 1 temporary file(s)" in report.describe()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import threading
 from contextlib import suppress
 from typing import Any, BinaryIO
 from urllib.parse import quote
@@ -18,6 +17,7 @@ from freshet.core.config_types import Field
 from freshet.core.io_managers import InputContext, OutputContext
 from freshet.core.resources import ConfigurableIOManager, InitResourceContext, ResourceDefinition
 from freshet.core.results import DataVersion
+from freshet.core.temp_files import sweep_folder_once, temp_path_for
 from freshet.errors import ExecutionError, UsageError
 
 _DOT_NAMES = {"": "%", ".": "%2E", "..": "%2E%2E"}
@@ -68,9 +68,11 @@ def _open_for_write(path: str) -> BinaryIO:
 def write_pickle_atomically(path: str, obj: Any, what: str) -> str:
     """Pickle ``obj`` to ``path`` via a temp file and `os.replace`; return the bytes' sha256.
 
-    A crash mid-write leaves the previous file (or none), never half a file.
+    A crash mid-write leaves the previous file (or none), never half a file; the temp files of
+    writers that were killed are removed by the next process to write in the same folder.
     """
-    tmp = f"{path}.{os.getpid()}-{threading.get_ident()}.tmp"
+    sweep_folder_once(os.path.dirname(path))
+    tmp = temp_path_for(path)
     digest = hashlib.sha256()
     try:
         with _open_for_write(tmp) as file:

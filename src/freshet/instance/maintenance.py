@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from freshet.core.temp_files import remove_stale_temp_files
 from freshet.errors import InstanceConfigError, UsageError
 from freshet.instance.backends import open_home_storage
 from freshet.instance.instance import Instance, resolve_home
@@ -32,6 +33,7 @@ class PruneReport:
     events_deleted: int
     events_kept: int
     ticks_deleted: int
+    temp_files_deleted: int = 0
 
     def describe(self) -> str:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.cutoff))
@@ -40,9 +42,14 @@ class PruneReport:
             if self.events_kept
             else ""
         )
+        temp = (
+            f"; removed {self.temp_files_deleted} temporary file(s) of killed writers"
+            if self.temp_files_deleted
+            else ""
+        )
         return (
             f"deleted {self.runs_deleted} run(s) finished before {when}, "
-            f"{self.events_deleted} event(s){kept} and {self.ticks_deleted} tick(s)"
+            f"{self.events_deleted} event(s){kept} and {self.ticks_deleted} tick(s){temp}"
         )
 
 
@@ -62,7 +69,8 @@ def migrate(instance_or_home: Instance | str | os.PathLike[str] | None = None) -
 
 def prune(instance: Instance, older_than_seconds: float) -> PruneReport:
     """Delete runs that finished more than `older_than_seconds` ago, their events and compute
-    logs, and old schedule/sensor ticks (each one's latest is kept). The latest
+    logs, old schedule/sensor ticks (each one's latest is kept), and temporary files that
+    killed writers left in the storage folder. The latest
     materialization and observation of every asset and partition, and the latest evaluation of
     every check, survive: asset status is the same before and after."""
     if isinstance(older_than_seconds, bool) or not isinstance(older_than_seconds, int | float):
@@ -78,12 +86,14 @@ def prune(instance: Instance, older_than_seconds: float) -> PruneReport:
     for run_id in result.run_ids:
         instance.compute_logs.delete_run_logs(run_id)
     ticks = storage.prune_ticks(cutoff)
+    temp_files = remove_stale_temp_files(instance.storage_dir, recursive=True)
     return PruneReport(
         cutoff=cutoff,
         runs_deleted=result.runs_deleted,
         events_deleted=result.events_deleted,
         events_kept=result.events_kept,
         ticks_deleted=ticks,
+        temp_files_deleted=temp_files,
     )
 
 
