@@ -131,6 +131,9 @@ _EXPORTS: dict[str, str] = {
     "Jitter": "freshet.core.retries",
     "Failure": "freshet.core.retries",
     "RetryRequested": "freshet.core.retries",
+    # automation
+    "AutomationCondition": "freshet.core.automation.conditions",
+    "AutoMaterializePolicy": "freshet.core.automation.conditions",
     # assembling and selecting
     "Definitions": "freshet.definitions",
     "AssetSelection": "freshet.lineage.selection",

@@ -27,6 +27,7 @@ from freshet.errors import (
     UnknownDependencyError,
 )
 from freshet.lineage.asset_graph import AssetGraph, UnknownDep
+from freshet.lineage.automation_checks import automation_problems
 from freshet.lineage.selection import coerce_selection
 
 
@@ -101,6 +102,8 @@ class Definitions:
                 path = " -> ".join(k.to_user_string() for k in cycle)
                 problems.add(CycleError, f"the asset graph has a cycle: {path}")
         _check_partitions(self._graph, problems)
+        for problem in automation_problems(self._graph):
+            problems.add(InvalidDefinitionError, problem)
         _check_configs(assets_defs, checks, problems)
         _check_resources(assets_defs, checks, self._resources, problems)
         self._jobs = _resolve_jobs(jobs, self._graph, self._resources, problems)

@@ -78,9 +78,7 @@ def test_a_broken_location_reports_the_users_traceback_and_the_others_serve(
     assert broken.snapshot is None
 
 
-def test_a_location_that_hangs_at_load_is_stopped_after_the_timeout(
-    write, origin_of, start_host
-):
+def test_a_location_that_hangs_at_load_is_stopped_after_the_timeout(write, origin_of, start_host):
     slow = write("slow.py", "import time\ntime.sleep(60)\n")
     started = time.monotonic()
     host = start_host([origin_of(slow)], load_timeout=1.0)
@@ -172,7 +170,9 @@ def test_closing_the_host_stops_its_code_servers(write, origin_of, start_host):
 def test_unknown_location_names_the_known_ones(write, origin_of, start_host):
     path = write("known.py", TWO_ASSETS.format(group="k", prefix="k"))
     host = start_host([origin_of(path)])
-    with pytest.raises(CodeServerError, match=r"no code location named 'nope' \(locations: known\)"):
+    with pytest.raises(
+        CodeServerError, match=r"no code location named 'nope' \(locations: known\)"
+    ):
         host.location("nope")
 
 

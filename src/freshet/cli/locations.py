@@ -35,9 +35,7 @@ def list_locations(ctx: click.Context, as_json: bool) -> ExitCode:
         entries = list(host)
         problems = host.problems()
     if as_json:
-        echo_json(
-            {"locations": [entry.to_json_dict() for entry in entries], "problems": problems}
-        )
+        echo_json({"locations": [entry.to_json_dict() for entry in entries], "problems": problems})
     else:
         echo_locations(entries, problems)
     return ExitCode.OK if _healthy(entries, problems) else ExitCode.USAGE_ERROR

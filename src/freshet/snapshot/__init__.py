@@ -52,3 +52,6 @@ __all__ = [
     "ValueCodec",
     "register_codec",
 ]
+
+# Registers the codecs of automation conditions before any snapshot is built or read.
+from freshet.snapshot import conditions as _conditions  # noqa: F401

@@ -124,8 +124,9 @@ def _metadata(metadata: Mapping[str, Any], key: AssetKey) -> Mapping[str, Any]:
 
 
 def _opaque_or_none(value: Any) -> Any:
-    """Automation conditions and freshness policies are accepted but not yet serializable:
-    kept as what they are (type and repr), never interpreted."""
+    """Automation conditions (and any value with a registered codec) through their JSON
+    form, so that a built snapshot equals the one read back; a value without a codec is kept
+    as what it is (type and repr), never interpreted."""
     return value_from_json(value_to_json(value), "value")
 
 
