@@ -15,11 +15,11 @@ from freshet.core.partitions import (
     default_partition_mapping,
 )
 from freshet.errors import PartitionError
-from freshet.lineage.asset_graph import AssetGraph
+from freshet.lineage.view import AssetGraphView
 
 
 def upstream_partition_keys(
-    graph: AssetGraph,
+    graph: AssetGraphView,
     asset_key: AssetKey,
     upstream_key: AssetKey,
     partition_key: str | Sequence[str] | None,
@@ -45,7 +45,7 @@ def upstream_partition_keys(
 
 
 def check_partition_key(
-    graph: AssetGraph,
+    graph: AssetGraphView,
     keys: Iterable[AssetKey],
     partition_key: str | None,
     dynamic_store: Any = None,
@@ -75,7 +75,7 @@ def check_partition_key(
 
 
 def keys_for_range(
-    graph: AssetGraph,
+    graph: AssetGraphView,
     keys: Iterable[AssetKey],
     key_range: PartitionKeyRange,
     dynamic_store: Any = None,
@@ -102,7 +102,7 @@ def keys_for_range(
 
 
 def canonical_partition_key(
-    graph: AssetGraph, keys: Iterable[AssetKey], partition_key: str | None
+    graph: AssetGraphView, keys: Iterable[AssetKey], partition_key: str | None
 ) -> str | None:
     """The key as the definition spells it: a multi-dimensional key becomes a
     `MultiPartitionKey` (with `.keys_by_dimension`) however it was given."""

@@ -25,7 +25,7 @@ from freshet.core.keys import AssetCheckKey, AssetKey
 from freshet.core.ops import DEFAULT_IO_MANAGER_KEY, OpDefinition
 from freshet.errors import CycleError, SelectionError
 from freshet.lineage import dag
-from freshet.lineage.asset_graph import AssetGraph
+from freshet.lineage.view import ExecutableAssetGraph
 
 
 class StepKind(StrEnum):
@@ -108,13 +108,13 @@ def _ordered(steps: list[Step]) -> tuple[Step, ...]:
 
 
 def plan_assets(
-    graph: AssetGraph,
+    graph: ExecutableAssetGraph,
     asset_keys: Iterable[AssetKey],
     *,
     include_checks: bool = True,
 ) -> ExecutionPlan:
     """Steps that materialize `asset_keys` (plus their checks) in dependency order."""
-    requested = {k for k in asset_keys if graph.nodes[k].is_materializable}
+    requested = {k for k in asset_keys if graph.node(k).is_materializable}
     if not requested:
         raise SelectionError(
             "nothing to materialize: the selection holds no materializable assets "
@@ -163,7 +163,9 @@ def _check_subset(assets_def: AssetsDefinition, keys: list[AssetKey]) -> None:
     )
 
 
-def _blocking_check_steps(graph: AssetGraph, keys: set[AssetKey]) -> dict[AssetKey, set[str]]:
+def _blocking_check_steps(
+    graph: ExecutableAssetGraph, keys: set[AssetKey]
+) -> dict[AssetKey, set[str]]:
     result: dict[AssetKey, set[str]] = {}
     for key in keys:
         for spec in graph.check_specs_for(key):
@@ -174,7 +176,7 @@ def _blocking_check_steps(graph: AssetGraph, keys: set[AssetKey]) -> dict[AssetK
 
 
 def _asset_step(
-    graph: AssetGraph,
+    graph: ExecutableAssetGraph,
     assets_def: AssetsDefinition,
     keys: list[AssetKey],
     producer: Mapping[AssetKey, str],
@@ -209,22 +211,27 @@ def _asset_step(
 
 
 def _asset_input(
-    graph: AssetGraph, name: str, key: AssetKey, producer: Mapping[AssetKey, str], own: str | None
+    graph: ExecutableAssetGraph,
+    name: str,
+    key: AssetKey,
+    producer: Mapping[AssetKey, str],
+    own: str | None,
 ) -> StepInput:
     source_step = producer.get(key)
     upstream = graph.node(key)
+    upstream_def = graph.assets_def_for(key)
     return StepInput(
         name=name,
         asset_key=key,
         upstream_step=source_step if source_step != own else None,
-        upstream_output=upstream.assets_def.output_names_by_key.get(key),
-        io_manager_key=upstream.assets_def.io_manager_keys.get(key, DEFAULT_IO_MANAGER_KEY),
+        upstream_output=upstream_def.output_names_by_key.get(key),
+        io_manager_key=upstream_def.io_manager_keys.get(key, DEFAULT_IO_MANAGER_KEY),
         upstream_partitioned=upstream.partitions_def is not None,
     )
 
 
 def _check_step(
-    graph: AssetGraph,
+    graph: ExecutableAssetGraph,
     check_def: AssetChecksDefinition,
     specs: list[AssetCheckSpec],
     producer: Mapping[AssetKey, str],
@@ -248,7 +255,7 @@ def _check_step(
     )
 
 
-def plan_observations(graph: AssetGraph, asset_keys: Iterable[AssetKey]) -> ExecutionPlan:
+def plan_observations(graph: ExecutableAssetGraph, asset_keys: Iterable[AssetKey]) -> ExecutionPlan:
     """One step per observable source asset in `asset_keys` (others are ignored)."""
     keys = [k for k in graph.toposort_subset(asset_keys) if graph.node(k).is_observable]
     if not keys:

@@ -2,15 +2,17 @@
 
 The live `AssetGraph` (built from the user's definition objects) and `SnapshotAssetGraph`
 (read from a definitions snapshot, in a process without the user's code) both implement it,
-so statuses and selections come out the same from either."""
+so statuses and selections come out the same from either. Planning a run also needs the
+definition objects (`ExecutableAssetGraph`), which only the live graph has."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-from freshet.core.checks import AssetCheckSpec
-from freshet.core.keys import AssetKey
+from freshet.core.assets import AssetsDefinition
+from freshet.core.checks import AssetChecksDefinition, AssetCheckSpec
+from freshet.core.keys import AssetCheckKey, AssetKey
 
 
 class AssetDepView(Protocol):
@@ -78,6 +80,15 @@ class AssetGraphView(Protocol):
     def upstream(self, keys: Iterable[AssetKey], depth: int | None = None) -> set[AssetKey]: ...
     def downstream(self, keys: Iterable[AssetKey], depth: int | None = None) -> set[AssetKey]: ...
     def toposort_subset(self, keys: Iterable[AssetKey]) -> list[AssetKey]: ...
+
+
+class ExecutableAssetGraph(AssetGraphView, Protocol):
+    """The graph with the definition objects behind it: what planning a run needs. Only a
+    process with the user's code has one (the live `AssetGraph`); a snapshot graph is not."""
+
+    @property
+    def check_defs(self) -> Mapping[AssetCheckKey, AssetChecksDefinition]: ...
+    def assets_def_for(self, key: AssetKey) -> AssetsDefinition: ...
 
 
 class HasAssetGraph(Protocol):

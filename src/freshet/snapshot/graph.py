@@ -48,7 +48,7 @@ class SnapshotAssetGraph:
         self.parents_by_key = parents
         self.children_by_key = {k: frozenset(v) for k, v in children.items()}
         self.checks = tuple(checks)
-        self._check_specs = specs
+        self.check_specs_by_asset = specs
 
     # -- lookups ---------------------------------------------------------------------
     @cached_property
@@ -76,7 +76,7 @@ class SnapshotAssetGraph:
         return self.children_by_key[key]
 
     def check_specs_for(self, key: AssetKey) -> list[AssetCheckSpec]:
-        return self._check_specs.get(key, [])
+        return self.check_specs_by_asset.get(key, [])
 
     def required_multi_asset_neighbors(self, key: AssetKey) -> frozenset[AssetKey]:
         node = self.nodes[key]

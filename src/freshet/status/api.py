@@ -1,5 +1,5 @@
-"""Public status queries over a `Definitions` and an instance, and the `status:` selection
-resolver used by `materialize`, the CLI and the web UI."""
+"""Public status queries over a `Definitions` (or its snapshot) and an instance, and the
+`status:` selection resolver used by `materialize`, the CLI and the web UI."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from freshet.core.keys import AssetKey
-from freshet.definitions import Definitions
 from freshet.errors import SelectionError
 from freshet.lineage.selection import SelectionStatus, coerce_selection
+from freshet.lineage.view import HasAssetGraph
 from freshet.status.staleness import AssetStatus, StalenessResolver, StaleStatus
 from freshet.storage.base import StorageReader
 
@@ -20,7 +20,7 @@ class HasStorage(Protocol):
 
 
 def make_status_resolver(
-    defs: Definitions, instance: HasStorage, staleness: StalenessResolver | None = None
+    defs: HasAssetGraph, instance: HasStorage, staleness: StalenessResolver | None = None
 ) -> Callable[[SelectionStatus], set[AssetKey]]:
     """A `status_resolver` for selections: computes statuses once, on first use."""
     graph = defs.get_asset_graph()
@@ -47,7 +47,7 @@ def make_status_resolver(
 
 
 def resolve_selection(
-    defs: Definitions, selection: Any, instance: HasStorage | None
+    defs: HasAssetGraph, selection: Any, instance: HasStorage | None
 ) -> set[AssetKey]:
     """Resolve any selection form; `status:` terms are answered from `instance`."""
     resolver = make_status_resolver(defs, instance) if instance is not None else _no_instance
@@ -62,10 +62,11 @@ def _no_instance(status: SelectionStatus) -> set[AssetKey]:
 
 
 def get_asset_statuses(
-    defs: Definitions, instance: HasStorage, selection: Any = None
+    defs: HasAssetGraph, instance: HasStorage, selection: Any = None
 ) -> dict[AssetKey, AssetStatus]:
     """Missing / stale / up to date, with causes, for the materializable assets of `defs`
-    (narrowed by `selection`)."""
+    (narrowed by `selection`). `defs` is a `Definitions` or a `DefinitionsSnapshot`: both give
+    the same statuses."""
     graph = defs.get_asset_graph()
     staleness = StalenessResolver(graph, instance.storage)
     statuses = staleness.statuses()

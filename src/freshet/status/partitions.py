@@ -10,9 +10,8 @@ from typing import Any
 
 from freshet.core.keys import AssetKey
 from freshet.core.partitions import PartitionsDefinition, PartitionsSubset
-from freshet.definitions import Definitions
 from freshet.errors import PartitionError, UsageError
-from freshet.lineage.asset_graph import AssetNode
+from freshet.lineage.view import AssetNodeView, HasAssetGraph
 from freshet.status.staleness import PartitionStaleness, StalenessResolver
 from freshet.storage.records import PartitionStatusCategory
 
@@ -76,15 +75,16 @@ def _subset(definition: PartitionsDefinition, keys: list[str], store: Any) -> Pa
         return definition.subset_for_keys(valid, dynamic_store=store)
 
 
-def partitioned_node(defs: Definitions, asset_key: AssetKey | str) -> AssetNode:
+def partitioned_node(defs: HasAssetGraph, asset_key: AssetKey | str) -> AssetNodeView:
     """The graph node of a partitioned asset of `defs`, or a `UsageError` saying why not."""
     key = AssetKey.from_coercible(asset_key)
-    node = defs.get_asset_graph().nodes.get(key)
-    if node is None:
+    graph = defs.get_asset_graph()
+    if not graph.has(key):
         raise UsageError(
             f"no asset {key.to_user_string()!r} in these definitions; check the key "
             "(`freshet assets list` shows them)"
         )
+    node = graph.node(key)
     if node.partitions_def is None:
         raise UsageError(
             f"asset {key.to_user_string()!r} is not partitioned; use get_asset_statuses for "
@@ -94,7 +94,7 @@ def partitioned_node(defs: Definitions, asset_key: AssetKey | str) -> AssetNode:
 
 
 def get_partition_status(
-    defs: Definitions, instance: Any, asset_key: AssetKey | str
+    defs: HasAssetGraph, instance: Any, asset_key: AssetKey | str
 ) -> PartitionStatus:
     """The status of every partition of a partitioned asset."""
     node = partitioned_node(defs, asset_key)
@@ -124,7 +124,7 @@ def get_partition_status(
 
 
 def get_partition_statuses(
-    defs: Definitions, instance: Any, asset_key: AssetKey | str
+    defs: HasAssetGraph, instance: Any, asset_key: AssetKey | str
 ) -> PartitionStaleness:
     """Missing / stale / up to date for every partition of a partitioned asset, with the
     causes of each stale partition; reads only this asset and its ancestors."""
@@ -140,7 +140,7 @@ def get_partition_statuses(
 
 
 def statuses_for(
-    defs: Definitions, instance: Any, keys: Iterable[AssetKey]
+    defs: HasAssetGraph, instance: Any, keys: Iterable[AssetKey]
 ) -> dict[AssetKey, PartitionStatus]:
     graph = defs.get_asset_graph()
     return {

@@ -30,7 +30,7 @@ from freshet.core.partitions import (
     TimeWindowPartitionsSubset,
 )
 from freshet.errors import PartitionError
-from freshet.lineage.asset_graph import AssetGraph
+from freshet.lineage.view import AssetGraphView
 from freshet.status.causes import (
     CauseKind,
     CauseRecord,
@@ -150,7 +150,7 @@ class StalenessResolver:
     With `keys`, only those assets and their ancestors are read and evaluated."""
 
     def __init__(
-        self, graph: AssetGraph, reader: StorageReader, keys: Iterable[AssetKey] | None = None
+        self, graph: AssetGraphView, reader: StorageReader, keys: Iterable[AssetKey] | None = None
     ) -> None:
         self._graph = graph
         self._reader = reader
@@ -186,7 +186,7 @@ class StalenessResolver:
 class _Walk:
     """One pass in topological order; keeps an asset's state until its last child is done."""
 
-    def __init__(self, graph: AssetGraph, reader: StorageReader, order: Sequence[AssetKey]):
+    def __init__(self, graph: AssetGraphView, reader: StorageReader, order: Sequence[AssetKey]):
         self._graph = graph
         self._reader = reader
         self._order = order
@@ -254,9 +254,9 @@ class _Walk:
         return evaluation
 
 
-def _children_left(graph: AssetGraph, order: Sequence[AssetKey]) -> dict[AssetKey, int]:
+def _children_left(graph: AssetGraphView, order: Sequence[AssetKey]) -> dict[AssetKey, int]:
     """How many children of each walked asset the walk will evaluate."""
-    if len(order) == len(graph.nodes):
+    if len(order) == len(graph.all_keys):
         return {k: len(graph.children(k)) for k in order}
     walked = set(order)
     return {k: len(graph.children(k) & walked) for k in order}
@@ -266,7 +266,7 @@ class _PartitionRows:
     """Partition rows read a few assets at a time in walk order, so that only the rows of
     the assets about to be evaluated are in memory at once."""
 
-    def __init__(self, reader: StorageReader, graph: AssetGraph, order: Sequence[AssetKey]):
+    def __init__(self, reader: StorageReader, graph: AssetGraphView, order: Sequence[AssetKey]):
         self._reader = reader
         self._pending = [k for k in order if graph.node(k).partitions_def is not None]
         self._sizes = {

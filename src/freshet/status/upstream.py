@@ -24,7 +24,7 @@ from freshet.core.partitions import (
     default_partition_mapping,
 )
 from freshet.errors import PartitionError
-from freshet.lineage.asset_graph import AssetGraph
+from freshet.lineage.view import AssetGraphView
 
 Slot = str | None
 """A partition key, or None for an unpartitioned asset."""
@@ -37,13 +37,13 @@ _CONSTANT_MAPPINGS = (AllPartitionMapping, LastPartitionMapping, SpecificPartiti
 
 
 def upstream_of(
-    graph: AssetGraph, key: AssetKey, dependency: AssetKey, dynamic_store: Any
+    graph: AssetGraphView, key: AssetKey, dependency: AssetKey, dynamic_store: Any
 ) -> UpstreamOf:
     """How partitions of `key` map onto partitions of `dependency`; `same_partition` itself
     when each partition reads the upstream partition of the same key (or both are
     unpartitioned), which callers may take as a hint for a faster path."""
-    node, upstream = graph.nodes[key], graph.nodes.get(dependency)
-    up_def = None if upstream is None else upstream.partitions_def
+    node = graph.node(key)
+    up_def = graph.node(dependency).partitions_def if graph.has(dependency) else None
     down_def = node.partitions_def
     if up_def is None:
         return same_partition if down_def is None else _unpartitioned_upstream
