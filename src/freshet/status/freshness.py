@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -119,47 +120,80 @@ class DataTimeResolver:
         self._versions: dict[AssetKey, StatusVersions] = {}
         self._loaded: set[AssetKey] = set()
         self._times: dict[AssetKey, _DataTime] = {}
+        self._recorded_times: dict[AssetKey, float] = {}
+        self._consumed: dict[AssetKey, dict[str, list[list[Any]]]] = {}
+        self._partitioned_keys: set[AssetKey] = set()
+        self._explained: dict[AssetKey, tuple[str, ...]] = {}
 
     def data_time(self, key: AssetKey) -> float | None:
         return self._resolve(key).time
 
-    def explain(self, key: AssetKey) -> list[str]:
+    def explain(self, key: AssetKey) -> tuple[str, ...]:
         """Why `key` has its data time: the chain of dependencies holding it back."""
-        lines: list[str] = []
-        seen: set[AssetKey] = set()
-        current: AssetKey | None = key
-        while current is not None and current not in seen:
-            seen.add(current)
-            resolved = self._resolve(current)
-            if resolved.reason:
-                lines.append(resolved.reason)
-            current = resolved.limited_by
+        cached = self._explained.get(key)
+        if cached is not None:
+            return cached
+        resolved = self._resolve(key)
+        own = (resolved.reason,) if resolved.reason else ()
+        limited_by = resolved.limited_by
+        lines = own if limited_by is None else own + self.explain(limited_by)
+        self._explained[key] = lines
         return lines
 
     # -- computing ------------------------------------------------------------------------
-    def _load(self, keys: Iterable[AssetKey]) -> None:
-        """Read the version columns of `keys` and all their ancestors at once."""
+    def prepare(self, keys: Iterable[AssetKey]) -> None:
+        """Compute the data times of `keys` and their ancestors in one pass: one read of the
+        status index, one read of the latest materializations whose recorded data time is
+        needed, then one topological walk."""
         keys = set(keys)
         wanted = (keys | self._graph.upstream(keys)) - self._loaded
         if not wanted:
             return
-        plain = [k for k in wanted if self._graph.node(k).partitions_def is None]
         parted = [k for k in wanted if self._graph.node(k).partitions_def is not None]
+        self._partitioned_keys.update(parted)
+        plain = [k for k in wanted if k not in self._partitioned_keys]
         self._versions.update(self._storage.get_asset_versions(plain))
         if parted:
             self._versions.update(self._storage.get_partition_versions(parted))
         self._loaded |= wanted
+        self._fetch_recorded([k for k in plain if self._needs_recorded(k)])
+        for key in self._graph.toposort_subset(wanted):
+            if key not in self._times:
+                self._times[key] = self._compute(key)
 
     def _resolve(self, key: AssetKey) -> _DataTime:
         known = self._times.get(key)
-        if known is not None:
-            return known
-        self._load([key])
-        # Resolve ancestors first, in topological order, so recursion stays shallow.
-        for ancestor in self._graph.toposort_subset({key} | self._graph.upstream([key])):
-            if ancestor not in self._times:
-                self._times[ancestor] = self._compute(ancestor)
-        return self._times[key]
+        if known is None:
+            self.prepare([key])
+            known = self._times[key]
+        return known
+
+    def _needs_recorded(self, key: AssetKey) -> bool:
+        """Whether the data time of unpartitioned `key` is the one recorded with its latest
+        materialization (a root, or an asset whose inputs have changed since)."""
+        node = self._graph.node(key)
+        rows = self._versions.get(key)
+        if not node.is_materializable or rows is None or not len(rows):
+            return False
+        if _observed_last(rows, 0):
+            return False
+        if not node.parent_keys:
+            return True
+        consumed = self._consumed_by(key, rows)
+        return not all(
+            self._still_current(p, consumed.get(p.to_user_string())) for p in node.parent_keys
+        )
+
+    def _fetch_recorded(self, keys: list[AssetKey]) -> None:
+        if not keys:
+            return
+        for key, record in self._storage.get_asset_status(keys).items():
+            event = record.last_materialization
+            if event is not None:
+                value = event.event.data.get("data_time")
+                self._recorded_times[key] = (
+                    float(value) if isinstance(value, int | float) else event.event.timestamp
+                )
 
     def _compute(self, key: AssetKey) -> _DataTime:
         node = self._graph.node(key)
@@ -175,7 +209,7 @@ class DataTimeResolver:
         observed = _observed_last(rows, 0)
         if observed or not node.is_materializable:
             return _DataTime(data_at, reason=f"upstream {name} was last observed at {_hm(data_at)}")
-        consumed = decode_provenance(rows.provenances[0])
+        consumed = self._consumed_by(key, rows)
         parents = node.parent_keys
         if not parents:
             recorded = self._recorded(key, data_at)
@@ -205,9 +239,15 @@ class DataTimeResolver:
             return _DataTime(recorded, reason=f"{name} was last materialized at {_hm(recorded)}")
         return _DataTime(oldest[0], limited_by=oldest[1])
 
+    def _consumed_by(self, key: AssetKey, rows: StatusVersions) -> dict[str, list[list[Any]]]:
+        consumed = self._consumed.get(key)
+        if consumed is None:
+            consumed = self._consumed[key] = decode_provenance(rows.provenances[0])
+        return consumed
+
     def _still_current(self, parent: AssetKey, entries: list[list[Any]] | None) -> bool:
         """Whether what was consumed of unpartitioned `parent` is its current data version."""
-        if self._graph.node(parent).partitions_def is not None:
+        if parent in self._partitioned_keys:
             return False  # compared per partition: use the recorded data time (conservative)
         rows = self._versions.get(parent)
         current = rows.data_versions[0] if rows is not None and len(rows) else None
@@ -217,11 +257,9 @@ class DataTimeResolver:
 
     def _recorded(self, key: AssetKey, fallback: float | None) -> float | None:
         """The data time recorded with the asset's latest materialization."""
-        record = self._storage.get_latest_materialization(key)
-        if record is None:
-            return fallback
-        value = record.event.data.get("data_time")
-        return float(value) if isinstance(value, int | float) else record.event.timestamp
+        if key not in self._recorded_times:
+            self._fetch_recorded([key])
+        return self._recorded_times.get(key, fallback)
 
     def _partitioned(self, key: AssetKey, definition: Any, rows: StatusVersions) -> _DataTime:
         name = key.to_user_string()
@@ -321,7 +359,7 @@ def freshness_of(
         for key in candidates
         if isinstance(policy := graph.node(key).freshness_policy, FreshnessPolicy)
     }
-    resolver._load(policies)
+    resolver.prepare(policies)
     return {key: evaluate_freshness(key, policy, resolver) for key, policy in policies.items()}
 
 
@@ -369,6 +407,7 @@ def _first_tick_after(policy: FreshnessPolicy, moment: float) -> float:
 # ---- formatting ---------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def _hm(timestamp: float | None) -> str:
     if timestamp is None:
         return "never"
