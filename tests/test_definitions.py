@@ -147,3 +147,32 @@ def test_schedule_for_unknown_job_is_refused():
     schedule = fr.ScheduleDefinition(job="weekly", cron_schedule="@daily")
     with pytest.raises(DefinitionsError, match="targets job 'weekly'"):
         _job_defs(schedule)
+
+
+def _reads_external(name: str, supplied: tuple[fr.AssetSpec, ...]):
+    import dataclasses
+
+    @fr.multi_asset(name=name, specs=[fr.AssetSpec(f"{name}_out", deps=["app_events"])])
+    def compute():
+        yield fr.MaterializeResult(asset_key=f"{name}_out")
+
+    return dataclasses.replace(compute, supplied_specs=supplied)
+
+
+def test_supplied_specs_come_along_as_external_assets_once():
+    spec = fr.AssetSpec("app_events", description="made by the app")
+    defs = fr.Definitions(assets=[_reads_external("a", (spec,)), _reads_external("b", (spec,))])
+    supplied = defs.get_assets_def("app_events")
+    assert not supplied.is_executable
+    assert supplied.specs[0].description == "made by the app"
+
+
+def test_a_definition_given_for_a_supplied_key_replaces_the_supplied_spec():
+    @fr.asset
+    def app_events():
+        return 1
+
+    defs = fr.Definitions(
+        assets=[_reads_external("a", (fr.AssetSpec("app_events"),)), app_events]
+    )
+    assert defs.get_assets_def("app_events") is app_events

@@ -222,6 +222,7 @@ def _normalize_assets(
                 f"assets[{index}] is a {type(item).__name__} ({item!r:.60}); expected an @asset, "
                 "@multi_asset, AssetSpec or source asset",
             )
+    assets_defs.extend(_supplied_external_assets(assets_defs))
     for index, item in enumerate(checks):
         if isinstance(item, AssetChecksDefinition):
             check_defs.append(item)
@@ -231,6 +232,19 @@ def _normalize_assets(
                 f"asset_checks[{index}] is a {type(item).__name__}; expected an @asset_check",
             )
     return tuple(assets_defs), tuple(check_defs)
+
+
+def _supplied_external_assets(assets_defs: Sequence[AssetsDefinition]) -> list[AssetsDefinition]:
+    """The external assets that definitions bring along for what they read, each key once and
+    only where no definition given provides it."""
+    provided = {key for assets_def in assets_defs for key in assets_def.keys}
+    supplied: list[AssetsDefinition] = []
+    for assets_def in assets_defs:
+        for spec in assets_def.supplied_specs:
+            if spec.key not in provided:
+                provided.add(spec.key)
+                supplied.append(external_asset(spec))
+    return supplied
 
 
 def _check_duplicates(

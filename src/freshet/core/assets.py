@@ -218,6 +218,9 @@ class AssetsDefinition:
     retry_policy: RetryPolicy | None = None
     pool: str | None = None
     location: str = ""
+    # External assets this definition reads and brings along (a dbt project's sources):
+    # Definitions adds each one unless another definition provides its key.
+    supplied_specs: tuple[AssetSpec, ...] = ()
 
     @property
     def keys(self) -> tuple[AssetKey, ...]:

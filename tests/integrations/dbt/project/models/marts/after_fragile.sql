@@ -1,0 +1,1 @@
+select listens * 2 as doubled from {{ ref('fragile') }}
