@@ -120,7 +120,9 @@ def test_a_missing_manifest_says_how_to_make_it(tmp_path):
 
 
 def test_a_project_directory_that_does_not_exist_is_an_error(tmp_path):
-    with pytest.raises(fr.DefinitionsError, match=r"dbt project directory .*nowhere does not exist"):
+    with pytest.raises(
+        fr.DefinitionsError, match=r"dbt project directory .*nowhere does not exist"
+    ):
         DbtProject(tmp_path / "nowhere")
     with pytest.raises(fr.DefinitionsError, match=r"has no dbt_project\.yml"):
         DbtProject(tmp_path)
