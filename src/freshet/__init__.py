@@ -134,6 +134,7 @@ _EXPORTS: dict[str, str] = {
     # automation
     "AutomationCondition": "freshet.core.automation.conditions",
     "AutoMaterializePolicy": "freshet.core.automation.conditions",
+    "evaluate_automation_conditions": "freshet.automation.api",
     # assembling and selecting
     "Definitions": "freshet.definitions",
     "AssetSelection": "freshet.lineage.selection",

@@ -1,0 +1,232 @@
+"""`evaluate_automation_conditions`: one tick over definitions (live or a snapshot) and an
+instance's storage. Reads only; recording the tick and launching its runs is the caller's
+(see `freshet.automation.tick`)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from freshet.automation.cursor import AutomationCursor, Slot, slot_text
+from freshet.automation.evaluator import AssetEvaluator, Slots, TickState
+from freshet.automation.facts import ALL_SLOTS, TickFacts
+from freshet.automation.freshness import FreshnessAutomation
+from freshet.automation.result import AssetEvaluation, AutomationResult, RequestedRun
+from freshet.core.automation.conditions import AutomationCondition
+from freshet.core.keys import AssetKey
+from freshet.errors import UsageError
+from freshet.lineage.view import AssetGraphView, HasAssetGraph
+from freshet.status.staleness import StalenessResolver, StaleStatus
+from freshet.storage.base import StorageReader
+
+#: tag on every run automation requests
+AUTOMATION_TAG = "freshet/automation"
+RATE_WINDOW_SECONDS = 60.0
+
+
+class HasStorage(Protocol):
+    @property
+    def storage(self) -> StorageReader: ...
+
+
+def evaluate_automation_conditions(
+    defs: HasAssetGraph,
+    instance: HasStorage,
+    cursor: AutomationCursor | str | None = None,
+    evaluation_time: datetime | float | None = None,
+    *,
+    max_materializations_per_minute: int | None = None,
+) -> AutomationResult:
+    """Evaluate every asset's automation condition at `evaluation_time` (default now).
+
+    `cursor` is the previous result's `.cursor` (None for a first tick). Nothing is written:
+    the result says what to request (`.results`, `.run_requests`) and carries the next
+    cursor."""
+    if max_materializations_per_minute is not None and (
+        isinstance(max_materializations_per_minute, bool)
+        or not isinstance(max_materializations_per_minute, int)
+        or max_materializations_per_minute < 0
+    ):
+        raise UsageError(
+            "max_materializations_per_minute must be a non-negative whole number, got "
+            f"{max_materializations_per_minute!r}"
+        )
+    graph = defs.get_asset_graph()
+    now = evaluation_timestamp(evaluation_time)
+    previous = AutomationCursor.coerce(cursor)
+    facts = TickFacts(graph, instance.storage, now)
+    tick = TickState(previous=previous, facts=facts, stale=_StaleSlots(graph, instance.storage))
+    tick.freshness = FreshnessAutomation(graph, instance.storage, now, tick.requested)
+    recent = tuple((t, n) for t, n in previous.recent_requests if t > now - RATE_WINDOW_SECONDS)
+    budget = (
+        None
+        if max_materializations_per_minute is None
+        else max(0, max_materializations_per_minute - sum(n for _, n in recent))
+    )
+    results: list[AssetEvaluation] = []
+    for key in graph.toposorted_keys:
+        view = graph.node(key)
+        condition = view.automation_condition
+        if not isinstance(condition, AutomationCondition):
+            continue
+        true, tree = AssetEvaluator(tick, key).evaluate(condition)
+        requested, discarded = _guarded(facts, key, true, view.is_materializable)
+        if budget is not None and len(requested) > budget:
+            kept = frozenset(sorted(requested, key=_order)[:budget])
+            discarded["max_materializations_per_minute"] = len(requested) - len(kept)
+            requested = kept
+        if budget is not None:
+            budget -= len(requested)
+        if requested:
+            tick.requested[key] = requested
+        results.append(
+            AssetEvaluation(
+                key=key,
+                partitioned=view.partitions_def is not None,
+                tree=tree,
+                requested=requested,
+                discarded=discarded,
+            )
+        )
+    total = sum(len(s) for s in tick.requested.values())
+    next_cursor = AutomationCursor(
+        evaluation_time=now,
+        storage_id=facts.max_storage_id,
+        tick_number=previous.tick_number + 1,
+        definitions_fingerprint=getattr(defs, "fingerprint", None),
+        requested={
+            k.to_user_string(): sorted(slot_text(s) for s in slots)
+            for k, slots in tick.requested.items()
+        },
+        node_state=_carried(previous.node_state, tick.node_state),
+        seen=_carried_seen(previous.seen, tick.seen),
+        recent_requests=(*recent, (now, total)) if total else recent,
+    )
+    return AutomationResult(
+        evaluation_time=now,
+        results=results,
+        run_requests=group_runs(graph, tick.requested),
+        cursor=next_cursor,
+    )
+
+
+def evaluation_timestamp(value: datetime | float | None) -> float:
+    if value is None:
+        return time.time()
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    raise UsageError(
+        f"evaluation_time must be a datetime, a POSIX timestamp or None, got {value!r}"
+    )
+
+
+def _order(slot: Slot) -> str:
+    return "" if slot is None else slot
+
+
+def _guarded(
+    facts: TickFacts, key: AssetKey, true: Slots, materializable: bool
+) -> tuple[Slots, dict[str, int]]:
+    """What of `true` may be requested: not a source, not while a run for the same asset
+    partition is queued or in progress."""
+    discarded: dict[str, int] = {}
+    if not true:
+        return true, discarded
+    if not materializable:
+        discarded["not materializable"] = len(true)
+        return frozenset(), discarded
+    flying = facts.in_flight(key)
+    if flying:
+        held = true if ALL_SLOTS in flying else true & frozenset(flying)  # type: ignore[arg-type]
+        if held:
+            discarded["run queued or in progress"] = len(held)
+            true = true - held
+    return true, discarded
+
+
+def _carried(
+    previous: Mapping[str, Mapping[str, list[str]]], current: Mapping[str, Mapping[str, list[str]]]
+) -> dict[str, dict[str, list[str]]]:
+    """Node state for the next tick: this tick's, and the previous one's for nodes this
+    tick did not evaluate (an `&` that stopped early)."""
+    merged = {asset: dict(nodes) for asset, nodes in previous.items()}
+    for asset, nodes in current.items():
+        merged.setdefault(asset, {}).update(nodes)
+    return merged
+
+
+def _carried_seen(
+    previous: Mapping[str, Mapping[str, Any]], current: Mapping[str, Mapping[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    merged: dict[str, dict[str, Any]] = {a: dict(v) for a, v in previous.items()}
+    for asset, values in current.items():
+        target = merged.setdefault(asset, {})
+        for name, value in values.items():
+            if name == "data_versions":
+                target[name] = {**target.get(name, {}), **value}
+            else:
+                target[name] = value
+    return merged
+
+
+def group_runs(graph: AssetGraphView, requested: Mapping[AssetKey, Slots]) -> list[RequestedRun]:
+    """One run per partition and per group of requested assets connected through
+    dependencies, so an asset requested together with its dependency runs in the same run,
+    after it."""
+    by_partition: dict[Slot, set[AssetKey]] = {}
+    for key, slots in requested.items():
+        for slot in slots:
+            by_partition.setdefault(slot, set()).add(key)
+    runs: list[RequestedRun] = []
+    for partition in sorted(by_partition, key=_order):
+        for component in _components(graph, by_partition[partition]):
+            runs.append(
+                RequestedRun(
+                    asset_keys=tuple(graph.toposort_subset(component)),
+                    partition=partition,
+                    tags={AUTOMATION_TAG: "true"},
+                )
+            )
+    return runs
+
+
+def _components(graph: AssetGraphView, keys: set[AssetKey]) -> Iterable[set[AssetKey]]:
+    left = set(keys)
+    for start in sorted(keys, key=lambda k: k.to_user_string()):
+        if start not in left:
+            continue
+        component, frontier = {start}, [start]
+        left.discard(start)
+        while frontier:
+            key = frontier.pop()
+            for near in graph.parents(key) | graph.children(key):
+                if near in left:
+                    left.discard(near)
+                    component.add(near)
+                    frontier.append(near)
+        yield component
+
+
+class _StaleSlots:
+    """`stale()`: staleness computed once per tick, when a condition first asks."""
+
+    def __init__(self, graph: AssetGraphView, storage: StorageReader) -> None:
+        self._graph = graph
+        self._storage = storage
+        self._resolver: StalenessResolver | None = None
+
+    def __call__(self, key: AssetKey, candidates: Slots) -> Slots:
+        if self._resolver is None:
+            self._resolver = StalenessResolver(self._graph, self._storage)  # type: ignore[arg-type]
+        if self._graph.node(key).partitions_def is None:
+            status = self._resolver.statuses().get(key)
+            stale = status is not None and status.status is StaleStatus.STALE
+            return candidates if stale else frozenset()
+        partitions = self._resolver.partition_statuses().get(key)
+        if partitions is None:
+            return frozenset()
+        return frozenset(s for s in candidates if s is not None and s in partitions.records)
