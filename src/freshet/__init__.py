@@ -57,6 +57,24 @@ _EXPORTS: dict[str, str] = {
     "job": "freshet.core.graphs",
     "define_asset_job": "freshet.core.jobs",
     "ScheduleDefinition": "freshet.core.schedules",
+    "ScheduleEvaluationContext": "freshet.core.schedules",
+    "schedule": "freshet.core.schedules",
+    "build_schedule_context": "freshet.core.schedules",
+    "build_schedule_from_partitioned_job": "freshet.core.schedules",
+    "RunRequest": "freshet.core.sensors",
+    "SkipReason": "freshet.core.sensors",
+    "SensorResult": "freshet.core.sensors",
+    "SensorDefinition": "freshet.core.sensors",
+    "SensorEvaluationContext": "freshet.core.sensors",
+    "AddDynamicPartitionsRequest": "freshet.core.sensors",
+    "DeleteDynamicPartitionsRequest": "freshet.core.sensors",
+    "DefaultSensorStatus": "freshet.core.sensors",
+    "sensor": "freshet.core.sensors",
+    "asset_sensor": "freshet.core.sensors",
+    "run_status_sensor": "freshet.core.sensors",
+    "run_failure_sensor": "freshet.core.sensors",
+    "freshness_sensor": "freshet.core.sensors",
+    "build_sensor_context": "freshet.core.sensors",
     "FreshnessPolicy": "freshet.core.automation.freshness_policy",
     "get_freshness": "freshet.status.freshness",
     "AssetFreshness": "freshet.status.freshness",
@@ -276,7 +294,30 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         TableSchema,
     )
     from freshet.core.retries import Backoff, Failure, Jitter, RetryPolicy, RetryRequested
-    from freshet.core.schedules import DefaultScheduleStatus, ScheduleDefinition
+    from freshet.core.schedules import (
+        DefaultScheduleStatus,
+        ScheduleDefinition,
+        ScheduleEvaluationContext,
+        build_schedule_context,
+        build_schedule_from_partitioned_job,
+        schedule,
+    )
+    from freshet.core.sensors import (
+        AddDynamicPartitionsRequest,
+        DefaultSensorStatus,
+        DeleteDynamicPartitionsRequest,
+        RunRequest,
+        SensorDefinition,
+        SensorEvaluationContext,
+        SensorResult,
+        SkipReason,
+        asset_sensor,
+        build_sensor_context,
+        freshness_sensor,
+        run_failure_sensor,
+        run_status_sensor,
+        sensor,
+    )
     from freshet.core.types import DataType, TypeCheck
     from freshet.definitions import Definitions
     from freshet.errors import (

@@ -3,6 +3,7 @@ them all at once, reporting every problem with the objects involved."""
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -17,6 +18,7 @@ from freshet.core.ops import DEFAULT_IO_MANAGER_KEY
 from freshet.core.partitions import PartitionsDefinition, validate_mapping
 from freshet.core.resources import coerce_resource, required_resource_keys
 from freshet.core.schedules import ScheduleDefinition
+from freshet.core.sensors import SensorDefinition
 from freshet.errors import (
     CycleError,
     DefinitionsError,
@@ -107,7 +109,8 @@ class Definitions:
         _check_configs(assets_defs, checks, problems)
         _check_resources(assets_defs, checks, self._resources, problems)
         self._jobs = _resolve_jobs(jobs, self._graph, self._resources, problems)
-        _check_schedules(self._schedules, self._jobs, problems)
+        _check_schedules(self._schedules, self._jobs, self._graph, problems)
+        _check_sensors(self._sensors, self._schedules, self._jobs, self._graph, problems)
         problems.raise_if_any()
 
     # -- accessors -------------------------------------------------------------------
@@ -432,7 +435,10 @@ def _check_resources(
 
 
 def _check_schedules(
-    schedules: Sequence[Any], jobs: Mapping[str, JobDefinition], problems: _Problems
+    schedules: Sequence[Any],
+    jobs: Mapping[str, JobDefinition],
+    graph: AssetGraph,
+    problems: _Problems,
 ) -> None:
     if not schedules:
         return
@@ -462,12 +468,72 @@ def _check_schedules(
                 f"{where}: unknown execution_timezone {schedule.execution_timezone!r}; use an "
                 "IANA name such as 'UTC' or 'Europe/Berlin'",
             )
-        if schedule.job_name not in jobs:
-            known = ", ".join(sorted(jobs)) or "none"
+        _check_target(where, schedule.job_name, schedule.target, jobs, graph, problems)
+
+
+def _check_target(
+    where: str,
+    job_name: str | None,
+    selection: Any,
+    jobs: Mapping[str, JobDefinition],
+    graph: AssetGraph,
+    problems: _Problems,
+) -> None:
+    """A schedule's or sensor's job exists; its asset selection names assets."""
+    if job_name is not None and job_name not in jobs:
+        known = ", ".join(sorted(jobs)) or "none"
+        close = difflib.get_close_matches(job_name, list(jobs), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        problems.add(
+            InvalidDefinitionError,
+            f"{where} targets job {job_name!r}, which is not in these definitions (jobs: "
+            f"{known}){hint}; add the job to Definitions(jobs=[...])",
+        )
+    if selection is not None:
+        try:
+            keys = coerce_selection(selection).resolve(graph)
+        except FreshetError as exc:
+            problems.add(InvalidDefinitionError, f"{where}: target: {exc}")
+            return
+        if not any(graph.node(k).is_materializable for k in keys):
+            problems.add(
+                InvalidDefinitionError, f"{where}: target selects no materializable asset"
+            )
+
+
+def _check_sensors(
+    sensors: Sequence[Any],
+    schedules: Sequence[Any],
+    jobs: Mapping[str, JobDefinition],
+    graph: AssetGraph,
+    problems: _Problems,
+) -> None:
+    names: set[str] = set()
+    schedule_names = {getattr(s, "name", None) for s in schedules}
+    for sensor_def in sensors:
+        if not isinstance(sensor_def, SensorDefinition):
             problems.add(
                 InvalidDefinitionError,
-                f"{where} targets job {schedule.job_name!r}, which is not in these "
-                f"definitions (jobs: {known}); add the job to Definitions(jobs=[...])",
+                f"sensors: {type(sensor_def).__name__} is not a sensor (decorate a function "
+                "with @fr.sensor)",
+            )
+            continue
+        where = f"sensor {sensor_def.name!r}"
+        if sensor_def.name in names:
+            problems.add(DuplicateKeyError, f"two sensors are named {sensor_def.name!r}")
+        if sensor_def.name in schedule_names:
+            problems.add(
+                DuplicateKeyError, f"a schedule and a sensor are both named {sensor_def.name!r}"
+            )
+        names.add(sensor_def.name)
+        _check_target(
+            where, sensor_def.job_name, sensor_def.asset_selection, jobs, graph, problems
+        )
+        if sensor_def.asset_key is not None and sensor_def.asset_key not in graph.nodes:
+            problems.add(
+                InvalidDefinitionError,
+                f"{where} watches asset {sensor_def.asset_key.to_user_string()!r}, which is "
+                "not in these definitions",
             )
 
 

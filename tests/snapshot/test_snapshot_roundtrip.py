@@ -256,13 +256,35 @@ def test_schedule_keeps_cron_zone_and_redacted_run_config():
     assert snap.run_config == {"ops": {"daily_table": {"config": {"token": {"env": "TOKEN"}}}}}
 
 
-def test_sensors_are_named_and_kept_opaque():
-    class Sensor:
-        name = "new_files"
+def test_sensors_keep_their_kind_target_and_interval():
+    @fr.asset
+    def files():
+        return 1
 
-    _, read = _round_trip(fr.Definitions(sensors=[Sensor()]))
-    (snap,) = read.sensors
-    assert snap.name == "new_files" and snap.value.python_type.endswith("Sensor")
+    job = fr.define_asset_job("load", selection="files")
+
+    @fr.sensor(job=job, minimum_interval_seconds=5, default_status="RUNNING")
+    def new_files(context):
+        return fr.SkipReason("nothing new")
+
+    @fr.asset_sensor(asset_key="files", target=fr.AssetSelection.assets("files"))
+    def files_changed(context, event):
+        return fr.RunRequest()
+
+    @fr.run_failure_sensor
+    def alert(context):
+        pass
+
+    defs = fr.Definitions(assets=[files], jobs=[job], sensors=[new_files, files_changed, alert])
+    _, read = _round_trip(defs)
+    by_name = {s.name: s for s in read.sensors}
+    assert by_name["new_files"].job_name == "load"
+    assert by_name["new_files"].minimum_interval_seconds == 5
+    assert by_name["new_files"].default_status.value == "RUNNING"
+    assert by_name["files_changed"].sensor_type.value == "asset"
+    assert by_name["files_changed"].target_keys == (fr.AssetKey("files"),)
+    assert by_name["files_changed"].asset_key == fr.AssetKey("files")
+    assert by_name["alert"].run_statuses == ("FAILURE",)
 
 
 class Warehouse(fr.ConfigurableResource):

@@ -266,10 +266,10 @@ def executor_snapshot(executor: Any) -> ExecutorSnapshot | None:
 
 
 def schedules(defs: Definitions) -> tuple[ScheduleSnapshot, ...]:
-    return tuple(_schedule(s) for s in defs.schedules)
+    return tuple(_schedule(s, defs) for s in defs.schedules)
 
 
-def _schedule(schedule: ScheduleDefinition) -> ScheduleSnapshot:
+def _schedule(schedule: ScheduleDefinition, defs: Definitions) -> ScheduleSnapshot:
     run_config: Any = redact_run_config(schedule.run_config)
     if not _is_json(run_config):
         run_config = OpaqueValue.of(schedule.run_config)
@@ -282,7 +282,17 @@ def _schedule(schedule: ScheduleDefinition) -> ScheduleSnapshot:
         default_status=schedule.default_status,
         description=schedule.description,
         run_config=run_config,
+        target_keys=_target_keys(schedule.target, defs),
+        has_function=schedule.execution_fn is not None,
     )
+
+
+def _target_keys(selection: Any, defs: Definitions) -> tuple[AssetKey, ...] | None:
+    """An asset selection as the sorted keys it resolves to (Definitions checked it)."""
+    if selection is None:
+        return None
+    keys = coerce_selection(selection).resolve(defs.get_asset_graph())
+    return tuple(sorted(keys, key=lambda k: k.to_user_string()))
 
 
 def _is_json(value: Any) -> bool:
@@ -296,15 +306,20 @@ def _is_json(value: Any) -> bool:
 
 
 def sensors(defs: Definitions) -> tuple[SensorSnapshot, ...]:
-    result = []
-    for sensor in defs.sensors:
-        name = getattr(sensor, "name", None)
-        result.append(
-            SensorSnapshot(
-                name=name if isinstance(name, str) else None, value=OpaqueValue.of(sensor)
-            )
+    return tuple(
+        SensorSnapshot(
+            name=sensor.name,
+            sensor_type=sensor.sensor_type,
+            job_name=sensor.job_name,
+            target_keys=_target_keys(sensor.asset_selection, defs),
+            minimum_interval_seconds=sensor.minimum_interval_seconds,
+            default_status=sensor.default_status,
+            description=sensor.description,
+            asset_key=sensor.asset_key,
+            run_statuses=sensor.run_statuses,
         )
-    return tuple(result)
+        for sensor in defs.sensors
+    )
 
 
 # ---- resources ------------------------------------------------------------------------------

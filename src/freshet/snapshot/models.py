@@ -17,6 +17,7 @@ from freshet.core.checks import AssetCheckSpec
 from freshet.core.keys import AssetKey
 from freshet.core.partitions import PartitionMapping, PartitionsDefinition
 from freshet.core.schedules import DefaultScheduleStatus
+from freshet.core.sensors import DefaultSensorStatus, SensorType
 from freshet.snapshot.values import (
     JSON,
     OpaqueValue,
@@ -396,16 +397,20 @@ class JobSnapshot:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ScheduleSnapshot:
-    """A schedule; its run config with secrets as `{"env": NAME}` references."""
+    """A schedule; its run config with secrets as `{"env": NAME}` references. It targets a
+    job (`job_name`) or assets (`target_keys`); `has_function` says whether each tick is
+    decided by the user's function (evaluated in the code location)."""
 
     name: str
     cron_schedule: str
-    job_name: str
+    job_name: str | None
     execution_timezone: str = "UTC"
     tags: Mapping[str, str] = field(default_factory=dict)
     default_status: DefaultScheduleStatus = DefaultScheduleStatus.STOPPED
     description: str | None = None
     run_config: Any = None
+    target_keys: tuple[AssetKey, ...] | None = None
+    has_function: bool = False
 
     def to_json(self) -> JSON:
         return {
@@ -417,6 +422,8 @@ class ScheduleSnapshot:
             "default_status": self.default_status.value,
             "description": self.description,
             "run_config": _run_config_json(self.run_config),
+            "target_keys": _keys_json(self.target_keys),
+            "has_function": self.has_function,
         }
 
     @classmethod
@@ -435,6 +442,8 @@ class ScheduleSnapshot:
             default_status=DefaultScheduleStatus(doc["default_status"]),
             description=doc["description"],
             run_config=run_config,
+            target_keys=_keys_from_json(doc.get("target_keys")),
+            has_function=bool(doc.get("has_function")),
         )
 
 
@@ -444,19 +453,55 @@ def _run_config_json(run_config: Any) -> JSON:
     return {"type": "run_config", "value": run_config}
 
 
+def _keys_json(keys: tuple[AssetKey, ...] | None) -> JSON:
+    return None if keys is None else [k.to_user_string() for k in keys]
+
+
+def _keys_from_json(doc: Any) -> tuple[AssetKey, ...] | None:
+    return None if doc is None else tuple(_key(k) for k in doc)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SensorSnapshot:
-    """A sensor as far as freshet describes sensors today: its name and what it is."""
+    """A sensor: its kind, what it targets (a job or assets) and watches, and how often it
+    may tick. Its function is evaluated by its code location."""
 
-    name: str | None
-    value: OpaqueValue
+    name: str
+    sensor_type: SensorType = SensorType.STANDARD
+    job_name: str | None = None
+    target_keys: tuple[AssetKey, ...] | None = None
+    minimum_interval_seconds: int = 30
+    default_status: DefaultSensorStatus = DefaultSensorStatus.STOPPED
+    description: str | None = None
+    asset_key: AssetKey | None = None
+    run_statuses: tuple[str, ...] = ()
 
     def to_json(self) -> JSON:
-        return {"name": self.name, "value": opaque_to_json(self.value)}
+        return {
+            "name": self.name,
+            "sensor_type": self.sensor_type.value,
+            "job_name": self.job_name,
+            "target_keys": _keys_json(self.target_keys),
+            "minimum_interval_seconds": self.minimum_interval_seconds,
+            "default_status": self.default_status.value,
+            "description": self.description,
+            "asset_key": None if self.asset_key is None else self.asset_key.to_user_string(),
+            "run_statuses": list(self.run_statuses),
+        }
 
     @classmethod
     def from_json(cls, doc: JSON) -> SensorSnapshot:
-        return cls(name=doc["name"], value=opaque_from_json(doc["value"]))
+        return cls(
+            name=doc["name"],
+            sensor_type=SensorType(doc["sensor_type"]),
+            job_name=doc["job_name"],
+            target_keys=_keys_from_json(doc["target_keys"]),
+            minimum_interval_seconds=doc["minimum_interval_seconds"],
+            default_status=DefaultSensorStatus(doc["default_status"]),
+            description=doc["description"],
+            asset_key=None if doc["asset_key"] is None else _key(doc["asset_key"]),
+            run_statuses=tuple(doc["run_statuses"]),
+        )
 
 
 # ---- resources ------------------------------------------------------------------------------
