@@ -191,3 +191,19 @@ def test_schema_info_reports_the_schema_version(tmp_path: Path) -> None:
     storage = SqliteStorage(tmp_path / "freshet.db")
     assert storage.schema_info()["schema_version"] == SCHEMA_VERSION
     storage.close()
+
+
+def test_read_only_storage_reads_and_refuses_writes(tmp_path: Path) -> None:
+    path = tmp_path / "freshet.db"
+    writer = SqliteStorage(path)
+    writer.add_run(RunRecord(run_id="r1", job_name="job", status=RunStatus.SUCCESS))
+    writer.close()
+    before = path.read_bytes()
+    reader = SqliteStorage(path, read_only=True)
+    try:
+        assert [run.run_id for run in reader.get_runs()] == ["r1"]
+        with pytest.raises(StorageError, match="opened read-only"):
+            reader.add_run(RunRecord(run_id="r2", job_name="job", status=RunStatus.QUEUED))
+    finally:
+        reader.close()
+    assert path.read_bytes() == before

@@ -45,7 +45,7 @@ def list_assets(ctx: click.Context, selection: str | None, as_json: bool) -> Exi
     graph = defs.get_asset_graph()
     keys = graph.all_keys if selection is None else defs.resolve_selection(selection)
     ordered = sorted(keys, key=lambda key: key.to_user_string())
-    with Instance.from_home(home_path(ctx)) as instance:
+    with Instance.from_home(home_path(ctx), read_only=True) as instance:
         statuses = instance.get_asset_status(ordered)
     rows = [_row(graph.node(key), statuses.get(key)) for key in ordered]
     if as_json:
@@ -73,7 +73,7 @@ def list_assets(ctx: click.Context, selection: str | None, as_json: bool) -> Exi
 def status(ctx: click.Context, selection: str | None, as_json: bool) -> ExitCode:
     """Show whether each asset is missing, stale or up to date, and why."""
     defs = load_definitions_at(definitions_location(ctx), Path.cwd())
-    with Instance.from_home(home_path(ctx)) as instance:
+    with Instance.from_home(home_path(ctx), read_only=True) as instance:
         statuses = get_asset_statuses(defs, instance, selection=selection)
     ordered = sorted(statuses.values(), key=lambda s: s.key.to_user_string())
     if as_json:

@@ -301,7 +301,7 @@ def _echo_partitions(header: str, by_asset: Mapping[str, Sequence[str]]) -> None
 @click.pass_context
 def list_backfills(ctx: click.Context, limit: int, as_json: bool) -> ExitCode:
     """List backfills, newest first."""
-    with Instance.from_home(home_path(ctx)) as instance:
+    with Instance.from_home(home_path(ctx), read_only=True) as instance:
         records = instance.storage.get_backfills(limit=limit)
     summaries = [summarize_backfill(r) for r in records]
     if as_json:
@@ -347,7 +347,7 @@ def _assets(keys: Sequence[Any], shown: int = 3) -> str:
 @click.pass_context
 def show_backfill(ctx: click.Context, backfill_id: str, as_json: bool) -> ExitCode:
     """Show a backfill: what it targets, how far it got, which partitions failed."""
-    with Instance.from_home(home_path(ctx)) as instance:
+    with Instance.from_home(home_path(ctx), read_only=True) as instance:
         summary = summarize_backfill(get_backfill(instance, backfill_id))
     if as_json:
         echo_json(_summary_json(summary))

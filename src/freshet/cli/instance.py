@@ -23,7 +23,7 @@ def command() -> None:
 @click.pass_context
 def info(ctx: click.Context, as_json: bool) -> ExitCode:
     """Show the storage backend, its location, schema version, row counts and folders."""
-    with Instance.from_home(home_path(ctx)) as instance:
+    with Instance.from_home(home_path(ctx), read_only=True) as instance:
         details = instance.info()
     if as_json:
         echo_json(details)

@@ -85,7 +85,7 @@ def command() -> None:
 @click.pass_context
 def list_runs(ctx: click.Context, limit: int, status: str | None, as_json: bool) -> ExitCode:
     """List runs, newest first."""
-    with Instance.from_home(home_path(ctx)) as instance:
+    with Instance.from_home(home_path(ctx), read_only=True) as instance:
         runs = instance.get_runs(status=RunStatus(status.upper()) if status else None, limit=limit)
     if as_json:
         echo_json([_run_json(run) for run in runs])
@@ -116,7 +116,7 @@ def list_runs(ctx: click.Context, limit: int, status: str | None, as_json: bool)
 @click.pass_context
 def show_run(ctx: click.Context, run_id: str, as_json: bool) -> ExitCode:
     """Show a run: its record and a summary of each step."""
-    with Instance.from_home(home_path(ctx)) as instance:
+    with Instance.from_home(home_path(ctx), read_only=True) as instance:
         run = _get_run(instance, run_id)
         steps = summarize_steps(instance.get_event_records(event_type=_STEP_EVENTS, run_id=run_id))
     if as_json:
@@ -165,7 +165,7 @@ def show_run(ctx: click.Context, run_id: str, as_json: bool) -> ExitCode:
 @click.pass_context
 def run_logs(ctx: click.Context, run_id: str, step_key: str | None, stream: str | None) -> ExitCode:
     """Print a run's event log (time, level, step, event, message), or its compute logs."""
-    with Instance.from_home(home_path(ctx)) as instance:
+    with Instance.from_home(home_path(ctx), read_only=True) as instance:
         _get_run(instance, run_id)
         if stream is not None:
             _echo_compute_logs(instance, run_id, step_key, ComputeLogStream(stream))

@@ -33,12 +33,13 @@ class HomeBackends:
     storage_dir: Path
 
 
-def open_home(home: Path) -> HomeBackends:
-    """The storage, compute logs and IO manager folder of an existing home directory."""
+def open_home(home: Path, *, read_only: bool = False) -> HomeBackends:
+    """The storage, compute logs and IO manager folder of an existing home directory;
+    `read_only` for commands that only read: nothing in the home is created or changed."""
     config = load_instance_config(home)
     storage_dir = home / STORAGE_DIR
     logs_dir = home / LOGS_DIR
-    for folder in (storage_dir, logs_dir):
+    for folder in () if read_only else (storage_dir, logs_dir):
         try:
             folder.mkdir(exist_ok=True)
         except OSError as exc:
@@ -46,7 +47,7 @@ def open_home(home: Path) -> HomeBackends:
                 f"cannot create {folder} ({exc.strerror or exc}); the instance home needs it "
                 "as a writable folder"
             ) from None
-    storage = open_storage(config.storage, home)
+    storage = open_storage(config.storage, home, read_only=read_only)
     return HomeBackends(
         storage=storage, compute_logs=LocalComputeLogStore(logs_dir), storage_dir=storage_dir
     )
@@ -60,7 +61,11 @@ def open_home_storage(home: Path, *, require_current_schema: bool = True) -> Sql
 
 
 def open_storage(
-    config: StorageConfig, home: Path, *, require_current_schema: bool = True
+    config: StorageConfig,
+    home: Path,
+    *,
+    require_current_schema: bool = True,
+    read_only: bool = False,
 ) -> SqlStorage:
     if isinstance(config, PostgresStorageConfig):
         # Imported here, not at the top: the PostgreSQL dialect and driver cost ~45 ms of
@@ -68,8 +73,12 @@ def open_storage(
         from freshet.storage.postgres import PostgresStorage
 
         return PostgresStorage(postgres_url(config), require_current_schema=require_current_schema)
+    path = Path(config.path or home / DATABASE_FILE)
     return SqliteStorage(
-        config.path or home / DATABASE_FILE, require_current_schema=require_current_schema
+        path,
+        require_current_schema=require_current_schema,
+        # a home with no database yet gets one, as when opened for writing
+        read_only=read_only and path.exists() and path.stat().st_size > 0,
     )
 
 

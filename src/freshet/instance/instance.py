@@ -74,9 +74,13 @@ class Instance:
         return instance
 
     @classmethod
-    def from_home(cls, path: str | os.PathLike[str] | None = None) -> Instance:
+    def from_home(
+        cls, path: str | os.PathLike[str] | None = None, *, read_only: bool = False
+    ) -> Instance:
         """The persistent instance in `path` (default: $FRESHET_HOME, else ./.freshet),
-        created if missing; configured by its optional freshet.yaml."""
+        created if missing; configured by its optional freshet.yaml. `read_only=True` (for
+        commands that only read) changes nothing in an existing home, so it works in a home
+        the user cannot write to; writes through it raise `StorageError`."""
         # Imported here rather than at the top: backends pulls in SQLAlchemy (~130 ms) and
         # PyYAML, and this module is imported by `import freshet`, which must stay fast.
         from freshet.instance.backends import open_home
@@ -89,7 +93,7 @@ class Instance:
                 f"cannot create the instance home {home} ({exc.strerror or exc}); set "
                 f"{HOME_ENV} or pass a directory you can write to"
             ) from None
-        opened = open_home(home)
+        opened = open_home(home, read_only=read_only)
         return cls(
             storage=opened.storage,
             compute_logs=opened.compute_logs,

@@ -41,7 +41,9 @@ class SqliteStorage(SqlStorage):
 
     `require_current_schema=False` opens an older schema too: for `freshet instance migrate`.
     `busy_timeout_ms` bounds the wait for writers of other programs; freshet's own writers
-    queue on the lock file and never reach it.
+    queue on the lock file and never reach it. `read_only=True` opens an existing database
+    without writing anything beside it (works in a folder the user cannot write to); a file
+    opened for writing is first checked to be writable, with its folder.
     """
 
     def __init__(
@@ -50,6 +52,7 @@ class SqliteStorage(SqlStorage):
         *,
         require_current_schema: bool = True,
         busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        read_only: bool = False,
     ) -> None:
         self._path: Path | None = None
         self._file_lock: FileWriteLock | None = None
@@ -64,6 +67,13 @@ class SqliteStorage(SqlStorage):
         version = inspect_file(file)
         if version is not None and require_current_schema:
             require_current(str(file), version)
+        if read_only:
+            if version is None:
+                raise StorageError(f"{file} holds no freshet database yet; nothing to read")
+            engine = _read_only_engine(file, busy_timeout_ms)
+            super().__init__(engine, backend="sqlite", location=str(file), read_only=True)
+            return
+        check_writable(file)
         engine = _file_engine(file, busy_timeout_ms)
         self._file_lock = FileWriteLock(file)
         super().__init__(engine, backend="sqlite", location=str(file), process_lock=self._file_lock)
@@ -142,6 +152,64 @@ def _read_markers(path: Path) -> tuple[list[str], dict[str, str] | None, list[st
         return tables, info, revisions
     finally:
         conn.close()
+
+
+def check_writable(file: Path) -> None:
+    """Raise a `StorageError` saying so when the database or its folder is not writable (a
+    read-only home): SQLite would otherwise fail later with 'unable to open database file'."""
+    folder = file.parent
+    probe = folder / f".{file.name}-write-probe-{os.getpid()}"
+    try:
+        descriptor = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileNotFoundError:
+        return  # the folder is missing: creating the database reports that
+    except OSError as exc:
+        raise _not_writable(folder, folder, exc) from None
+    os.close(descriptor)
+    os.unlink(probe)
+    # access(), not open(): closing any descriptor of the file would drop the POSIX locks that
+    # SQLite connections of this process hold on it
+    if file.exists() and not os.access(file, os.W_OK):
+        raise _not_writable(folder, file, PermissionError(13, "Permission denied"))
+
+
+def _not_writable(folder: Path, what: Path, error: OSError) -> StorageError:
+    return StorageError(
+        f"the instance home {folder} is not writable ({error.strerror or error}: {what}); "
+        "commands that only read (runs, backfill list, assets status, instance info) still "
+        "work; to write, make it writable or use another home (--home or FRESHET_HOME)"
+    )
+
+
+def _read_only_engine(path: Path, busy_timeout_ms: int) -> Engine:
+    """Connections that never write and create nothing beside the file.
+
+    `mode=ro` still needs the -shm file of WAL mode, which SQLite cannot create in a folder
+    the user cannot write to; with no -wal file everything is in the main file, and
+    `immutable=1` reads it directly."""
+    uri = f"{path.as_uri()}?mode=ro"
+    probe = sqlite3.connect(uri, uri=True)
+    try:
+        probe.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError as exc:
+        if path.with_name(f"{path.name}-wal").exists():
+            raise StorageError(
+                f"cannot read {path} ({exc}): its folder is not writable and recent changes "
+                f"are still in {path.name}-wal, which only a process that can write there can "
+                "fold in; run a freshet command with write access to the home once"
+            ) from None
+        uri = f"{path.as_uri()}?immutable=1"
+    finally:
+        probe.close()
+    engine = create_engine(
+        "sqlite+pysqlite://",
+        creator=partial(sqlite3.connect, uri, uri=True, check_same_thread=False),
+        poolclass=QueuePool,
+        pool_size=5,
+        max_overflow=20,
+    )
+    _install_listeners(engine, busy_timeout_ms)
+    return engine
 
 
 def _file_engine(path: Path, busy_timeout_ms: int) -> Engine:

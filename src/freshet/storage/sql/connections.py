@@ -23,7 +23,7 @@ class SqlConnections:
 
     `process_lock` serializes writers of several processes (SQLite); `serialize_reads` is for
     engines sharing one connection between threads (SQLite `:memory:`), where a read must not
-    interleave with a write transaction.
+    interleave with a write transaction; `read_only` refuses every write.
     """
 
     def __init__(
@@ -34,8 +34,10 @@ class SqlConnections:
         location: str,
         serialize_reads: bool = False,
         process_lock: AbstractContextManager[Any] | None = None,
+        read_only: bool = False,
     ) -> None:
         self._engine = engine
+        self._read_only = read_only
         self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
         self._backend = backend
         self._location = location
@@ -81,6 +83,11 @@ class SqlConnections:
 
     @contextmanager
     def _writing(self, *, ordered: bool = False) -> Iterator[Connection]:
+        if self._read_only:
+            raise StorageError(
+                f"the instance database {self._location} was opened read-only (for a command "
+                "that only reads); open it without read_only to write"
+            )
         with self._write_lock, self._translated(), self._process_lock:
             self._check_process()
             conn = self._write_conn
