@@ -1,5 +1,7 @@
 """Definitions validate everything at construction and name the objects involved."""
 
+import warnings
+
 import pytest
 
 import freshet as fr
@@ -49,10 +51,19 @@ def test_parameter_naming_no_asset_is_explained():
     assert "AssetSpec('customrs')" in message
 
 
-def test_dep_on_unknown_key_is_refused_unless_declared():
-    with pytest.raises(UnknownDependencyError, match="'lake/raw'"):
-        fr.Definitions(assets=[_asset("a", ["lake/raw"])])
-    fr.Definitions(assets=[_asset("a", ["lake/raw"]), fr.AssetSpec("lake/raw")])
+def test_dep_on_unknown_key_becomes_an_external_asset_with_a_warning():
+    with pytest.warns(UserWarning, match="'lake/raw'.*taken as an external asset"):
+        defs = fr.Definitions(assets=[_asset("a", ["lake/raw"])])
+    external = defs.get_assets_def("lake/raw")
+    assert not external.is_executable
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fr.Definitions(assets=[_asset("a", ["lake/raw"]), fr.AssetSpec("lake/raw")])
+
+
+def test_dep_on_a_near_miss_of_a_defined_key_suggests_it():
+    with pytest.warns(UserWarning, match="did you mean 'orders'"):
+        fr.Definitions(assets=[_asset("orders"), _asset("report", ["ordres"])])
 
 
 def test_missing_resource_names_asset_and_key():
@@ -67,7 +78,7 @@ def test_missing_resource_names_asset_and_key():
 
 def test_every_problem_is_reported_at_once():
     with pytest.raises(DefinitionsError) as info:
-        fr.Definitions(assets=[_asset("a"), _asset("a"), _asset("b", ["nope"])])
+        fr.Definitions(assets=[_asset("a"), _asset("a"), fr.asset(name="b")(lambda nope: 1)])
     assert "2 problems" in str(info.value)
 
 

@@ -155,6 +155,18 @@ _EXPORTS: dict[str, str] = {
     "evaluate_automation_conditions": "freshet.automation.api",
     # assembling and selecting
     "Definitions": "freshet.definitions",
+    "definitions": "freshet.definitions",
+    "file_relative_path": "freshet.core.files",
+    "ConfigMapping": "freshet.core.config_mapping",
+    "config_mapping": "freshet.core.config_mapping",
+    "PartitionedConfig": "freshet.core.config_mapping",
+    "daily_partitioned_config": "freshet.core.config_mapping",
+    "hourly_partitioned_config": "freshet.core.config_mapping",
+    "weekly_partitioned_config": "freshet.core.config_mapping",
+    "monthly_partitioned_config": "freshet.core.config_mapping",
+    "static_partitioned_config": "freshet.core.config_mapping",
+    "dynamic_partitioned_config": "freshet.core.config_mapping",
+    "RunResult": "freshet.execution.result",
     "AssetSelection": "freshet.lineage.selection",
     # running
     "AssetExecutionContext": "freshet.execution.context",
@@ -234,8 +246,20 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         multi_asset_check,
     )
     from freshet.core.config import Config, EnvVar, Field, RunConfig
+    from freshet.core.config_mapping import (
+        ConfigMapping,
+        PartitionedConfig,
+        config_mapping,
+        daily_partitioned_config,
+        dynamic_partitioned_config,
+        hourly_partitioned_config,
+        monthly_partitioned_config,
+        static_partitioned_config,
+        weekly_partitioned_config,
+    )
     from freshet.core.config_types import BoolSource, IntSource, StringSource
     from freshet.core.events import AssetMaterialization, AssetObservation, ExpectationResult
+    from freshet.core.files import file_relative_path
     from freshet.core.graphs import graph, job
     from freshet.core.io_managers import (
         InputContext,
@@ -319,7 +343,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         sensor,
     )
     from freshet.core.types import DataType, TypeCheck
-    from freshet.definitions import Definitions
+    from freshet.definitions import Definitions, definitions
     from freshet.errors import (
         ConfigError,
         DefinitionsError,
@@ -336,6 +360,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         build_asset_context,
         build_op_context,
     )
+    from freshet.execution.result import RunResult
     from freshet.instance.backfill import backfill
     from freshet.instance.inprocess import materialize, materialize_to_memory, observe
     from freshet.instance.instance import Instance

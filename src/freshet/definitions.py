@@ -4,7 +4,10 @@ them all at once, reporting every problem with the objects involved."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
+import sys
+import types
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -96,6 +99,11 @@ class Definitions:
         self._resources = _coerce_resources(resources or {}, problems)
         _check_duplicates(assets_defs, checks, problems)
         self._graph = AssetGraph.build(assets_defs, checks)
+        externals = _externals_for_unknown_deps(self._graph)
+        if externals:
+            assets_defs = (*assets_defs, *externals)
+            self._assets_defs = assets_defs
+            self._graph = AssetGraph.build(assets_defs, checks)
         _check_unknown_deps(self._graph.unknown_deps, problems)
         _check_checks(self._graph, checks, problems)
         if not problems.items:
@@ -283,6 +291,30 @@ def _check_duplicates(
                     f"asset check {check_key.to_user_string()!r} is defined twice",
                 )
             seen_checks.add(check_key)
+
+
+def _externals_for_unknown_deps(graph: AssetGraph) -> list[AssetsDefinition]:
+    """A `deps=[...]` entry naming a key nothing defines declares an external asset (made by
+    another system), with a warning; a parameter naming no asset stays an error."""
+    known = sorted(k.to_user_string() for k in graph.nodes)
+    found: dict[AssetKey, UnknownDep] = {}
+    for dep in graph.unknown_deps:
+        if dep.parent not in dep.assets_def.keys_by_input.values():
+            found.setdefault(dep.parent, dep)
+    externals = []
+    for parent, dep in found.items():
+        name = parent.to_user_string()
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        warnings.warn(
+            f"{_asset_where(dep.child, dep.assets_def)} depends on {name!r}, which no "
+            f"definition provides: it is taken as an external asset (declare it with "
+            f"AssetSpec({name!r}) to silence this){hint}",
+            UserWarning,
+            stacklevel=3,
+        )
+        externals.append(external_asset(AssetSpec(parent)))
+    return externals
 
 
 def _check_unknown_deps(unknown: Sequence[UnknownDep], problems: _Problems) -> None:
@@ -600,3 +632,52 @@ def _resolve_jobs(
             problems.add(DuplicateKeyError, f"two jobs are named {job_def.name!r}")
         resolved[job_def.name] = job_def
     return resolved
+
+
+class LazyDefinitions:
+    """`@definitions` on a function returning `Definitions`: built on first use (by the
+    loader, or by calling `build()`), so that importing the module stays cheap."""
+
+    def __init__(self, fn: Callable[[], Definitions]) -> None:
+        if not callable(fn):
+            raise InvalidDefinitionError(f"@definitions: expected a function, got {fn!r}")
+        self._fn = fn
+        self._built: Definitions | None = None
+        self.__name__ = getattr(fn, "__name__", "definitions")
+        self.__doc__ = fn.__doc__
+
+    def build(self) -> Definitions:
+        if self._built is None:
+            value = self._fn()
+            if not isinstance(value, Definitions):
+                raise InvalidDefinitionError(
+                    f"@definitions function {self.__name__!r} returned a "
+                    f"{type(value).__name__}; return Definitions(...)"
+                )
+            self._built = value
+        return self._built
+
+    def __call__(self) -> Definitions:
+        return self.build()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.build(), name)
+
+
+def definitions(fn: Callable[[], Definitions]) -> LazyDefinitions:
+    """Declare a project's Definitions by a function that builds them when first needed."""
+    return LazyDefinitions(fn)
+
+
+class _DefinitionsModule(types.ModuleType):
+    """`freshet.definitions` names both this module and the `@definitions` decorator: once
+    the module is imported, Python binds the package attribute to the module, so the module
+    itself decorates when called."""
+
+    def __call__(self, fn: Callable[[], Definitions]) -> LazyDefinitions:
+        return definitions(fn)
+
+
+sys.modules[__name__].__class__ = _DefinitionsModule

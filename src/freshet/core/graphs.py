@@ -16,6 +16,7 @@ from freshet.core.composition import (
     NodeInvocation,
     OutputHandle,
 )
+from freshet.core.config_mapping import ConfigMapping, PartitionedConfig
 from freshet.core.jobs import JobDefinition
 from freshet.core.keys import check_name
 from freshet.core.retries import RetryPolicy
@@ -37,7 +38,7 @@ class GraphDefinition:
         name: str | None = None,
         *,
         resource_defs: Mapping[str, Any] | None = None,
-        config: Mapping[str, Any] | None = None,
+        config: Any = None,
         tags: Mapping[str, str] | None = None,
         description: str | None = None,
         executor_def: Any = None,
@@ -49,11 +50,17 @@ class GraphDefinition:
                 "become a job: a job's ops must get every input from other ops"
             )
         graph = self if op_retry_policy is None else _with_default_retry(self, op_retry_policy)
+        partitions_def = None
+        if isinstance(config, PartitionedConfig):
+            partitions_def = config.partitions_def
+        elif not isinstance(config, ConfigMapping):
+            config = dict(config or {})
         return JobDefinition(
             name=check_name(name or self.name, "job name"),
             graph=graph,
             resource_defs=dict(resource_defs or {}),
-            config=dict(config or {}),
+            config=config,
+            partitions_def=partitions_def,
             tags={**self.tags, **(tags or {})},
             description=description or self.description,
             executor_def=executor_def,
@@ -165,7 +172,7 @@ def job(
     *,
     name: str | None = None,
     resource_defs: Mapping[str, Any] | None = None,
-    config: Mapping[str, Any] | None = None,
+    config: Any = None,
     tags: Mapping[str, str] | None = None,
     description: str | None = None,
     executor_def: Any = None,

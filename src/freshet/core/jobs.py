@@ -22,7 +22,8 @@ class JobDefinition:
     graph: GraphDefinition | None = None
     asset_selection: Any = None
     resource_defs: Mapping[str, Any] = field(default_factory=dict)
-    config: Mapping[str, Any] = field(default_factory=dict)
+    #: default run config (a dict), or a ConfigMapping / PartitionedConfig
+    config: Any = field(default_factory=dict)
     tags: Mapping[str, str] = field(default_factory=dict)
     description: str | None = None
     executor_def: Any = None

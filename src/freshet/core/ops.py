@@ -136,6 +136,8 @@ class OpDefinition:
 def invoke_directly(op_def: OpDefinition, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
     """Call the user function as a plain function (unit tests), filling in default config."""
     cfg = op_def.shape.config_param
+    if cfg and cfg not in kwargs and _given_positionally(op_def, cfg, args):
+        cfg = None
     if cfg and cfg not in kwargs and op_def.shape.config_class is not None:
         try:
             kwargs[cfg] = op_def.shape.config_class()
@@ -145,6 +147,16 @@ def invoke_directly(op_def: OpDefinition, args: Sequence[Any], kwargs: dict[str,
                 f"when invoking directly (config has required fields: {exc})"
             ) from exc
     return op_def.compute_fn(*args, **kwargs)
+
+
+def _given_positionally(op_def: OpDefinition, param: str, args: Sequence[Any]) -> bool:
+    """Whether the positional `args` of a direct call reach parameter `param`
+    (`my_asset(MyConfig(...))`, `my_op(context, MyConfig(...))`)."""
+    try:
+        names = list(inspect.signature(op_def.compute_fn).parameters)
+    except (TypeError, ValueError):
+        return False
+    return param in names and names.index(param) < len(args)
 
 
 def build_ins(shape: FunctionShape, ins: Mapping[str, In] | None, *, what: str) -> dict[str, In]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from freshet.core.assets import AssetsDefinition
 from freshet.core.builtin_io_managers import FilesystemIOManager, InMemoryIOManager
+from freshet.core.config_mapping import job_run_config
 from freshet.core.jobs import JobDefinition
 from freshet.core.keys import AssetKey
 from freshet.core.ops import DEFAULT_IO_MANAGER_KEY
@@ -266,7 +267,7 @@ def execute_job(
         )
     owned = instance is None
     run_instance = Instance.ephemeral() if instance is None else instance
-    config = run_config if run_config is not None else (dict(job.config) or None)
+    config = job_run_config(job.name, job.config, run_config, partition_key)
     all_resources = {**job.resource_defs, **(resources or {})}
     try:
         if job.graph is not None:

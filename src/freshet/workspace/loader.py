@@ -13,7 +13,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import NoReturn
 
-from freshet.definitions import Definitions
+from freshet.definitions import Definitions, LazyDefinitions
 from freshet.errors import DefinitionsLoadError, FreshetError
 from freshet.workspace.origin import CodeLocationOrigin, default_location_name
 from freshet.workspace.project import DefinitionsLocation, find_project
@@ -208,6 +208,8 @@ def _pick_definitions(module: ModuleType, target: CodeLocationOrigin) -> Definit
                 f"{where} has no attribute {target.attribute!r} (-a/--attribute){others}"
             )
         value = getattr(module, target.attribute)
+        if isinstance(value, LazyDefinitions):
+            value = value.build()
         if not isinstance(value, Definitions):
             raise DefinitionsLoadError(
                 f"{where}: {target.attribute!r} is not a Definitions (it is of type "
@@ -230,6 +232,8 @@ def _definitions_in(module: ModuleType) -> dict[str, Definitions]:
     """Module-level Definitions by first name bound (one object bound twice counts once)."""
     by_identity: dict[int, tuple[str, Definitions]] = {}
     for name, value in vars(module).items():
+        if isinstance(value, LazyDefinitions):
+            value = value.build()
         if isinstance(value, Definitions):
             by_identity.setdefault(id(value), (name, value))
     return dict(by_identity.values())
