@@ -1,0 +1,120 @@
+"""freshet under the names Dagster users write: `import freshet.compat.dagster as dg`.
+
+Every public name of `freshet` is here as it is; Dagster's own names for the same things
+(`DagsterInstance`, `DagsterEventType`, ...) are aliases; a Dagster feature freshet does
+not have raises `UnsupportedFeatureError` naming it and what to use instead, at the point
+the name is used. The full list is in README.md ("Coming from Dagster")."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import freshet
+
+__all__ = sorted(
+    {*freshet.__all__, "DagsterType", "UnsupportedFeatureError"}
+    | {"DagsterInstance", "DagsterEventType", "DagsterRunStatus", "ExecuteInProcessResult"}
+    | {"DagsterError", "DagsterInvariantViolationError", "DagsterInvalidDefinitionError"}
+    | {"DagsterInvalidConfigError", "DagsterExecutionStepExecutionError"}
+    | {"DagsterTypeCheckDidNotPass", "DagsterUnknownPartitionError", "DagsterTypeCheckError"}
+)
+
+
+class UnsupportedFeatureError(freshet.FreshetError):
+    """A Dagster name freshet has no equivalent for."""
+
+
+# Dagster's name -> freshet's public name for the same thing
+ALIASES: dict[str, str] = {
+    "DagsterInstance": "Instance",
+    "DagsterEventType": "EventType",
+    "DagsterRunStatus": "RunStatus",
+    "ExecuteInProcessResult": "RunResult",
+    "DagsterError": "FreshetError",
+    "DagsterInvariantViolationError": "FreshetError",
+    "DagsterInvalidDefinitionError": "DefinitionsError",
+    "DagsterInvalidConfigError": "ConfigError",
+    "DagsterExecutionStepExecutionError": "StepFailedError",
+    "DagsterTypeCheckDidNotPass": "StepFailedError",
+    "DagsterTypeCheckError": "StepFailedError",
+    "DagsterUnknownPartitionError": "PartitionError",
+}
+
+# Dagster names with no freshet equivalent (yet) -> what to do instead
+UNSUPPORTED: dict[str, str] = {
+    **dict.fromkeys(
+        [
+            "sensor",
+            "asset_sensor",
+            "multi_asset_sensor",
+            "run_status_sensor",
+            "run_failure_sensor",
+            "SensorDefinition",
+            "SensorEvaluationContext",
+            "SensorResult",
+            "RunRequest",
+            "SkipReason",
+            "build_sensor_context",
+            "DefaultSensorStatus",
+        ],
+        "run `freshet materialize` from your own scheduler, or poll in a script",
+    ),
+    **dict.fromkeys(
+        ["schedule", "build_schedule_from_partitioned_job", "build_schedule_context"],
+        "ScheduleDefinition(job=..., cron_schedule=...)",
+    ),
+    **dict.fromkeys(
+        ["AutomationCondition", "AutoMaterializePolicy", "AutoMaterializeRule"],
+        "freshet's staleness (`freshet status`) and `freshet materialize --stale`",
+    ),
+    **dict.fromkeys(
+        ["Component", "ComponentLoadContext", "load_defs", "component_instance"],
+        "plain Python modules returning Definitions",
+    ),
+    **dict.fromkeys(
+        ["DagsterPipesSubprocessClient", "PipesSubprocessClient", "open_dagster_pipes"],
+        "run the process from the asset's function with subprocess",
+    ),
+    "in_process_executor": "the default executor (runs are in process unless configured)",
+    "multiprocess_executor": "the executor setting in freshet.yaml",
+    "op_selection": "a job built from the ops you want to run",
+    "Backfill": "freshet.backfill(...) or `freshet backfill`",
+    "DagsterRun": "Instance.get_run(run_id) (a RunRecord)",
+    "EventLogEntry": "RunResult.all_events / Instance.get_event_records(...)",
+    "repository": "Definitions(...)",
+    "with_resources": "Definitions(assets=..., resources=...)",
+    "fs_io_manager_factory": "fs_io_manager.configured({...})",
+}
+
+
+def DagsterType(
+    type_check_fn: Callable[..., Any],
+    name: str | None = None,
+    description: str | None = None,
+    **_ignored: Any,
+) -> Any:
+    """A custom type as Dagster declares it: `type_check_fn(context, value)`. freshet's
+    `DataType` checks take only the value; the context given here is None."""
+    takes_context = len(inspect.signature(type_check_fn).parameters) >= 2
+    check = (lambda value: type_check_fn(None, value)) if takes_context else type_check_fn
+    return freshet.DataType(
+        name=name or getattr(type_check_fn, "__name__", "DagsterType"),
+        type_check_fn=check,
+        description=description,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name in freshet.__all__:
+        return getattr(freshet, name)
+    if name in ALIASES:
+        return getattr(freshet, ALIASES[name])
+    if name in UNSUPPORTED:
+        raise UnsupportedFeatureError(f"freshet does not support {name}; use {UNSUPPORTED[name]}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
