@@ -54,6 +54,9 @@ _EXPORTS: dict[str, str] = {
     "DynamicOut": "freshet.core.ops",
     "DynamicOutput": "freshet.core.ops",
     "graph": "freshet.core.graphs",
+    "GraphDefinition": "freshet.core.graphs",
+    "JobDefinition": "freshet.core.jobs",
+    "OpDefinition": "freshet.core.ops",
     "job": "freshet.core.graphs",
     "define_asset_job": "freshet.core.jobs",
     "ScheduleDefinition": "freshet.core.schedules",
@@ -260,7 +263,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from freshet.core.config_types import BoolSource, IntSource, StringSource
     from freshet.core.events import AssetMaterialization, AssetObservation, ExpectationResult
     from freshet.core.files import file_relative_path
-    from freshet.core.graphs import graph, job
+    from freshet.core.graphs import GraphDefinition, graph, job
     from freshet.core.io_managers import (
         InputContext,
         InputManager,
@@ -269,10 +272,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         build_input_context,
         build_output_context,
     )
-    from freshet.core.jobs import define_asset_job
+    from freshet.core.jobs import JobDefinition, define_asset_job
     from freshet.core.keys import AssetCheckKey, AssetKey
     from freshet.core.multi_assets import AssetOut, graph_multi_asset, multi_asset
-    from freshet.core.ops import DynamicOut, DynamicOutput, In, Nothing, Out, op
+    from freshet.core.ops import DynamicOut, DynamicOutput, In, Nothing, OpDefinition, Out, op
     from freshet.core.partitions import (
         AllPartitionMapping,
         BackfillPolicy,

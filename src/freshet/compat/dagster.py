@@ -45,47 +45,22 @@ ALIASES: dict[str, str] = {
 # Dagster names with no freshet equivalent (yet) -> what to do instead
 UNSUPPORTED: dict[str, str] = {
     **dict.fromkeys(
-        [
-            "sensor",
-            "asset_sensor",
-            "multi_asset_sensor",
-            "run_status_sensor",
-            "run_failure_sensor",
-            "SensorDefinition",
-            "SensorEvaluationContext",
-            "SensorResult",
-            "RunRequest",
-            "SkipReason",
-            "build_sensor_context",
-            "DefaultSensorStatus",
-        ],
-        "run `freshet materialize` from your own scheduler, or poll in a script",
-    ),
-    **dict.fromkeys(
-        ["schedule", "build_schedule_from_partitioned_job", "build_schedule_context"],
-        "ScheduleDefinition(job=..., cron_schedule=...)",
-    ),
-    **dict.fromkeys(
-        ["AutomationCondition", "AutoMaterializePolicy", "AutoMaterializeRule"],
-        "freshet's staleness (`freshet status`) and `freshet materialize --stale`",
-    ),
-    **dict.fromkeys(
         ["Component", "ComponentLoadContext", "load_defs", "component_instance"],
-        "plain Python modules returning Definitions",
+        "plain Python modules that build Definitions",
     ),
     **dict.fromkeys(
         ["DagsterPipesSubprocessClient", "PipesSubprocessClient", "open_dagster_pipes"],
-        "run the process from the asset's function with subprocess",
+        "subprocess from the asset's own function",
     ),
+    "AutomationConditionSensorDefinition": "the automation duty of the freshet daemon",
     "in_process_executor": "the default executor (runs are in process unless configured)",
     "multiprocess_executor": "the executor setting in freshet.yaml",
-    "op_selection": "a job built from the ops you want to run",
-    "Backfill": "freshet.backfill(...) or `freshet backfill`",
     "DagsterRun": "Instance.get_run(run_id) (a RunRecord)",
-    "EventLogEntry": "RunResult.all_events / Instance.get_event_records(...)",
+    "EventLogEntry": "RunResult.all_events or Instance.get_event_records(...)",
     "repository": "Definitions(...)",
     "with_resources": "Definitions(assets=..., resources=...)",
-    "fs_io_manager_factory": "fs_io_manager.configured({...})",
+    "GraphIn": "graph function parameters",
+    "GraphOut": "a dict of op outputs returned by the graph function",
 }
 
 
