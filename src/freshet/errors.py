@@ -120,3 +120,9 @@ class SnapshotVersionError(SnapshotError):
 class UserCodeRequiredError(FreshetError):
     """A question about definitions needs the user's code (e.g. a user-defined partition
     mapping), which only the code location's process has."""
+
+
+class RunCanceled(KeyboardInterrupt):
+    """Raised in a run worker's main thread when a user cancels its run: it interrupts the
+    step in progress (user code that catches `Exception` cannot swallow it) and the run ends
+    CANCELED instead of FAILURE. Its message says who asked."""

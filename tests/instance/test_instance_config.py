@@ -16,6 +16,7 @@ from freshet.instance.config import (
     SqliteStorageConfig,
     parse_instance_config,
 )
+from freshet.instance.queue_config import RunMonitoringConfig, RunQueueConfig, TagConcurrencyLimit
 
 HOME = Path("/home/me/.freshet")
 FILE = HOME / "freshet.yaml"
@@ -139,3 +140,58 @@ def test_a_bad_password_value_is_not_shown() -> None:
     with pytest.raises(InstanceConfigError, match="password: expected a password") as raised:
         parse("storage: {postgres: {db: d, password: '   '}}")
     assert "hidden" in str(raised.value)
+
+
+def test_run_queue_and_monitoring_config() -> None:
+    config = parse(
+        "run_queue:\n"
+        "  max_concurrent_runs: 4\n"
+        "  tag_concurrency_limits:\n"
+        "    - {key: team, value: data, limit: 1}\n"
+        "    - {key: database, limit: 2}\n"
+        "run_monitoring: {worker_heartbeat_timeout_seconds: 2.5}\n"
+    )
+    assert config.run_queue == RunQueueConfig(
+        max_concurrent_runs=4,
+        tag_concurrency_limits=(
+            TagConcurrencyLimit(key="team", value="data", limit=1),
+            TagConcurrencyLimit(key="database", value=None, limit=2),
+        ),
+    )
+    assert config.run_monitoring == RunMonitoringConfig(worker_heartbeat_timeout_seconds=2.5)
+
+
+def test_run_queue_defaults() -> None:
+    config = parse("storage: {sqlite: {}}")
+    assert config.run_queue == RunQueueConfig(max_concurrent_runs=10)
+    assert config.run_monitoring.worker_heartbeat_timeout_seconds == 60
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "run_queue: {max_concurrent_runs: many}",
+            "run_queue.max_concurrent_runs: expected a whole",
+        ),
+        (
+            "run_queue: {tag_concurrency_limits: [{key: team, limit: lots}]}",
+            r"tag_concurrency_limits\[0\].limit: expected a whole number",
+        ),
+        ("run_queue: {tag_concurrency_limits: [{key: team}]}", r"\[0\].limit: missing"),
+        ("run_queue: {tag_concurrency_limits: team}", "expected a list"),
+        ("run_monitoring: {worker_heartbeat_timeout_seconds: -1}", "expected a number >= 0.1"),
+        ("run_queue: {max_concurent_runs: 3}", "max_concurent_runs: unknown key"),
+    ],
+    ids=[
+        "max-not-a-number",
+        "tag-limit-not-a-number",
+        "tag-limit-missing",
+        "limits-not-a-list",
+        "negative-timeout",
+        "misspelled-key",
+    ],
+)
+def test_bad_run_queue_config_names_the_path(text: str, message: str) -> None:
+    with pytest.raises(InstanceConfigError, match=message):
+        parse(text)

@@ -25,6 +25,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("freshet.cli.init", "Create a new project that runs as generated."),
     "instance": ("freshet.cli.instance", "Show, migrate or prune the instance."),
     "locations": ("freshet.cli.locations", "List code locations with their load status."),
+    "launch": ("freshet.cli.launch", "Queue a run for a run worker (--wait follows it)."),
     "materialize": ("freshet.cli.materialize", "Materialize assets in this process."),
     "observe": ("freshet.cli.observe", "Observe source assets: record their data versions."),
     "runs": ("freshet.cli.runs", "List runs, show one, or print its logs."),

@@ -18,7 +18,13 @@ from freshet.core.config import (
 )
 from freshet.core.keys import AssetKey
 from freshet.core.resources import build_resources, resource_config_schema
-from freshet.errors import ExecutionError, FreshetError, MissingResourceError, StepFailedError
+from freshet.errors import (
+    ExecutionError,
+    FreshetError,
+    MissingResourceError,
+    RunCanceled,
+    StepFailedError,
+)
 from freshet.execution.boundary import error_info
 from freshet.execution.events import EventListener, EventSink
 from freshet.execution.executors.in_process import InProcessExecutor
@@ -59,6 +65,8 @@ class RunSpec:
     listeners: Sequence[EventListener] = ()
     run_id: str | None = None
     asset_graph: Any = None
+    #: False when the run record exists already (a launched run, recorded QUEUED)
+    record_run: bool = True
 
 
 def _config_schemas(plan: ExecutionPlan) -> dict[str, Any]:
@@ -161,18 +169,19 @@ def execute_run(plan: ExecutionPlan, spec: RunSpec, instance: ExecutionInstance)
     storage = instance.storage
     run_id = spec.run_id or str(uuid.uuid4())
     now = time.time()
-    storage.add_run(
-        RunRecord(
-            run_id=run_id,
-            job_name=spec.job_name,
-            status=RunStatus.NOT_STARTED,
-            asset_selection=tuple(sorted(plan.asset_keys)),
-            partition=_run_partition(spec),
-            tags=dict(spec.tags),
-            run_config=redact_run_config(spec.run_config),
-            created_at=now,
+    if spec.record_run:
+        storage.add_run(
+            RunRecord(
+                run_id=run_id,
+                job_name=spec.job_name,
+                status=RunStatus.NOT_STARTED,
+                asset_selection=tuple(sorted(plan.asset_keys)),
+                partition=_run_partition(spec),
+                tags=dict(spec.tags),
+                run_config=redact_run_config(spec.run_config),
+                created_at=now,
+            )
         )
-    )
     sink = EventSink(storage, run_id, spec.listeners)
     state = RunState(
         run_id=run_id,
@@ -287,6 +296,10 @@ def _finish(
         and state.run_error is None
         and all(o is StepOutcome.SUCCESS for o in state.outcomes.values())
     )
+    if isinstance(error, RunCanceled):
+        sink.emit(EventType.RUN_CANCELED, message=f"run canceled: {error}")
+        sink.flush()
+        return _result(sink, plan, state, success=False)
     if error is not None:
         sink.emit(
             EventType.ENGINE_EVENT,
@@ -312,6 +325,10 @@ def _finish(
             data={"failed_steps": failed, "skipped_steps": skipped},
         )
     sink.flush()
+    return _result(sink, plan, state, success=success)
+
+
+def _result(sink: EventSink, plan: ExecutionPlan, state: RunState, *, success: bool) -> RunResult:
     asset_outputs = {}
     for step in plan.steps:
         if step.assets_def is not None:

@@ -12,6 +12,7 @@ from sqlalchemy import URL
 from freshet.errors import InstanceConfigError
 from freshet.instance.config import (
     DEFAULT_POSTGRES_PORT,
+    InstanceConfig,
     PostgresStorageConfig,
     StorageConfig,
     load_instance_config,
@@ -31,6 +32,7 @@ class HomeBackends:
     storage: SqlStorage
     compute_logs: ComputeLogStore
     storage_dir: Path
+    config: InstanceConfig
 
 
 def open_home(home: Path, *, read_only: bool = False) -> HomeBackends:
@@ -49,7 +51,10 @@ def open_home(home: Path, *, read_only: bool = False) -> HomeBackends:
             ) from None
     storage = open_storage(config.storage, home, read_only=read_only)
     return HomeBackends(
-        storage=storage, compute_logs=LocalComputeLogStore(logs_dir), storage_dir=storage_dir
+        storage=storage,
+        compute_logs=LocalComputeLogStore(logs_dir),
+        storage_dir=storage_dir,
+        config=config,
     )
 
 

@@ -8,6 +8,12 @@
       postgres: {host: db.internal, port: 5432, user: freshet,
                  password: {env: PGPASSWORD}, db: freshet}
 
+    run_queue:                                   # launched runs (freshet launch, the daemon)
+      max_concurrent_runs: 10
+      tag_concurrency_limits: [{key: team, value: data, limit: 2}]
+    run_monitoring:
+      worker_heartbeat_timeout_seconds: 60
+
 Any value may be `{env: NAME}`: read from the environment when the home is opened, never
 written back or shown. Every problem is reported at once, with its path in the file.
 """
@@ -23,10 +29,18 @@ from typing import Any
 import yaml
 
 from freshet.errors import InstanceConfigError
+from freshet.instance.queue_config import (
+    RunMonitoringConfig,
+    RunQueueConfig,
+    TagConcurrencyLimit,
+)
 
 CONFIG_FILE = "freshet.yaml"
 
-_TOP_LEVEL_KEYS = ("storage",)
+_TOP_LEVEL_KEYS = ("storage", "run_queue", "run_monitoring")
+_RUN_QUEUE_KEYS = ("max_concurrent_runs", "tag_concurrency_limits")
+_TAG_LIMIT_KEYS = ("key", "value", "limit")
+_MONITORING_KEYS = ("worker_heartbeat_timeout_seconds",)
 _STORAGE_KINDS = ("sqlite", "postgres")
 _SQLITE_KEYS = ("path",)
 _POSTGRES_PARTS = ("host", "port", "user", "password", "db")
@@ -62,6 +76,8 @@ class InstanceConfig:
     """What freshet.yaml chose."""
 
     storage: StorageConfig = field(default_factory=SqliteStorageConfig)
+    run_queue: RunQueueConfig = field(default_factory=RunQueueConfig)
+    run_monitoring: RunMonitoringConfig = field(default_factory=RunMonitoringConfig)
 
 
 def load_instance_config(home: Path) -> InstanceConfig:
@@ -101,10 +117,55 @@ def parse_instance_config(
         config = _postgres(reader, storage["postgres"])
     elif "sqlite" in storage:
         config = _sqlite(reader, storage["sqlite"], home)
+    run_queue = _run_queue(reader, top.get("run_queue"))
+    monitoring = _run_monitoring(reader, top.get("run_monitoring"))
     if reader.problems:
         body = "".join(f"\n  - {problem}" for problem in reader.problems)
         raise InstanceConfigError(f"{file} is invalid ({len(reader.problems)} problem(s)):{body}")
-    return InstanceConfig(storage=config)
+    return InstanceConfig(storage=config, run_queue=run_queue, run_monitoring=monitoring)
+
+
+def _run_queue(reader: _Reader, value: Any) -> RunQueueConfig:
+    section = reader.mapping(value, "run_queue", _RUN_QUEUE_KEYS)
+    most = reader.number(section, "run_queue.max_concurrent_runs", whole=True)
+    raw_limits = section.get("tag_concurrency_limits") or []
+    if not isinstance(raw_limits, list):
+        reader.problems.append(
+            "run_queue.tag_concurrency_limits: expected a list of {key, value, limit}, got "
+            f"{raw_limits!r}"
+        )
+        raw_limits = []
+    limits = []
+    for index, item in enumerate(raw_limits):
+        path = f"run_queue.tag_concurrency_limits[{index}]"
+        entry = reader.mapping(item, path, _TAG_LIMIT_KEYS)
+        key = reader.text(entry, f"{path}.key", "a tag key")
+        tag_value = entry.get("value")
+        if tag_value is not None and not isinstance(tag_value, str):
+            reader.problems.append(f"{path}.value: expected a tag value (text), got {tag_value!r}")
+            tag_value = None
+        limit = reader.number(entry, f"{path}.limit", whole=True)
+        if key is None and isinstance(item, Mapping):
+            reader.problems.append(f"{path}.key: missing; name the tag to limit")
+        if limit is None and isinstance(item, Mapping) and "limit" not in entry:
+            reader.problems.append(f"{path}.limit: missing; give how many runs may run at once")
+        if key is not None and limit is not None:
+            limits.append(TagConcurrencyLimit(key=key, value=tag_value, limit=int(limit)))
+    defaults = RunQueueConfig()
+    return RunQueueConfig(
+        max_concurrent_runs=defaults.max_concurrent_runs if most is None else int(most),
+        tag_concurrency_limits=tuple(limits),
+    )
+
+
+def _run_monitoring(reader: _Reader, value: Any) -> RunMonitoringConfig:
+    section = reader.mapping(value, "run_monitoring", _MONITORING_KEYS)
+    timeout = reader.number(
+        section, "run_monitoring.worker_heartbeat_timeout_seconds", whole=False, minimum=0.1
+    )
+    if timeout is None:
+        return RunMonitoringConfig()
+    return RunMonitoringConfig(worker_heartbeat_timeout_seconds=float(timeout))
 
 
 def _sqlite(reader: _Reader, value: Any, home: Path) -> SqliteStorageConfig:
@@ -172,6 +233,26 @@ class _Reader:
         shown = "a hidden value" if secret else repr(value)
         self.problems.append(f"{path}: expected {expected}, got {shown}")
         return None
+
+    def number(
+        self, section: Mapping[str, Any], path: str, *, whole: bool, minimum: float = 0
+    ) -> float | None:
+        """A number >= `minimum` (a whole one when `whole`); None when absent or wrong."""
+        key = path.rsplit(".", 1)[1]
+        if key not in section:
+            return None
+        value = self._resolve(section[key], path)
+        if isinstance(value, str):
+            try:
+                value = int(value) if whole else float(value)
+            except ValueError:
+                pass
+        kinds = (int,) if whole else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kinds) or value < minimum:
+            expected = "a whole number" if whole else "a number"
+            self.problems.append(f"{path}: expected {expected} >= {minimum:g}, got {value!r}")
+            return None
+        return value
 
     def port(self, section: Mapping[str, Any], path: str) -> int | None:
         if "port" not in section:

@@ -70,8 +70,11 @@ def run_assets(
     partition_key_range: PartitionKeyRange | None = None,
     default_io_manager: Any = None,
     listeners: Sequence[EventListener] = (),
+    run_id: str | None = None,
+    record_run: bool = True,
 ) -> RunResult:
-    """Plan and run a set of assets of `defs` on `instance`."""
+    """Plan and run a set of assets of `defs` on `instance` (as the already recorded run
+    `run_id` when `record_run` is False: a launched run)."""
     merged = _resources(defs.resources, resources, default_io_manager or FilesystemIOManager())
     return _run_asset_plan(
         defs.get_asset_graph(),
@@ -85,6 +88,8 @@ def run_assets(
         tags=dict(tags or {}),
         job_name=job_name,
         listeners=listeners,
+        run_id=run_id,
+        record_run=record_run,
     )
 
 
@@ -113,6 +118,8 @@ def _run_asset_plan(
     tags: Mapping[str, str],
     job_name: str,
     listeners: Sequence[EventListener],
+    run_id: str | None = None,
+    record_run: bool = True,
 ) -> RunResult:
     """Plan `keys`, check the partition key or range against them, and run the plan."""
     plan = plan_assets(graph, keys)
@@ -137,6 +144,8 @@ def _run_asset_plan(
         partitioned_keys=_partitioned_keys(graph),
         raise_on_error=raise_on_error,
         listeners=listeners,
+        run_id=run_id,
+        record_run=record_run,
     )
     return execute_run(plan, spec, instance)
 
@@ -258,8 +267,11 @@ def execute_job(
     tags: Mapping[str, str] | None = None,
     listeners: Sequence[EventListener] = (),
     op_selection: Any = None,
+    run_id: str | None = None,
+    record_run: bool = True,
 ) -> RunResult:
-    """Run an op job or a resolved asset job in this process."""
+    """Run an op job or a resolved asset job in this process (as the already recorded run
+    `run_id` when `record_run` is False)."""
     if op_selection is not None:
         raise UsageError(
             f"job {job.name!r}: op_selection is not supported yet; build a job from the ops "
@@ -279,6 +291,8 @@ def execute_job(
                 partition_key=partition_key,
                 raise_on_error=raise_on_error,
                 listeners=listeners,
+                run_id=run_id,
+                record_run=record_run,
             )
             return execute_run(plan_graph(job.graph), spec, run_instance)
         if job.asset_graph is None:
@@ -298,6 +312,8 @@ def execute_job(
             tags={**job.tags, **(tags or {})},
             job_name=job.name,
             listeners=listeners,
+            run_id=run_id,
+            record_run=record_run,
         )
     finally:
         if owned:

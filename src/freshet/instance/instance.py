@@ -14,6 +14,8 @@ from typing import Any
 
 from freshet.core.keys import AssetKey, CoercibleToAssetKey
 from freshet.errors import InstanceConfigError, UsageError
+from freshet.instance.queue_config import RunMonitoringConfig, RunQueueConfig
+from freshet.runs.control import cancel_run, find_run
 from freshet.storage.base import ComputeLogStore, Storage
 from freshet.storage.compute_logs import MemoryComputeLogStore
 from freshet.storage.memory import MemoryStorage
@@ -51,7 +53,11 @@ class Instance:
         storage_dir: Path,
         home: Path | None = None,
         cleanup: Callable[[], Any] | None = None,
+        run_queue: RunQueueConfig | None = None,
+        run_monitoring: RunMonitoringConfig | None = None,
     ) -> None:
+        self._run_queue = run_queue or RunQueueConfig()
+        self._run_monitoring = run_monitoring or RunMonitoringConfig()
         self._storage = storage
         self._compute_logs = compute_logs
         self._storage_dir = storage_dir
@@ -99,6 +105,8 @@ class Instance:
             compute_logs=opened.compute_logs,
             storage_dir=opened.storage_dir,
             home=home,
+            run_queue=opened.config.run_queue,
+            run_monitoring=opened.config.run_monitoring,
         )
 
     # -- what it is made of ---------------------------------------------------------------
@@ -125,10 +133,31 @@ class Instance:
     def is_ephemeral(self) -> bool:
         return self._home is None
 
+    @property
+    def run_queue_config(self) -> RunQueueConfig:
+        """The run queue's limits (freshet.yaml `run_queue`)."""
+        return self._run_queue
+
+    @property
+    def run_monitoring_config(self) -> RunMonitoringConfig:
+        """How run monitoring decides a worker died (freshet.yaml `run_monitoring`)."""
+        return self._run_monitoring
+
     # -- queries --------------------------------------------------------------------------
 
     def get_run(self, run_id: str) -> RunRecord | None:
         return self._storage.get_run(run_id)
+
+    def find_run(self, run_id: str) -> RunRecord:
+        """The run with this id or an unambiguous prefix of it (8 characters or more);
+        raises `RunNotFoundError` / `UsageError` naming what was wrong."""
+        return find_run(self._storage, run_id)
+
+    def cancel_run(self, run_id: str, *, requested_by: str = "Instance.cancel_run") -> RunRecord:
+        """Cancel a run (id or unambiguous prefix): a queued run becomes CANCELED at once; a
+        started one CANCELING, then CANCELED when its worker has stopped its steps. Raises
+        `UsageError` for a run that has finished."""
+        return cancel_run(self._storage, run_id, requested_by=requested_by)
 
     def get_runs(
         self,

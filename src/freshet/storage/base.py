@@ -28,6 +28,8 @@ from freshet.storage.records import (
 from freshet.storage.state_records import (
     BackfillRecord,
     BackfillStatus,
+    Heartbeat,
+    HeartbeatKind,
     InstigatorState,
     InstigatorType,
     PoolUsage,
@@ -273,6 +275,19 @@ class StorageReader(Protocol):
         """A named cursor (e.g. the automation loop's), None when never set."""
         ...
 
+    def get_pools(self) -> list[PoolUsage]:
+        """Every pool with a limit or a held slot, by name."""
+        ...
+
+    # -- heartbeats -----------------------------------------------------------------------
+
+    def get_heartbeats(
+        self, kind: HeartbeatKind, names: Sequence[str] | None = None
+    ) -> list[Heartbeat]:
+        """The latest heartbeat of each daemon duty or run worker (of `names` when given),
+        ordered by name."""
+        ...
+
 
 @runtime_checkable
 class StorageWriter(Protocol):
@@ -335,6 +350,25 @@ class StorageWriter(Protocol):
         ...
 
     def set_cursor(self, name: str, value: str) -> None: ...
+
+    def set_pool_limit(self, pool: str, limit: int) -> None:
+        """Set how many steps may hold a slot of `pool` at once, across runs and processes."""
+        ...
+
+    def transition_run(self, event: Event, from_statuses: Sequence[RunStatus]) -> int | None:
+        """Store one RUN_* event only if its run is in one of `from_statuses`, checked and
+        written in one transaction (so a coordinator dequeuing and a user canceling never
+        both win); returns the event's storage id, None when the run was in another status.
+        Raises `RunNotFoundError` for an unknown run."""
+        ...
+
+    def set_heartbeat(self, heartbeat: Heartbeat) -> None:
+        """Create or replace the heartbeat of (kind, name)."""
+        ...
+
+    def delete_heartbeat(self, kind: HeartbeatKind, name: str) -> None:
+        """Forget a heartbeat (a worker that finished); nothing happens if there is none."""
+        ...
 
 
 class Storage(StorageReader, StorageWriter, Protocol):

@@ -13,6 +13,7 @@ from freshet.storage.base import encode_provenance
 from freshet.storage.records import (
     MAX_KEY_LENGTH,
     MAX_PARTITION_LENGTH,
+    RUN_STATUS_BY_EVENT,
     Event,
     EventRecord,
     EventType,
@@ -77,6 +78,14 @@ class PreparedEvent:
     #: range), else the event's own partition
     failed_partitions: tuple[str | None, ...] = (None,)
     check_name: str | None = None
+
+
+def check_run_event(event: Event) -> None:
+    """`transition_run` takes one run-status event (RUN_ENQUEUED ... RUN_CANCELED)."""
+    if event.event_type not in RUN_STATUS_BY_EVENT:
+        raise StorageError(
+            f"transition_run takes a run status event (RUN_*), got {event.event_type.value}"
+        )
 
 
 def prepare_events(events: Sequence[Event]) -> list[PreparedEvent]:

@@ -20,6 +20,7 @@ from freshet.storage.base import StatusVersions
 from freshet.storage.batch import (
     RUN_END_EVENTS,
     PreparedEvent,
+    check_run_event,
     prepare_events,
     row_version_columns,
 )
@@ -96,6 +97,19 @@ class MemoryStorage(MemoryStateStore):
             if ids:
                 self._appended.notify_all()
             return ids
+
+    def transition_run(self, event: Event, from_statuses: Sequence[RunStatus]) -> int | None:
+        check_run_event(event)
+        prepared = prepare_events([event])
+        with self._lock:
+            run = self._runs.get(event.run_id)
+            if run is None:
+                raise RunNotFoundError(f"cannot change run {event.run_id!r}: no such run")
+            if run.status not in from_statuses:
+                return None
+            storage_id = self._append(prepared[0])
+            self._appended.notify_all()
+            return storage_id
 
     def set_run_status(self, run_id: str, status: RunStatus, at: float) -> None:
         with self._lock:
@@ -561,6 +575,7 @@ def _as_type_set(
 def _run_matches(run: RunRecord, f: RunsFilter) -> bool:
     return (
         (f.run_ids is None or run.run_id in f.run_ids)
+        and (f.run_id_prefix is None or run.run_id.startswith(f.run_id_prefix))
         and (f.job_name is None or run.job_name == f.job_name)
         and (f.statuses is None or run.status in f.statuses)
         and (f.tags is None or all(run.tags.get(k) == v for k, v in f.tags.items()))

@@ -11,10 +11,12 @@ from collections.abc import Sequence
 
 from freshet.errors import StorageError
 from freshet.storage.arguments import check_limit, check_name, check_slot, checked_partition_keys
-from freshet.storage.records import MAX_KEY_LENGTH
+from freshet.storage.records import MAX_KEY_LENGTH, MAX_PARTITION_LENGTH
 from freshet.storage.serde import (
     backfill_from_json,
     backfill_to_json,
+    heartbeat_from_json,
+    heartbeat_to_json,
     instigator_state_from_json,
     instigator_state_to_json,
     tick_from_json,
@@ -24,6 +26,8 @@ from freshet.storage.state_records import (
     BackfillRecord,
     BackfillStatus,
     ClaimedSlot,
+    Heartbeat,
+    HeartbeatKind,
     InstigatorState,
     InstigatorType,
     PoolUsage,
@@ -49,6 +53,7 @@ class MemoryStateStore:
         self._pool_limits: dict[str, int] = {}
         self._slots: dict[str, dict[_SlotKey, float]] = {}
         self._cursors: dict[str, str] = {}
+        self._heartbeats: dict[tuple[HeartbeatKind, str], Heartbeat] = {}
 
     # -- schedules, sensors, automation ---------------------------------------------------
 
@@ -229,6 +234,40 @@ class MemoryStateStore:
             limit = self._pool_limits.get(pool)
         slots = tuple(ClaimedSlot(run_id=r, step_key=k, claimed_at=at) for at, r, k in held)
         return PoolUsage(pool=pool, limit=limit, slots=slots)
+
+    def set_pool_limit(self, pool: str, limit: int) -> None:
+        check_name(pool, MAX_PARTITION_LENGTH, "pool name")
+        check_limit(pool, limit)
+        with self._lock:
+            self._pool_limits[pool] = limit
+
+    def get_pools(self) -> list[PoolUsage]:
+        with self._lock:
+            names = sorted({*self._pool_limits, *(p for p, held in self._slots.items() if held)})
+        return [self.get_pool_usage(name) for name in names]
+
+    # -- heartbeats -----------------------------------------------------------------------
+
+    def set_heartbeat(self, heartbeat: Heartbeat) -> None:
+        stored = heartbeat_from_json(heartbeat_to_json(heartbeat))
+        with self._lock:
+            self._heartbeats[(heartbeat.kind, heartbeat.name)] = stored
+
+    def delete_heartbeat(self, kind: HeartbeatKind, name: str) -> None:
+        with self._lock:
+            self._heartbeats.pop((kind, name), None)
+
+    def get_heartbeats(
+        self, kind: HeartbeatKind, names: Sequence[str] | None = None
+    ) -> list[Heartbeat]:
+        wanted = None if names is None else set(names)
+        with self._lock:
+            found = [
+                beat
+                for (beat_kind, name), beat in self._heartbeats.items()
+                if beat_kind is kind and (wanted is None or name in wanted)
+            ]
+        return sorted(found, key=lambda beat: beat.name)
 
     # -- cursors --------------------------------------------------------------------------
 

@@ -192,6 +192,12 @@ class RunRecord:
     started_at: float | None = None
     ended_at: float | None = None
     updated_at: float | None = None
+    #: where the run's code comes from (`CodeLocationOrigin.to_json_dict()`): set on launched
+    #: runs, so that a run worker in another process can load the same code again
+    origin: Mapping[str, Any] | None = None
+    #: the asset selection a launched run executes, as the selection syntax (resolved by the
+    #: run worker against the code it loads)
+    selection: str | None = None
 
     def with_status(self, status: RunStatus, at: float) -> RunRecord:
         started = at if status is RunStatus.STARTED and self.started_at is None else self.started_at
@@ -202,6 +208,8 @@ class RunRecord:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunsFilter:
     run_ids: Sequence[str] | None = None
+    #: runs whose id starts with this text (how a person names a run: its first characters)
+    run_id_prefix: str | None = None
     job_name: str | None = None
     statuses: Sequence[RunStatus] | None = None
     tags: Mapping[str, str] | None = None

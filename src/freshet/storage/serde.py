@@ -25,6 +25,8 @@ from freshet.storage.records import (
 from freshet.storage.state_records import (
     BackfillRecord,
     BackfillStatus,
+    Heartbeat,
+    HeartbeatKind,
     InstigatorState,
     InstigatorStatus,
     InstigatorType,
@@ -144,6 +146,10 @@ def run_to_json(run: RunRecord) -> str:
         "ended_at": run.ended_at,
         "updated_at": run.updated_at,
     }
+    if run.origin is not None:
+        doc["origin"] = dict(run.origin)
+    if run.selection is not None:
+        doc["selection"] = run.selection
     try:
         return _ENCODER.encode(doc)
     except (TypeError, ValueError) as exc:
@@ -176,6 +182,30 @@ def run_from_json(text: str) -> RunRecord:
         started_at=doc.get("started_at"),
         ended_at=doc.get("ended_at"),
         updated_at=doc.get("updated_at"),
+        origin=doc.get("origin"),
+        selection=doc.get("selection"),
+    )
+
+
+def heartbeat_to_json(heartbeat: Heartbeat) -> str:
+    check_length(heartbeat.name, MAX_KEY_LENGTH, "heartbeat name")
+    doc = {
+        "v": SERDE_VERSION,
+        "kind": heartbeat.kind.value,
+        "name": heartbeat.name,
+        "timestamp": heartbeat.timestamp,
+        "data": dict(heartbeat.data),
+    }
+    return _encode(doc, f"the heartbeat of {heartbeat.name!r}")
+
+
+def heartbeat_from_json(text: str) -> Heartbeat:
+    doc = _load(text, "heartbeat")
+    return Heartbeat(
+        kind=_enum(HeartbeatKind, doc["kind"], "heartbeat kind"),
+        name=doc["name"],
+        timestamp=doc["timestamp"],
+        data=doc.get("data", {}),
     )
 
 

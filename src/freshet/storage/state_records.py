@@ -123,3 +123,21 @@ class PoolUsage:
     @property
     def claimed(self) -> int:
         return len(self.slots)
+
+
+class HeartbeatKind(StrEnum):
+    """Who beats: one of the daemon's duties, or the worker of a run."""
+
+    DAEMON_DUTY = "DAEMON_DUTY"
+    RUN_WORKER = "RUN_WORKER"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Heartbeat:
+    """The last sign of life of a daemon duty (named by the duty) or of a run worker (named
+    by its run id), with what it reports about itself (`data`: pid, host, errors...)."""
+
+    kind: HeartbeatKind
+    name: str
+    timestamp: float = field(default_factory=time.time)
+    data: Mapping[str, Any] = field(default_factory=dict)

@@ -25,7 +25,7 @@ from sqlalchemy import (
 
 from freshet.storage.records import MAX_KEY_LENGTH, MAX_PARTITION_LENGTH
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The newest migration's number: its Alembic revision id is this number as 4 digits.
 
 A database at a higher number is refused (upgrade freshet), at a lower one too (migrate)."""
@@ -231,6 +231,16 @@ concurrency_slots = Table(
     Column("step_key", _KEY, primary_key=True),
     Column("claimed_at", Float, nullable=False),
     Index("ix_concurrency_slots_run_id", "run_id"),
+)
+
+heartbeats = Table(
+    "heartbeats",
+    metadata,
+    # kind: a daemon duty or a run worker; name: the duty's name or the run id (version 3)
+    Column("kind", String(32), primary_key=True),
+    Column("name", _KEY, primary_key=True),
+    Column("timestamp", Float, nullable=False),
+    Column("body", Text, nullable=False),
 )
 
 kv_cursors = Table(

@@ -13,10 +13,12 @@ from sqlalchemy.exc import IntegrityError
 
 from freshet.errors import StorageError
 from freshet.storage.arguments import check_limit, check_name, check_slot, checked_partition_keys
-from freshet.storage.records import MAX_KEY_LENGTH
+from freshet.storage.records import MAX_KEY_LENGTH, MAX_PARTITION_LENGTH
 from freshet.storage.serde import (
     backfill_from_json,
     backfill_to_json,
+    heartbeat_from_json,
+    heartbeat_to_json,
     instigator_state_from_json,
     instigator_state_to_json,
     tick_from_json,
@@ -34,6 +36,8 @@ from freshet.storage.state_records import (
     BackfillRecord,
     BackfillStatus,
     ClaimedSlot,
+    Heartbeat,
+    HeartbeatKind,
     InstigatorState,
     InstigatorType,
     PoolUsage,
@@ -301,6 +305,65 @@ class SqlStateStore(SqlConnections):
             limit=slot_limit,
             slots=tuple(ClaimedSlot(run_id=r[0], step_key=r[1], claimed_at=r[2]) for r in rows),
         )
+
+    def set_pool_limit(self, pool: str, limit: int) -> None:
+        check_name(pool, MAX_PARTITION_LENGTH, "pool name")
+        check_limit(pool, limit)
+        with self._writing() as conn:
+            self._upsert_pool.run(
+                conn, [{"pool": pool, "slot_limit": limit, "updated_at": time.time()}]
+            )
+
+    def get_pools(self) -> list[PoolUsage]:
+        c = s.concurrency_slots.c
+        p = s.concurrency_pools.c
+        with self._reading() as conn:
+            limits = dict(conn.execute(select(p.pool, p.slot_limit)).all())
+            rows = conn.execute(
+                select(c.pool, c.run_id, c.step_key, c.claimed_at).order_by(
+                    c.claimed_at, c.run_id, c.step_key
+                )
+            ).all()
+        held: dict[str, list[ClaimedSlot]] = {}
+        for pool, run_id, step_key, claimed_at in rows:
+            held.setdefault(pool, []).append(
+                ClaimedSlot(run_id=run_id, step_key=step_key, claimed_at=claimed_at)
+            )
+        return [
+            PoolUsage(pool=name, limit=limits.get(name), slots=tuple(held.get(name, ())))
+            for name in sorted({*limits, *held})
+        ]
+
+    # -- heartbeats -----------------------------------------------------------------------
+
+    def set_heartbeat(self, heartbeat: Heartbeat) -> None:
+        body = heartbeat_to_json(heartbeat)
+        statement = self._upsert(s.heartbeats).values(
+            kind=heartbeat.kind.value, name=heartbeat.name, timestamp=heartbeat.timestamp, body=body
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["kind", "name"],
+            set_={"timestamp": statement.excluded.timestamp, "body": statement.excluded.body},
+        )
+        with self._writing() as conn:
+            conn.execute(statement)
+
+    def delete_heartbeat(self, kind: HeartbeatKind, name: str) -> None:
+        h = s.heartbeats.c
+        with self._writing() as conn:
+            conn.execute(delete(s.heartbeats).where(h.kind == kind.value, h.name == name))
+
+    def get_heartbeats(
+        self, kind: HeartbeatKind, names: Sequence[str] | None = None
+    ) -> list[Heartbeat]:
+        h = s.heartbeats.c
+        query = select(h.body).where(h.kind == kind.value).order_by(h.name)
+        if names is not None:
+            if not names:
+                return []
+            query = query.where(h.name.in_(list(names)))
+        with self._reading() as conn:
+            return [heartbeat_from_json(body) for body in conn.scalars(query)]
 
     # -- cursors --------------------------------------------------------------------------
 

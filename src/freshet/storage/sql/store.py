@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from freshet.core.keys import AssetCheckKey, AssetKey
 from freshet.errors import RunNotFoundError, StorageError
 from freshet.storage.base import StatusVersions
-from freshet.storage.batch import prepare_events
+from freshet.storage.batch import check_run_event, prepare_events
 from freshet.storage.records import (
     AssetStatusRecord,
     Event,
@@ -105,27 +105,35 @@ class SqlStorage(SqlStateStore):
         prepared = prepare_events(events)
         if not prepared:
             return []
-        rows = [
-            {
-                "run_id": (event := item.event).run_id,
-                "event_type": event.event_type.value,
-                "step_key": event.step_key,
-                "asset_key": item.asset_key,
-                "partition": event.partition,
-                "timestamp": event.timestamp,
-                "level": event.level,
-                "body": item.body,
-            }
-            for item in prepared
-        ]
-        notify = self._traits.notify_events
+        rows = _event_rows(prepared)
         with self._writing(ordered=True) as conn:
-            ids = self._insert_events(conn, rows)
-            for statement, params in plan_status_writes(self._statements, prepared, ids):
-                statement.run(conn, params)
-            if notify is not None:
-                notify(conn, ids[-1])
+            return self._append(conn, prepared, rows)
+
+    def _append(self, conn: Connection, prepared: Sequence[Any], rows: list[dict]) -> list[int]:
+        ids = self._insert_events(conn, rows)
+        for statement, params in plan_status_writes(self._statements, prepared, ids):
+            statement.run(conn, params)
+        notify = self._traits.notify_events
+        if notify is not None:
+            notify(conn, ids[-1])
         return ids
+
+    def transition_run(self, event: Event, from_statuses: Sequence[RunStatus]) -> int | None:
+        check_run_event(event)
+        prepared = prepare_events([event])
+        allowed = {status.value for status in from_statuses}
+        query = select(s.runs.c.status).where(s.runs.c.run_id == event.run_id)
+        if self._dialect_name == "postgresql":
+            query = query.with_for_update()
+        with self._writing(ordered=True) as conn:
+            status = conn.scalar(query)
+            if status is None:
+                raise RunNotFoundError(
+                    f"cannot change run {event.run_id!r}: no such run in {self._location}"
+                )
+            if status not in allowed:
+                return None
+            return self._append(conn, prepared, _event_rows(prepared))[0]
 
     def set_run_status(self, run_id: str, status: RunStatus, at: float) -> None:
         statement, params = run_status_operation(self._statements.run_status, run_id, status, at)
@@ -479,6 +487,22 @@ def _one_row_versions(row: Row[Any]) -> StatusVersions:
     )
 
 
+def _event_rows(prepared: Sequence[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "run_id": (event := item.event).run_id,
+            "event_type": event.event_type.value,
+            "step_key": event.step_key,
+            "asset_key": item.asset_key,
+            "partition": event.partition,
+            "timestamp": event.timestamp,
+            "level": event.level,
+            "body": item.body,
+        }
+        for item in prepared
+    ]
+
+
 def _run_row(run: RunRecord, body: str) -> dict[str, Any]:
     return {
         "run_id": run.run_id,
@@ -514,6 +538,8 @@ def _run_conditions(filters: RunsFilter | None, dialect_name: str) -> list[Any]:
     conditions: list[Any] = []
     if filters.run_ids is not None:
         conditions.append(in_values(r.run_id, list(filters.run_ids), dialect_name))
+    if filters.run_id_prefix is not None:
+        conditions.append(r.run_id.startswith(filters.run_id_prefix, autoescape=True))
     if filters.job_name is not None:
         conditions.append(r.job_name == filters.job_name)
     if filters.statuses is not None:

@@ -1,0 +1,115 @@
+"""A launch request: what to run, recorded as a QUEUED run with the origin of its code so that
+a run worker in another process can load that code and execute it. Recording a request never
+imports the user's code."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from freshet.core.config import redact_run_config
+from freshet.errors import SelectionError, UsageError
+from freshet.lineage.selection.parser import parse
+from freshet.storage.base import StorageWriter
+from freshet.storage.records import Event, EventType, RunRecord, RunStatus
+
+ASSET_JOB_NAME = "__asset_job"
+PRIORITY_TAG = "freshet/priority"
+RANGE_SEPARATOR = "..."
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LaunchRequest:
+    """One run to launch: an asset selection (the selection syntax) and/or a job, at most one
+    of a partition and a partition range, run config, tags, and where the code lives
+    (`CodeLocationOrigin.to_json_dict()`)."""
+
+    origin: Mapping[str, Any]
+    selection: str | None = None
+    job_name: str | None = None
+    partition_key: str | None = None
+    partition_range: tuple[str, str] | None = None
+    run_config: Mapping[str, Any] | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    parent_run_id: str | None = None
+    root_run_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.selection is None and self.job_name is None:
+            raise UsageError("a launch needs a selection (--select) or a job (--job)")
+        if self.partition_key is not None and self.partition_range is not None:
+            raise UsageError("give either a partition or a partition range, not both")
+        if self.selection is not None:
+            try:
+                parse(self.selection)
+            except SelectionError as exc:
+                raise SelectionError(f"--select {self.selection!r}: {exc}") from None
+        priority = self.tags.get(PRIORITY_TAG)
+        if priority is not None:
+            run_priority({PRIORITY_TAG: priority}, strict=True)
+
+    @property
+    def partition(self) -> str | None:
+        """How the run record names its partition(s): a key, or `first...last`."""
+        if self.partition_range is not None:
+            return RANGE_SEPARATOR.join(self.partition_range)
+        return self.partition_key
+
+
+def run_priority(tags: Mapping[str, str], *, strict: bool = False) -> int:
+    """The run's `freshet/priority` tag as a number (higher runs first; default 0)."""
+    raw = tags.get(PRIORITY_TAG)
+    if raw is None:
+        return 0
+    try:
+        return int(raw)
+    except ValueError:
+        if strict:
+            raise UsageError(
+                f"tag {PRIORITY_TAG}={raw!r} is not a whole number; use e.g. "
+                f"--tag {PRIORITY_TAG}=10 (higher runs first)"
+            ) from None
+        return 0
+
+
+def split_partition(partition: str | None) -> tuple[str | None, tuple[str, str] | None]:
+    """A run record's partition back as (key, None) or (None, (first, last))."""
+    if partition is None or RANGE_SEPARATOR not in partition:
+        return partition, None
+    first, _, last = partition.partition(RANGE_SEPARATOR)
+    return None, (first, last)
+
+
+def enqueue(storage: StorageWriter, request: LaunchRequest, *, run_id: str | None = None) -> str:
+    """Record the request as a QUEUED run (with a RUN_ENQUEUED event); returns its id."""
+    run_id = run_id or str(uuid.uuid4())
+    now = time.time()
+    storage.add_run(
+        RunRecord(
+            run_id=run_id,
+            job_name=request.job_name or ASSET_JOB_NAME,
+            status=RunStatus.QUEUED,
+            partition=request.partition,
+            tags=dict(request.tags),
+            run_config=redact_run_config(request.run_config),
+            parent_run_id=request.parent_run_id,
+            root_run_id=request.root_run_id,
+            created_at=now,
+            origin=dict(request.origin),
+            selection=request.selection,
+        )
+    )
+    storage.store_events(
+        [
+            Event(
+                event_type=EventType.RUN_ENQUEUED,
+                run_id=run_id,
+                timestamp=now,
+                message="run queued",
+            )
+        ]
+    )
+    return run_id
