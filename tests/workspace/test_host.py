@@ -223,3 +223,49 @@ def test_user_defined_partition_mappings_are_answered_by_their_code_location(
     downstream = mapping.downstream_partitions_for(asked, daily, daily)
     assert sorted(downstream) == ["2024-01-06", "2024-01-11"]
     assert "mapped" not in sys.modules
+
+
+def test_ticks_are_evaluated_in_the_code_location_with_the_users_errors(
+    write, origin_of, start_host, tmp_path
+):
+    path = write(
+        "ticking.py",
+        """
+        import freshet as fr
+
+        @fr.asset
+        def table():
+            return 1
+
+        job = fr.define_asset_job("load", selection="table")
+
+        @fr.schedule("0 6 * * *", job=job)
+        def morning(context):
+            return fr.RunRequest(run_key=context.scheduled_execution_time.strftime("%Y-%m-%d"))
+
+        @fr.sensor(job=job)
+        def counting(context):
+            context.update_cursor(str(int(context.cursor or 0) + 1))
+            return fr.RunRequest(run_key=context.cursor)
+
+        def load_config():
+            raise RuntimeError("config service is down")
+
+        @fr.sensor(job=job)
+        def broken(context):
+            load_config()
+
+        defs = fr.Definitions(assets=[table], jobs=[job], schedules=[morning], sensors=[counting, broken])
+        """,
+    )
+    host = start_host([origin_of(path)], instance_home=tmp_path / "home")
+    client = host.client("ticking")
+    scheduled = client.tick_schedule("morning", 1714543200.0)  # 2024-05-01 06:00 UTC
+    assert [r.run_key for r in scheduled.run_requests] == ["2024-05-01"]
+    counted = client.tick_sensor("counting", cursor="4")
+    assert counted.cursor == "5" and [r.run_key for r in counted.run_requests] == ["5"]
+    with pytest.raises(CodeServerError) as caught:
+        client.tick_sensor("broken", cursor=None)
+    assert "RuntimeError: config service is down" in str(caught.value)
+    assert 'raise RuntimeError("config service is down")' in str(caught.value)
+    assert "ticking" not in sys.modules

@@ -9,11 +9,14 @@ import socket
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from freshet.core.sensors import TickEvaluation
 from freshet.workspace.protocol import (
     INFO_PATH,
     PARTITION_MAPPING_PATH,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
+    SCHEDULE_TICK_PATH,
+    SENSOR_TICK_PATH,
     SHUTDOWN_PATH,
     SNAPSHOT_PATH,
     CodeServerError,
@@ -133,6 +136,34 @@ class CodeServerClient:
         return result_def.subset_for_keys(
             keys, current_time=current_time, dynamic_store=dynamic_store
         )
+
+    # -- ticks -----------------------------------------------------------------------------
+    def tick_schedule(
+        self, name: str, scheduled_execution_time: float, *, timeout: float | None = None
+    ) -> TickEvaluation:
+        """Evaluate one tick of schedule `name` in the location (its function is user code);
+        a user error comes back as a CodeServerError with the user's frames."""
+        body = {"name": name, "scheduled_execution_time": scheduled_execution_time}
+        answer = json.loads(self._request("POST", SCHEDULE_TICK_PATH, body, timeout=timeout))
+        return TickEvaluation.from_json(answer["evaluation"])
+
+    def tick_sensor(
+        self,
+        name: str,
+        *,
+        cursor: str | None,
+        last_tick_completion_time: float | None = None,
+        evaluation_time: float | None = None,
+        timeout: float | None = None,
+    ) -> TickEvaluation:
+        body = {
+            "name": name,
+            "cursor": cursor,
+            "last_tick_completion_time": last_tick_completion_time,
+            "evaluation_time": evaluation_time,
+        }
+        answer = json.loads(self._request("POST", SENSOR_TICK_PATH, body, timeout=timeout))
+        return TickEvaluation.from_json(answer["evaluation"])
 
     def shutdown(self, timeout: float = 2.0) -> None:
         self._request("POST", SHUTDOWN_PATH, {}, timeout=timeout)

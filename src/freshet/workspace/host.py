@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 DEFAULT_LOAD_TIMEOUT = 180.0
 LOAD_TIMEOUT_ENV = "FRESHET_LOCATION_LOAD_TIMEOUT"
 _LOG_TAIL_CHARS = 4000
+#: the code server program. It lives with the instance (ticks need one), and is started as a
+#: process, never imported by the host.
+CODE_SERVER_MODULE = "freshet.instance.code_server"
 
 
 class LocationStatus(StrEnum):
@@ -86,7 +89,9 @@ def default_load_timeout() -> float:
 class _ServerProcess:
     """A code server being started, or running."""
 
-    def __init__(self, origin: CodeLocationOrigin, load_timeout: float) -> None:
+    def __init__(
+        self, origin: CodeLocationOrigin, load_timeout: float, instance_home: Path | None
+    ) -> None:
         self.origin = origin
         self.load_timeout = load_timeout
         self.folder = Path(tempfile.mkdtemp(prefix="freshet-location-"))
@@ -97,7 +102,7 @@ class _ServerProcess:
         command = [
             executable,
             "-m",
-            "freshet.workspace.server",
+            CODE_SERVER_MODULE,
             "--origin",
             json.dumps(origin.to_json_dict()),
             "--socket",
@@ -106,6 +111,7 @@ class _ServerProcess:
             str(write_fd),
             "--parent-pid",
             str(os.getpid()),
+            *([] if instance_home is None else ["--home", str(instance_home)]),
         ]
         self.started = time.perf_counter()
         try:
@@ -207,7 +213,11 @@ class WorkspaceHost:
     """
 
     def __init__(
-        self, origins: Sequence[CodeLocationOrigin], *, load_timeout: float | None = None
+        self,
+        origins: Sequence[CodeLocationOrigin],
+        *,
+        load_timeout: float | None = None,
+        instance_home: Path | None = None,
     ) -> None:
         names = [origin.location_name for origin in origins]
         duplicates = sorted({name for name in names if names.count(name) > 1})
@@ -215,6 +225,8 @@ class WorkspaceHost:
             raise CodeServerError(f"two code locations are named {', '.join(duplicates)}")
         self._origins = {origin.location_name: origin for origin in origins}
         self._load_timeout = load_timeout if load_timeout is not None else default_load_timeout()
+        #: where code servers open the instance for ticks (None: theirs is never opened)
+        self._instance_home = instance_home
         self._servers: dict[str, _ServerProcess] = {}
         self._entries: dict[str, CodeLocationEntry] = {}
 
@@ -229,7 +241,7 @@ class WorkspaceHost:
         started: dict[str, _ServerProcess | CodeServerError] = {}
         for name, origin in self._origins.items():
             try:
-                started[name] = _ServerProcess(origin, self._load_timeout)
+                started[name] = _ServerProcess(origin, self._load_timeout, self._instance_home)
             except CodeServerError as exc:
                 started[name] = exc
         for name, process in started.items():
@@ -307,7 +319,9 @@ class WorkspaceHost:
         origin = self._origins[name]
         old = self._servers.pop(name, None)
         try:
-            fresh: _ServerProcess | CodeServerError = _ServerProcess(origin, self._load_timeout)
+            fresh: _ServerProcess | CodeServerError = _ServerProcess(
+                origin, self._load_timeout, self._instance_home
+            )
         except CodeServerError as exc:
             fresh = exc
         self._entries[name] = self._finish(origin, fresh)

@@ -6,6 +6,8 @@ announcement) from the server's protocol pipe, then talks HTTP over the socket i
     GET  /v1/info                  location name, status, load error, counts, load time
     GET  /v1/snapshot              the DefinitionsSnapshot JSON (409 if the load failed)
     POST /v1/partition_mapping     evaluate a user-defined partition mapping (user code)
+    POST /v1/schedule_tick         evaluate one tick of a schedule (user code)
+    POST /v1/sensor_tick           evaluate one tick of a sensor (user code)
     POST /v1/shutdown              stop serving
 
 Every request and response carries the `X-Freshet-Protocol` header. Either side refuses a
@@ -25,6 +27,8 @@ ANNOUNCEMENT = "freshet_code_server"
 INFO_PATH = "/v1/info"
 SNAPSHOT_PATH = "/v1/snapshot"
 PARTITION_MAPPING_PATH = "/v1/partition_mapping"
+SCHEDULE_TICK_PATH = "/v1/schedule_tick"
+SENSOR_TICK_PATH = "/v1/sensor_tick"
 SHUTDOWN_PATH = "/v1/shutdown"
 
 

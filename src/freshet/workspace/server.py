@@ -1,11 +1,12 @@
-"""The code server: one process per code location. It imports the user's code (the only
-long-lived process that does, beside run workers), builds the location's snapshot once, and
-serves it and the requests that need user code over HTTP on a Unix socket.
+"""The code server's machinery: one process per code location imports the user's code (the
+only long-lived process that does, beside run workers), builds the location's snapshot once,
+and serves it and the requests that need user code over HTTP on a Unix socket.
 
-Started by a host as `python -m freshet.workspace.server --origin JSON --socket PATH
---announce-fd N --parent-pid P`; see `protocol.py` for the requests. The server announces
-itself with one JSON line on the announce pipe (also when loading failed: then it reports the
-error and exits), and stops when asked, on SIGTERM, or when its parent process is gone.
+The process entry point is `freshet.instance.code_server`, which adds the requests that need
+the instance (schedule and sensor ticks); see `protocol.py` for the requests. The server
+announces itself with one JSON line on the announce pipe (also when loading failed: then it
+reports the error and exits), and stops when asked, on SIGTERM, or when its parent process is
+gone.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ import json
 import os
 import signal
 import socketserver
-import sys
 import threading
 import time
-import traceback
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -97,9 +97,15 @@ def _counts(defs: Definitions) -> dict[str, int]:
     }
 
 
+#: a POST route: (the loaded location, the JSON body) -> the JSON answer. A FreshetError is
+#: answered 400 with its message; any other exception (user code) 500 with the user's frames.
+Route = Callable[[LoadedLocation, Any], Any]
+
+
 class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
     location: LoadedLocation
+    routes: Mapping[str, Route]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -135,24 +141,23 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path == SHUTDOWN_PATH:
             self._json(200, {"stopping": True})
             threading.Thread(target=self.server.shutdown, daemon=True).start()
-        elif self.path == PARTITION_MAPPING_PATH:
-            self._partition_mapping(body)
-        else:
+            return
+        route = self.server.routes.get(self.path)
+        if route is None:
             self._json(404, {"error": f"no such path: {self.path}"})
-
-    def _partition_mapping(self, body: Any) -> None:
-        defs = self.server.location.defs
-        if defs is None:
-            self._json(409, {"error": self.server.location.error or "not loaded"})
+            return
+        location = self.server.location
+        if location.defs is None:
+            self._json(409, {"error": location.error or "not loaded"})
             return
         try:
-            keys = evaluate_partition_mapping(defs, body)
+            answer = route(location, body)
         except FreshetError as exc:
             self._json(400, {"error": str(exc)})
         except Exception as exc:  # user code: report its own frames
-            self._json(500, {"error": f"the partition mapping raised:\n{user_traceback(exc)}"})
+            self._json(500, {"error": f"user code raised:\n{user_traceback(exc)}"})
         else:
-            self._json(200, {"partition_keys": keys})
+            self._json(200, answer)
 
     def _protocol_ok(self) -> bool:
         theirs = self.headers.get(PROTOCOL_HEADER)
@@ -193,13 +198,26 @@ def _watch_parent(parent_pid: int, server: _Server) -> None:
             return
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m freshet.workspace.server")
+def _partition_mapping(location: LoadedLocation, body: Any) -> Any:
+    assert location.defs is not None
+    return {"partition_keys": evaluate_partition_mapping(location.defs, body)}
+
+
+BASE_ROUTES: Mapping[str, Route] = {PARTITION_MAPPING_PATH: _partition_mapping}
+
+
+def parse_arguments(argv: list[str] | None, prog: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog=prog)
     parser.add_argument("--origin", required=True, help="the location's origin as JSON")
     parser.add_argument("--socket", required=True, help="the Unix socket to serve on")
     parser.add_argument("--announce-fd", type=int, required=True)
     parser.add_argument("--parent-pid", type=int, required=True)
-    args = parser.parse_args(argv)
+    parser.add_argument("--home", default=None, help="the instance home, for ticks")
+    return parser.parse_args(argv)
+
+
+def serve(args: argparse.Namespace, routes: Mapping[str, Route] = BASE_ROUTES) -> int:
+    """Load the location, announce it, and serve until stopped."""
     origin = CodeLocationOrigin.from_json_dict(json.loads(args.origin))
     os.chdir(origin.working_directory)
     location = LoadedLocation(origin)
@@ -208,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     server = _Server(args.socket, _Handler)
     server.location = location
+    server.routes = {**BASE_ROUTES, **routes}
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     threading.Thread(target=_watch_parent, args=(args.parent_pid, server), daemon=True).start()
     _announce(args.announce_fd, {**location.info(), "socket": args.socket})
@@ -216,11 +235,3 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.server_close()
     return 0
-
-
-if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except Exception:
-        traceback.print_exc()
-        sys.exit(1)
