@@ -160,6 +160,9 @@ _EXPORTS: dict[str, str] = {
     "Definitions": "freshet.definitions",
     "definitions": "freshet.definitions",
     "file_relative_path": "freshet.core.files",
+    "load_assets_from_modules": "freshet.core.discovery",
+    "load_asset_checks_from_modules": "freshet.core.discovery",
+    "ResourceParam": "freshet.core.signature",
     "ConfigMapping": "freshet.core.config_mapping",
     "config_mapping": "freshet.core.config_mapping",
     "PartitionedConfig": "freshet.core.config_mapping",
@@ -261,6 +264,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         weekly_partitioned_config,
     )
     from freshet.core.config_types import BoolSource, IntSource, StringSource
+    from freshet.core.discovery import load_asset_checks_from_modules, load_assets_from_modules
     from freshet.core.events import AssetMaterialization, AssetObservation, ExpectationResult
     from freshet.core.files import file_relative_path
     from freshet.core.graphs import GraphDefinition, graph, job
@@ -345,6 +349,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         run_status_sensor,
         sensor,
     )
+    from freshet.core.signature import ResourceParam
     from freshet.core.types import DataType, TypeCheck
     from freshet.definitions import Definitions, definitions
     from freshet.errors import (

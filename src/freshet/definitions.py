@@ -121,6 +121,15 @@ class Definitions:
         _check_sensors(self._sensors, self._schedules, self._jobs, self._graph, problems)
         problems.raise_if_any()
 
+    @staticmethod
+    def validate_loadable(defs: Any) -> None:
+        """Check that `defs` is a valid Definitions (it is validated when built; a
+        `@definitions` function is built here)."""
+        if isinstance(defs, LazyDefinitions):
+            defs.build()
+        elif not isinstance(defs, Definitions):
+            raise InvalidDefinitionError(f"expected a Definitions, got a {type(defs).__name__}")
+
     # -- accessors -------------------------------------------------------------------
     @property
     def assets(self) -> tuple[AssetsDefinition, ...]:
@@ -528,9 +537,7 @@ def _check_target(
             problems.add(InvalidDefinitionError, f"{where}: target: {exc}")
             return
         if not any(graph.node(k).is_materializable for k in keys):
-            problems.add(
-                InvalidDefinitionError, f"{where}: target selects no materializable asset"
-            )
+            problems.add(InvalidDefinitionError, f"{where}: target selects no materializable asset")
 
 
 def _check_sensors(
@@ -558,9 +565,7 @@ def _check_sensors(
                 DuplicateKeyError, f"a schedule and a sensor are both named {sensor_def.name!r}"
             )
         names.add(sensor_def.name)
-        _check_target(
-            where, sensor_def.job_name, sensor_def.asset_selection, jobs, graph, problems
-        )
+        _check_target(where, sensor_def.job_name, sensor_def.asset_selection, jobs, graph, problems)
         if sensor_def.asset_key is not None and sensor_def.asset_key not in graph.nodes:
             problems.add(
                 InvalidDefinitionError,

@@ -26,7 +26,24 @@ def is_config_class(annotation: Any) -> bool:
     )
 
 
+class _ResourceMarker:
+    """Marks `ResourceParam[T]`: a parameter receiving a resource of any type."""
+
+
+RESOURCE_MARKER = _ResourceMarker()
+
+
+class ResourceParam:
+    """`ResourceParam[MyClient]` annotates a parameter that receives the resource of that
+    name, whatever its type (a plain object given in `Definitions(resources=...)`)."""
+
+    def __class_getitem__(cls, item: Any) -> Any:
+        return typing.Annotated[item, RESOURCE_MARKER]
+
+
 def is_resource_class(annotation: Any) -> bool:
+    if typing.get_origin(annotation) is typing.Annotated:
+        return any(meta is RESOURCE_MARKER for meta in annotation.__metadata__)
     return isinstance(annotation, type) and getattr(annotation, "__freshet_resource__", False)
 
 

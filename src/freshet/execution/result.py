@@ -24,6 +24,14 @@ class AssetMaterialization:
     provenance: tuple[Mapping[str, Any], ...]
     step_key: str | None
     timestamp: float
+    run_id: str = ""
+
+    @property
+    def materialization(self) -> AssetMaterialization:
+        """Itself: the event and its materialization are one record here."""
+        return self
+
+    asset_materialization = materialization
 
     @classmethod
     def from_event(cls, event: Event) -> AssetMaterialization:
@@ -38,6 +46,7 @@ class AssetMaterialization:
             provenance=tuple(data.get("provenance", ())),
             step_key=event.step_key,
             timestamp=event.timestamp,
+            run_id=event.run_id,
         )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from freshet.core.keys import AssetKey, CoercibleToAssetKey
 from freshet.errors import InstanceConfigError, UsageError
+from freshet.execution.result import AssetMaterialization
 from freshet.instance.queue_config import RunMonitoringConfig, RunQueueConfig
 from freshet.runs.control import cancel_run, find_run
 from freshet.storage.base import ComputeLogStore, Storage
@@ -205,6 +206,14 @@ class Instance:
         return self._storage.get_latest_materialization(
             AssetKey.from_coercible(asset_key), partition
         )
+
+    def get_latest_materialization_event(
+        self, asset_key: CoercibleToAssetKey, partition: str | None = None
+    ) -> AssetMaterialization | None:
+        """The latest materialization of an asset (or partition) as a readable record:
+        metadata values, data version, run id; None if it was never materialized."""
+        record = self.get_latest_materialization(asset_key, partition)
+        return None if record is None else AssetMaterialization.from_event(record.event)
 
     def get_latest_observation(
         self, asset_key: CoercibleToAssetKey, partition: str | None = None
