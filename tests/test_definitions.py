@@ -183,7 +183,5 @@ def test_a_definition_given_for_a_supplied_key_replaces_the_supplied_spec():
     def app_events():
         return 1
 
-    defs = fr.Definitions(
-        assets=[_reads_external("a", (fr.AssetSpec("app_events"),)), app_events]
-    )
+    defs = fr.Definitions(assets=[_reads_external("a", (fr.AssetSpec("app_events"),)), app_events])
     assert defs.get_assets_def("app_events") is app_events

@@ -149,7 +149,7 @@ def test_run_queue_and_monitoring_config() -> None:
         "  tag_concurrency_limits:\n"
         "    - {key: team, value: data, limit: 1}\n"
         "    - {key: database, limit: 2}\n"
-        "run_monitoring: {worker_heartbeat_timeout_seconds: 2.5}\n"
+        "run_monitoring: {worker_heartbeat_timeout_seconds: 2.5, worker_start_timeout_seconds: 9}\n"
     )
     assert config.run_queue == RunQueueConfig(
         max_concurrent_runs=4,
@@ -158,7 +158,9 @@ def test_run_queue_and_monitoring_config() -> None:
             TagConcurrencyLimit(key="database", value=None, limit=2),
         ),
     )
-    assert config.run_monitoring == RunMonitoringConfig(worker_heartbeat_timeout_seconds=2.5)
+    assert config.run_monitoring == RunMonitoringConfig(
+        worker_heartbeat_timeout_seconds=2.5, worker_start_timeout_seconds=9
+    )
 
 
 def test_run_queue_defaults() -> None:

@@ -106,3 +106,22 @@ def test_in_process_runs_have_no_worker_to_watch(instance: Instance) -> None:
     assert RunMonitor(instance).tick(now=T0 + 3600) == []
     run = instance.get_run("r1")
     assert run is not None and run.status is RunStatus.STARTED
+
+
+def test_worker_gets_the_start_timeout_before_its_first_heartbeat(tmp_path: Path) -> None:
+    with Instance(
+        storage=MemoryStorage(),
+        compute_logs=MemoryComputeLogStore(),
+        storage_dir=tmp_path,
+        run_monitoring=RunMonitoringConfig(
+            worker_heartbeat_timeout_seconds=10, worker_start_timeout_seconds=100
+        ),
+    ) as instance:
+        started_run(instance, "r1")
+        instance.storage.delete_heartbeat(HeartbeatKind.RUN_WORKER, "r1")
+        run = instance.get_run("r1")
+        assert run is not None and run.updated_at == T0
+        assert RunMonitor(instance).tick(now=T0 + 50) == []
+        assert RunMonitor(instance).tick(now=T0 + 101) == ["r1"]
+        [failure] = instance.get_event_records(EventType.RUN_FAILURE, run_id="r1")
+        assert "did not start" in failure.event.message

@@ -22,6 +22,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "assets": ("freshet.cli.assets", "List assets, or show whether each is stale and why."),
     "backfill": ("freshet.cli.backfill", "Backfill partitions; list, show, cancel or resume."),
     "check": ("freshet.cli.check", "Load and validate the definitions."),
+    "daemon": ("freshet.cli.daemon", "Run the daemon (run queue, run monitoring); show status."),
     "init": ("freshet.cli.init", "Create a new project that runs as generated."),
     "instance": ("freshet.cli.instance", "Show, migrate or prune the instance."),
     "locations": ("freshet.cli.locations", "List code locations with their load status."),

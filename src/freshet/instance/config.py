@@ -13,6 +13,7 @@
       tag_concurrency_limits: [{key: team, value: data, limit: 2}]
     run_monitoring:
       worker_heartbeat_timeout_seconds: 60
+      worker_start_timeout_seconds: 180           # before a worker's first heartbeat
 
 Any value may be `{env: NAME}`: read from the environment when the home is opened, never
 written back or shown. Every problem is reported at once, with its path in the file.
@@ -40,7 +41,7 @@ CONFIG_FILE = "freshet.yaml"
 _TOP_LEVEL_KEYS = ("storage", "run_queue", "run_monitoring")
 _RUN_QUEUE_KEYS = ("max_concurrent_runs", "tag_concurrency_limits")
 _TAG_LIMIT_KEYS = ("key", "value", "limit")
-_MONITORING_KEYS = ("worker_heartbeat_timeout_seconds",)
+_MONITORING_KEYS = ("worker_heartbeat_timeout_seconds", "worker_start_timeout_seconds")
 _STORAGE_KINDS = ("sqlite", "postgres")
 _SQLITE_KEYS = ("path",)
 _POSTGRES_PARTS = ("host", "port", "user", "password", "db")
@@ -160,12 +161,21 @@ def _run_queue(reader: _Reader, value: Any) -> RunQueueConfig:
 
 def _run_monitoring(reader: _Reader, value: Any) -> RunMonitoringConfig:
     section = reader.mapping(value, "run_monitoring", _MONITORING_KEYS)
+    defaults = RunMonitoringConfig()
     timeout = reader.number(
         section, "run_monitoring.worker_heartbeat_timeout_seconds", whole=False, minimum=0.1
     )
-    if timeout is None:
-        return RunMonitoringConfig()
-    return RunMonitoringConfig(worker_heartbeat_timeout_seconds=float(timeout))
+    start = reader.number(
+        section, "run_monitoring.worker_start_timeout_seconds", whole=False, minimum=0.1
+    )
+    return RunMonitoringConfig(
+        worker_heartbeat_timeout_seconds=(
+            defaults.worker_heartbeat_timeout_seconds if timeout is None else float(timeout)
+        ),
+        worker_start_timeout_seconds=(
+            defaults.worker_start_timeout_seconds if start is None else float(start)
+        ),
+    )
 
 
 def _sqlite(reader: _Reader, value: Any, home: Path) -> SqliteStorageConfig:

@@ -46,17 +46,28 @@ class RunMonitor:
                 HeartbeatKind.RUN_WORKER, [run.run_id for run in launched]
             )
         }
+        start_timeout = self._instance.run_monitoring_config.worker_start_timeout_seconds
         for run in launched:
-            last = beats.get(run.run_id, run.updated_at or run.created_at)
-            quiet = now - last
-            if quiet > timeout:
+            last = beats.get(run.run_id)
+            if last is not None:
+                quiet = now - last
+                if quiet <= timeout:
+                    continue
                 reason = (
                     f"run worker stopped sending heartbeats: none for {quiet:.1f} s (timeout "
                     f"{timeout:g} s, run_monitoring.worker_heartbeat_timeout_seconds); it died "
                     "or lost the instance database"
                 )
-                if end_dead_run(storage, run, reason):
-                    ended.append(run.run_id)
+            else:
+                waited = now - (run.updated_at or run.created_at)
+                if waited <= start_timeout:
+                    continue
+                reason = (
+                    f"run worker did not start: no heartbeat {waited:.1f} s after it was "
+                    f"launched (run_monitoring.worker_start_timeout_seconds: {start_timeout:g})"
+                )
+            if end_dead_run(storage, run, reason):
+                ended.append(run.run_id)
         return ended
 
 

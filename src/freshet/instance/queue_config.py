@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 DEFAULT_MAX_CONCURRENT_RUNS = 10
 DEFAULT_HEARTBEAT_TIMEOUT = 60.0
+DEFAULT_START_TIMEOUT = 180.0
 PRIORITY_TAG = "freshet/priority"
 
 
@@ -29,6 +30,8 @@ class RunQueueConfig:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunMonitoringConfig:
     worker_heartbeat_timeout_seconds: float = DEFAULT_HEARTBEAT_TIMEOUT
+    #: how long a worker may take to start (interpreter, imports) before its first beat
+    worker_start_timeout_seconds: float = DEFAULT_START_TIMEOUT
 
     @property
     def heartbeat_interval_seconds(self) -> float:
