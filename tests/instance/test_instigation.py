@@ -1,0 +1,132 @@
+"""The schedules and sensors duty: due ticks evaluated in the code location, recorded, their
+runs queued exactly once — across ticks (run keys) and across a crash mid-tick."""
+
+from __future__ import annotations
+
+import os
+import signal
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import freshet as fr
+from freshet.instance.instigation import InstigationDuty, set_status
+from freshet.storage.records import RunsFilter, RunStatus
+from freshet.storage.state_records import InstigatorStatus, InstigatorType, TickStatus
+from freshet.workspace.host import WorkspaceHost
+from freshet.workspace.origin import CodeLocationOrigin
+
+DEFS = """
+import freshet as fr
+
+@fr.asset
+def table():
+    return 1
+
+job = fr.define_asset_job("load", selection="table")
+
+@fr.schedule("*/10 * * * *", job=job, default_status="RUNNING")
+def every_ten_minutes(context):
+    return fr.RunRequest(tags={"at": context.scheduled_execution_time.isoformat()})
+
+@fr.sensor(target="table", minimum_interval_seconds=30, default_status="RUNNING")
+def same_key(context):
+    return fr.RunRequest(run_key="only-once")
+
+@fr.sensor(job=job, minimum_interval_seconds=30)
+def switched_off(context):
+    return fr.RunRequest()
+
+defs = fr.Definitions(
+    assets=[table], jobs=[job], schedules=[every_ten_minutes], sensors=[same_key, switched_off]
+)
+"""
+
+T0 = 1_714_550_400.0  # 2024-05-01 08:00:00 UTC, on a ten-minute boundary
+
+
+@pytest.fixture
+def setup(tmp_path: Path):
+    path = tmp_path / "project" / "instigation_defs.py"
+    path.parent.mkdir()
+    path.write_text(textwrap.dedent(DEFS))
+    home = tmp_path / "home"
+    instance = fr.Instance.from_home(home)
+    origin = CodeLocationOrigin(
+        location_name="project", python_file=path, working_directory=path.parent
+    )
+    host = WorkspaceHost([origin], instance_home=home).start()
+    duty = InstigationDuty(storage=instance.storage, host=host)
+    yield instance, duty
+    pids = [entry.pid for entry in host if entry.pid is not None]
+    duty.close()
+    host.close()
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    instance.close()
+
+
+def _runs(instance, **tags):
+    return instance.storage.get_runs(RunsFilter(statuses=[RunStatus.QUEUED], tags=tags or None))
+
+
+def test_a_schedule_fires_each_tick_once_and_not_for_ticks_before_it_was_on(setup):
+    instance, duty = setup
+    duty.run_once(now=T0 + 5)  # first sight: starts counting from now
+    assert _runs(instance, **{"freshet/schedule": "every_ten_minutes"}) == []
+    [tick] = [t for t in duty.run_once(now=T0 + 605) if t.instigator_name == "every_ten_minutes"]
+    assert tick.status is TickStatus.SUCCESS and len(tick.run_ids) == 1
+    assert not [t for t in duty.run_once(now=T0 + 650) if t.instigator_name == "every_ten_minutes"]
+    [run] = _runs(instance, **{"freshet/schedule": "every_ten_minutes"})
+    assert run.tags["at"] == "2024-05-01T08:10:00+00:00"
+    assert run.job_name == "load"
+
+
+def test_a_run_key_is_queued_once_across_ticks_and_off_sensors_never_tick(setup):
+    instance, duty = setup
+    first = {t.instigator_name: t for t in duty.run_once(now=T0)}
+    assert first["same_key"].status is TickStatus.SUCCESS
+    assert "switched_off" not in first
+    second = {t.instigator_name: t for t in duty.run_once(now=T0 + 31)}
+    assert second["same_key"].status is TickStatus.SKIPPED
+    [run] = _runs(instance, **{"freshet/sensor": "same_key"})
+    assert run.tags["freshet/run_key"] == "only-once"
+    assert run.selection == 'key:"table"'
+
+
+def test_turning_a_sensor_on_is_stored_and_it_ticks(setup):
+    instance, duty = setup
+    set_status(instance.storage, InstigatorType.SENSOR, "switched_off", InstigatorStatus.RUNNING)
+    ticks = {t.instigator_name: t for t in duty.run_once(now=T0)}
+    assert ticks["switched_off"].status is TickStatus.SUCCESS
+    set_status(instance.storage, InstigatorType.SENSOR, "same_key", InstigatorStatus.STOPPED)
+    assert "same_key" not in {t.instigator_name for t in duty.run_once(now=T0 + 100)}
+
+
+def test_a_crash_mid_tick_resumes_the_same_tick_without_queueing_twice(setup, monkeypatch):
+    instance, duty = setup
+    duty.run_once(now=T0 + 5)
+    storage = instance.storage
+    real_update = storage.update_tick
+    calls = {"n": 0}
+
+    def crash_once(tick_id, tick):
+        if tick.status is not TickStatus.STARTED and calls["n"] == 0:
+            calls["n"] += 1
+            raise KeyboardInterrupt("the daemon was killed here")
+        return real_update(tick_id, tick)
+
+    monkeypatch.setattr(storage, "update_tick", crash_once)
+    with pytest.raises(KeyboardInterrupt):
+        duty.run_once(now=T0 + 605)
+    duty.close()
+    monkeypatch.setattr(storage, "update_tick", real_update)
+    duty.run_once(now=T0 + 606)  # restarted: the same 08:10 tick, the same run ids
+    runs = _runs(instance, **{"freshet/schedule": "every_ten_minutes"})
+    assert len(runs) == 1
+    ticks = storage.get_ticks(InstigatorType.SCHEDULE, "every_ten_minutes")
+    assert [t.tick.status for t in ticks] == [TickStatus.SUCCESS]
