@@ -178,6 +178,17 @@ class Definitions:
             known = ", ".join(sorted(self._jobs)) or "none"
             raise DefinitionsError(f"no job named {name!r} (jobs: {known})") from None
 
+    def resolve_job_def(self, name: str) -> JobDefinition:
+        """The job named `name` (the same as `get_job_def`)."""
+        return self.get_job_def(name)
+
+    def resolve_assets_def(self, key: AssetKey | str) -> AssetsDefinition:
+        """The definition producing `key` (the same as `get_assets_def`)."""
+        return self.get_assets_def(key)
+
+    def resolve_asset_graph(self) -> AssetGraph:
+        return self.get_asset_graph()
+
     def get_all_job_defs(self) -> list[JobDefinition]:
         return list(self._jobs.values())
 

@@ -1,8 +1,6 @@
 """Small programs in the style of the assets, multi-asset and testing guides that users
 port: each runs with `dg` as freshet itself and as the compatibility module."""
 
-from __future__ import annotations
-
 
 def test_asset_graph_materializes_and_reads_values(dg):
     @dg.asset
@@ -29,11 +27,7 @@ def test_asset_with_deps_and_materialize_result_metadata(dg):
 
     result = dg.materialize([raw_file, cleaned])
     assert result.success
-    [cleaned_mat] = [
-        m
-        for m in result.get_asset_materialization_events()
-        if m.asset_key == dg.AssetKey("cleaned")
-    ]
+    [cleaned_mat] = result.asset_materializations_for_node("cleaned")
     assert cleaned_mat.metadata["num_rows"].value == 3
 
 

@@ -1,7 +1,5 @@
 """Asset checks as the checks guide writes them."""
 
-from __future__ import annotations
-
 
 def test_asset_check_on_a_value(dg):
     @dg.asset

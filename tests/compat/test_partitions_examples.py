@@ -1,7 +1,5 @@
 """Partitioned assets and jobs as the partitions guide writes them."""
 
-from __future__ import annotations
-
 
 def test_daily_partitioned_asset_reads_its_partition(dg):
     daily = dg.DailyPartitionsDefinition(start_date="2024-01-01")

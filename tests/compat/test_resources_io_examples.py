@@ -1,7 +1,5 @@
 """Resources and IO managers as the resources and IO managers guides write them."""
 
-from __future__ import annotations
-
 import os
 
 
@@ -41,10 +39,10 @@ def test_io_manager_unit_test_with_built_contexts(dg):
             self.stored = {}
 
         def handle_output(self, context, obj):
-            self.stored[tuple(context.get_identifier())] = obj
+            self.stored[tuple(context.asset_key.path)] = obj
 
         def load_input(self, context):
-            return self.stored[tuple(context.get_identifier())]
+            return self.stored[tuple(context.asset_key.path)]
 
     manager = Memory()
     manager.handle_output(dg.build_output_context(asset_key=dg.AssetKey("t")), 3)
