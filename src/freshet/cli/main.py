@@ -29,6 +29,8 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "launch": ("freshet.cli.launch", "Queue a run for a run worker (--wait follows it)."),
     "materialize": ("freshet.cli.materialize", "Materialize assets in this process."),
     "observe": ("freshet.cli.observe", "Observe source assets: record their data versions."),
+    "schedules": ("freshet.cli.schedules", "List schedules; turn them on or off; their ticks."),
+    "sensors": ("freshet.cli.sensors", "List sensors; turn them on or off; tick one now."),
     "runs": ("freshet.cli.runs", "List runs, show one, or print its logs."),
 }
 

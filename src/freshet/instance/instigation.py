@@ -134,6 +134,21 @@ class InstigationDuty:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
+    def tick_now(
+        self, ref: InstigatorRef, state: InstigatorState | None, *, cursor: str | None
+    ) -> Tick:
+        """Tick one schedule or sensor now, whatever its interval or state (the CLI's
+        `sensors tick`), with `cursor` instead of the stored one."""
+        data = dict(state.data) if state is not None else {}
+        data["cursor"] = cursor
+        stand_in = InstigatorState(
+            name=ref.name,
+            instigator_type=ref.instigator_type,
+            status=InstigatorStatus.RUNNING,
+            data=data,
+        )
+        return self._tick(ref, state if cursor is None else stand_in, time.time())
+
     # -- when -----------------------------------------------------------------------------
     def _due_schedule_tick(
         self, schedule: ScheduleSnapshot, state: InstigatorState | None, now: float
