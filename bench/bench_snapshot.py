@@ -11,9 +11,11 @@ import argparse
 import random
 import statistics
 import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import replace
 
-from _shapes import report, timed
+from _shapes import report
 
 import freshet as fr
 from freshet.snapshot import DefinitionsSnapshot
@@ -42,17 +44,41 @@ def _defs(n: int, root_version: str = "1") -> fr.Definitions:
     return fr.Definitions(assets=assets)
 
 
+def timed(fn: Callable[[], object], repeat: int, cpu: list[float] | None = None) -> list[float]:
+    """Wall-clock samples; with `cpu`, the process's CPU time of each sample too (on a shared
+    machine the CPU time is the figure the machine's load moves least)."""
+    samples = []
+    for _ in range(repeat):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        fn()
+        samples.append(time.perf_counter() - start)
+        if cpu is not None:
+            cpu.append(time.process_time() - start_cpu)
+    return samples
+
+
+def _cpu_ms(samples: list[float]) -> float:
+    return round(statistics.median(samples) * 1000, 2)
+
+
 def _snapshot_figures(defs: fr.Definitions, repeat: int, n: int) -> DefinitionsSnapshot:
     snapshot = DefinitionsSnapshot.from_definitions(defs)
     text = snapshot.to_json()
-    build = timed(lambda: DefinitionsSnapshot.from_definitions(defs), repeat)
+    cpu: dict[str, list[float]] = {"build": [], "write": [], "read": []}
+    build = timed(lambda: DefinitionsSnapshot.from_definitions(defs), repeat, cpu["build"])
     # a copy has no cached JSON: every sample writes it anew
-    write = timed(lambda: replace(snapshot).to_json(), repeat)
-    read = timed(lambda: DefinitionsSnapshot.from_json(text), repeat)
+    write = timed(lambda: replace(snapshot).to_json(), repeat, cpu["write"])
+    read = timed(lambda: DefinitionsSnapshot.from_json(text), repeat, cpu["read"])
     size = len(text.encode("utf-8"))
-    report("snapshot_build", build, assets=n)
-    report("snapshot_to_json", write, assets=n, json_mb=round(size / 1e6, 2))
-    report("snapshot_from_json", read, assets=n)
+    report("snapshot_build", build, assets=n, cpu_median_ms=_cpu_ms(cpu["build"]))
+    report(
+        "snapshot_to_json",
+        write,
+        assets=n,
+        json_mb=round(size / 1e6, 2),
+        cpu_median_ms=_cpu_ms(cpu["write"]),
+    )
+    report("snapshot_from_json", read, assets=n, cpu_median_ms=_cpu_ms(cpu["read"]))
     return DefinitionsSnapshot.from_json(text)
 
 
@@ -71,13 +97,29 @@ def _status_figures(n: int, repeat: int) -> None:
         live_result = fr.get_asset_statuses(changed, instance)
         assert fr.get_asset_statuses(snapshot, instance) == live_result
         stale = sum(1 for s in live_result.values() if s.status is fr.StaleStatus.STALE)
-        live, from_snapshot = [], []
+        live, from_snapshot, live_cpu, snapshot_cpu = [], [], [], []
         for _ in range(repeat):  # interleaved, so that the machine's load hits both alike
-            live += timed(lambda: fr.get_asset_statuses(changed, instance), 1)
-            from_snapshot += timed(lambda: fr.get_asset_statuses(snapshot, instance), 1)
+            live += timed(lambda: fr.get_asset_statuses(changed, instance), 1, live_cpu)
+            from_snapshot += timed(
+                lambda: fr.get_asset_statuses(snapshot, instance), 1, snapshot_cpu
+            )
         ratio = statistics.median(from_snapshot) / statistics.median(live)
-        report("statuses_live_definitions", live, assets=n, stale=stale)
-        report("statuses_snapshot", from_snapshot, assets=n, ratio_to_live=round(ratio, 3))
+        cpu_ratio = statistics.median(snapshot_cpu) / statistics.median(live_cpu)
+        report(
+            "statuses_live_definitions",
+            live,
+            assets=n,
+            stale=stale,
+            cpu_median_ms=_cpu_ms(live_cpu),
+        )
+        report(
+            "statuses_snapshot",
+            from_snapshot,
+            assets=n,
+            cpu_median_ms=_cpu_ms(snapshot_cpu),
+            ratio_to_live=round(ratio, 3),
+            cpu_ratio_to_live=round(cpu_ratio, 3),
+        )
 
 
 def main() -> None:

@@ -94,6 +94,17 @@ class AssetDepSnapshot:
     partition_mapping: PartitionMapping | None = None
 
 
+_PLAIN_DEPS: dict[str, AssetDepSnapshot] = {}
+
+
+def _plain_dep(text: str) -> AssetDepSnapshot:
+    """The dependency on `text` with the default mapping: a value, shared by every reader."""
+    dep = _PLAIN_DEPS.get(text)
+    if dep is None:
+        dep = _PLAIN_DEPS[text] = AssetDepSnapshot(asset_key=_key(text))
+    return dep
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AssetNodeSnapshot:
     """One asset as a process without the user's code sees it."""
@@ -185,12 +196,12 @@ class AssetNodeSnapshot:
 
     @classmethod
     def from_json(cls, doc: JSON, partitions: list[PartitionsDefinition]) -> AssetNodeSnapshot:
-        key = _key
+        key, keys, plain = _key, _KEYS, _PLAIN_DEPS
         # the common values (no mapping, no condition, no metadata) without calls: a snapshot
         # of 10,000 assets reads in well under 200 ms
         deps = tuple(
             [
-                AssetDepSnapshot(asset_key=key(d["key"]))
+                (plain.get(d["key"]) or _plain_dep(d["key"]))
                 if d["partition_mapping"] is None
                 else AssetDepSnapshot(
                     asset_key=key(d["key"]),
@@ -206,7 +217,7 @@ class AssetNodeSnapshot:
         )
         ref = doc["partitions_def"]
         return cls(
-            key=key(doc["key"]),
+            key=keys.get(doc["key"]) or key(doc["key"]),
             deps=deps,
             group_name=doc["group_name"],
             owners=tuple(doc["owners"]),
@@ -229,7 +240,7 @@ class AssetNodeSnapshot:
             auto_observe_interval_minutes=doc["auto_observe_interval_minutes"],
             node_name=doc["node_name"],
             is_graph_asset=doc["is_graph_asset"],
-            produced_with=tuple([key(k) for k in doc["produced_with"]]),
+            produced_with=tuple([keys.get(k) or key(k) for k in doc["produced_with"]]),
             can_subset=doc["can_subset"],
             source_file=doc["source_file"],
             source_line=doc["source_line"],

@@ -104,8 +104,9 @@ class DefinitionsSnapshot:
         _check_format(doc)
         try:
             partitions = PartitionsTable.read(doc["partitions_defs"])
+            read_node = AssetNodeSnapshot.from_json
             return cls(
-                assets=tuple(AssetNodeSnapshot.from_json(a, partitions) for a in doc["assets"]),
+                assets=tuple([read_node(a, partitions) for a in doc["assets"]]),
                 asset_checks=tuple(AssetCheckSnapshot.from_json(c) for c in doc["asset_checks"]),
                 jobs=tuple(JobSnapshot.from_json(j, partitions) for j in doc["jobs"]),
                 schedules=tuple(ScheduleSnapshot.from_json(s) for s in doc["schedules"]),
