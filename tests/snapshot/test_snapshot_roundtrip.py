@@ -413,22 +413,28 @@ def test_bad_snapshot_text_is_a_clear_error(text, message):
 
 def test_a_stored_version_1_snapshot_still_reads(tmp_path):
     stored = (
-        '{"asset_checks":[],"assets":[{"auto_observe_interval_minutes":null,'
-        '"automation_condition":null,"backfill_policy":null,"can_subset":false,'
-        '"code_version":"1","deps":[],"description":null,"execution_type":"MATERIALIZATION",'
-        '"freshness_policy":null,"group_name":"default","io_manager_key":"io_manager",'
-        '"is_graph_asset":false,"key":"a","kinds":[],"metadata":{},"node_name":"a",'
-        '"owners":[],"partitions_def":0,"pool":null,"produced_with":["a"],"source_file":null,'
-        '"source_line":null,"tags":{}}],"executor":null,"format":"freshet.definitions_snapshot",'
-        '"format_version":1,"jobs":[],"partitions_defs":[{"cron_schedule":"0 0 * * *",'
-        '"end":null,"end_offset":0,"fmt":"%Y-%m-%d","start":"2024-01-01T00:00:00+00:00",'
-        '"timezone":"UTC","type":"partitions.daily"}],"resources":[],"schedules":[],'
-        '"sensors":[]}'
+        '{"asset_checks":[],"assets":[{"code_version":"1","key":"a","node_name":"a",'
+        '"partitions_def":0,"source_file":0,"source_line":3},{"deps":["a",{"key":"c",'
+        '"partition_mapping":{"type":"mapping.last"}}],"key":"b","node_name":"b"},'
+        '{"execution_type":"UNEXECUTABLE","key":"c","partitions_def":1}],"executor":null,'
+        '"format":"freshet.definitions_snapshot","format_version":1,"jobs":[],'
+        '"partitions_defs":[{"cron_schedule":"0 0 * * *","end":null,"end_offset":0,'
+        '"fmt":"%Y-%m-%d","start":"2024-01-01T00:00:00+00:00","timezone":"UTC",'
+        '"type":"partitions.daily"},{"keys":["x","y"],"type":"partitions.static"}],'
+        '"resources":[],"schedules":[],"sensors":[],"source_files":["/project/assets.py"]}'
     )
     snapshot = DefinitionsSnapshot.from_json(stored)
-    node = snapshot.get_asset_graph().node(fr.AssetKey("a"))
+    graph = snapshot.get_asset_graph()
+    node = graph.node(fr.AssetKey("a"))
     assert node.partitions_def == fr.DailyPartitionsDefinition("2024-01-01")
     assert node.partitions_def.get_partition_keys(datetime(2024, 1, 3))[:] == [
         "2024-01-01",
         "2024-01-02",
     ]
+    assert (node.source_file, node.source_line, node.code_version) == ("/project/assets.py", 3, "1")
+    b = graph.node(fr.AssetKey("b"))
+    assert b.parent_keys == (fr.AssetKey("a"), fr.AssetKey("c"))
+    assert b.partition_mapping_for(fr.AssetKey("c")) == fr.LastPartitionMapping()
+    assert b.produced_with == (fr.AssetKey("b"),) and b.group_name == "default"
+    assert graph.node(fr.AssetKey("c")).is_external
+    assert snapshot.to_json() == stored

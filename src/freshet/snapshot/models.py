@@ -2,8 +2,8 @@
 reads (asset nodes, checks, jobs, schedules, sensors, resources, the executor), each with its
 JSON form. Field names in the JSON are the stored format: never rename one.
 
-Partitions definitions are shared through a table (`PartitionsTable`): ten thousand assets
-with one daily definition store it once."""
+Values many parts share (partitions definitions, source files) are written once, in tables
+(`TablesWriter`), and named by position."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from freshet.core.assets import ExecutionType
+from freshet.core.assets import DEFAULT_GROUP, ExecutionType
 from freshet.core.checks import AssetCheckSpec
 from freshet.core.keys import AssetKey
+from freshet.core.ops import DEFAULT_IO_MANAGER_KEY
 from freshet.core.partitions import PartitionMapping, PartitionsDefinition
 from freshet.core.schedules import DefaultScheduleStatus
 from freshet.core.sensors import DefaultSensorStatus, SensorType
@@ -49,38 +50,54 @@ def _key(text: str) -> AssetKey:
 _EXECUTION_TYPES = {t.value: t for t in ExecutionType}
 
 
-class PartitionsTable:
-    """Partitions definitions by position, written once each however many assets share one."""
+class TablesWriter:
+    """Values many parts of a snapshot share, written once each and named by position:
+    partitions definitions (ten thousand assets with one daily definition store it once)
+    and source files."""
 
-    __slots__ = ("_by_id", "_docs", "_index")
+    __slots__ = ("_by_id", "_files", "_index", "_partitions")
 
     def __init__(self) -> None:
-        self._docs: list[JSON] = []
+        self._partitions: list[JSON] = []
         self._index: dict[PartitionsDefinition, int] = {}
         self._by_id: dict[int, int] = {}
+        self._files: dict[str, int] = {}
 
-    def ref(self, definition: PartitionsDefinition | None, where: str) -> int | None:
+    def partitions_ref(self, definition: PartitionsDefinition | None, where: str) -> int | None:
         if definition is None:
             return None
         position = self._by_id.get(id(definition))
         if position is None:
             position = self._index.get(definition)
             if position is None:
-                position = self._index[definition] = len(self._docs)
-                self._docs.append(partitions_def_to_json(definition, where))
+                position = self._index[definition] = len(self._partitions)
+                self._partitions.append(partitions_def_to_json(definition, where))
             self._by_id[id(definition)] = position
         return position
 
-    def to_json(self) -> list[JSON]:
-        return list(self._docs)
+    def file_ref(self, path: str) -> int:
+        position = self._files.get(path)
+        if position is None:
+            position = self._files[path] = len(self._files)
+        return position
 
-    @staticmethod
-    def read(docs: list[JSON]) -> list[PartitionsDefinition]:
-        return [partitions_def_from_json(doc) for doc in docs]
+    def to_json(self) -> dict[str, JSON]:
+        return {"partitions_defs": list(self._partitions), "source_files": list(self._files)}
 
 
-def _partitions(ref: int | None, table: list[PartitionsDefinition]) -> PartitionsDefinition | None:
-    return None if ref is None else table[ref]
+@dataclass(frozen=True, slots=True)
+class TablesRead:
+    """The shared values of a snapshot being read."""
+
+    partitions: list[PartitionsDefinition]
+    source_files: list[str]
+
+    @classmethod
+    def read(cls, doc: Mapping[str, JSON]) -> TablesRead:
+        return cls(
+            partitions=[partitions_def_from_json(d) for d in doc["partitions_defs"]],
+            source_files=list(doc["source_files"]),
+        )
 
 
 # ---- assets -------------------------------------------------------------------------------
@@ -158,92 +175,123 @@ class AssetNodeSnapshot:
                 return dep.partition_mapping
         return None
 
-    def to_json(self, partitions: PartitionsTable) -> JSON:
+    def to_json(self, tables: TablesWriter) -> JSON:
+        """The node's JSON: fields at their default are left out (a 10,000-asset snapshot is
+        mostly defaults), a dependency without a mapping is its key alone."""
         name = self.key.to_user_string()
-        return {
-            "key": name,
-            "deps": [
-                {
+        doc: dict[str, Any] = {"key": name}
+        if self.deps:
+            doc["deps"] = [
+                d.asset_key.to_user_string()
+                if d.partition_mapping is None
+                else {
                     "key": d.asset_key.to_user_string(),
-                    "partition_mapping": None
-                    if d.partition_mapping is None
-                    else mapping_to_json(d.partition_mapping, name, d.asset_key.to_user_string()),
+                    "partition_mapping": mapping_to_json(
+                        d.partition_mapping, name, d.asset_key.to_user_string()
+                    ),
                 }
                 for d in self.deps
-            ],
-            "group_name": self.group_name,
-            "owners": list(self.owners),
-            "tags": dict(self.tags),
-            "kinds": sorted(self.kinds),
-            "description": self.description,
-            "metadata": {k: _metadata_value_json(v) for k, v in self.metadata.items()},
-            "code_version": self.code_version,
-            "partitions_def": partitions.ref(self.partitions_def, f"asset {name!r}"),
-            "automation_condition": value_to_json(self.automation_condition),
-            "freshness_policy": value_to_json(self.freshness_policy),
-            "io_manager_key": self.io_manager_key,
-            "pool": self.pool,
-            "backfill_policy": backfill_policy_to_json(self.backfill_policy),
-            "execution_type": self.execution_type.value,
-            "auto_observe_interval_minutes": self.auto_observe_interval_minutes,
-            "node_name": self.node_name,
-            "is_graph_asset": self.is_graph_asset,
-            "produced_with": [k.to_user_string() for k in self.produced_with],
-            "can_subset": self.can_subset,
-            "source_file": self.source_file,
-            "source_line": self.source_line,
-        }
+            ]
+        if self.group_name != DEFAULT_GROUP:
+            doc["group_name"] = self.group_name
+        if self.owners:
+            doc["owners"] = list(self.owners)
+        if self.tags:
+            doc["tags"] = dict(self.tags)
+        if self.kinds:
+            doc["kinds"] = sorted(self.kinds)
+        if self.description is not None:
+            doc["description"] = self.description
+        if self.metadata:
+            doc["metadata"] = {k: _metadata_value_json(v) for k, v in self.metadata.items()}
+        if self.code_version is not None:
+            doc["code_version"] = self.code_version
+        if self.partitions_def is not None:
+            doc["partitions_def"] = tables.partitions_ref(self.partitions_def, f"asset {name!r}")
+        if self.automation_condition is not None:
+            doc["automation_condition"] = value_to_json(self.automation_condition)
+        if self.freshness_policy is not None:
+            doc["freshness_policy"] = value_to_json(self.freshness_policy)
+        if self.io_manager_key != DEFAULT_IO_MANAGER_KEY:
+            doc["io_manager_key"] = self.io_manager_key
+        if self.pool is not None:
+            doc["pool"] = self.pool
+        if self.backfill_policy is not None:
+            doc["backfill_policy"] = backfill_policy_to_json(self.backfill_policy)
+        if self.execution_type is not ExecutionType.MATERIALIZATION:
+            doc["execution_type"] = self.execution_type.value
+        if self.auto_observe_interval_minutes is not None:
+            doc["auto_observe_interval_minutes"] = self.auto_observe_interval_minutes
+        if self.node_name is not None:
+            doc["node_name"] = self.node_name
+        if self.is_graph_asset:
+            doc["is_graph_asset"] = True
+        if self.produced_with != (self.key,):
+            doc["produced_with"] = [k.to_user_string() for k in self.produced_with]
+        if self.can_subset:
+            doc["can_subset"] = True
+        if self.source_file is not None:
+            doc["source_file"] = tables.file_ref(self.source_file)
+        if self.source_line is not None:
+            doc["source_line"] = self.source_line
+        return doc
 
     @classmethod
-    def from_json(cls, doc: JSON, partitions: list[PartitionsDefinition]) -> AssetNodeSnapshot:
+    def from_json(cls, doc: JSON, tables: TablesRead) -> AssetNodeSnapshot:
         key, keys, plain = _key, _KEYS, _PLAIN_DEPS
+        name = doc["key"]
+        own = keys.get(name) or key(name)
+        get = doc.get
         # the common values (no mapping, no condition, no metadata) without calls: a snapshot
         # of 10,000 assets reads in well under 200 ms
         deps = tuple(
             [
-                (plain.get(d["key"]) or _plain_dep(d["key"]))
-                if d["partition_mapping"] is None
+                (plain.get(d) or _plain_dep(d))
+                if type(d) is str
                 else AssetDepSnapshot(
                     asset_key=key(d["key"]),
                     partition_mapping=mapping_from_json(d["partition_mapping"]),
                 )
-                for d in doc["deps"]
+                for d in get("deps", ())
             ]
         )
         condition, freshness, policy = (
-            doc["automation_condition"],
-            doc["freshness_policy"],
-            doc["backfill_policy"],
+            get("automation_condition"),
+            get("freshness_policy"),
+            get("backfill_policy"),
         )
-        ref = doc["partitions_def"]
+        ref, produced, source = get("partitions_def"), get("produced_with"), get("source_file")
+        metadata = get("metadata")
         return cls(
-            key=keys.get(doc["key"]) or key(doc["key"]),
+            key=own,
             deps=deps,
-            group_name=doc["group_name"],
-            owners=tuple(doc["owners"]),
-            tags=doc["tags"],
-            kinds=frozenset(doc["kinds"]),
-            description=doc["description"],
-            metadata=metadata_from_json(doc["metadata"]) if doc["metadata"] else {},
-            code_version=doc["code_version"],
-            partitions_def=None if ref is None else partitions[ref],
+            group_name=get("group_name", DEFAULT_GROUP),
+            owners=tuple(get("owners", ())),
+            tags=get("tags", {}),
+            kinds=frozenset(get("kinds", ())),
+            description=get("description"),
+            metadata=metadata_from_json(metadata) if metadata else {},
+            code_version=get("code_version"),
+            partitions_def=None if ref is None else tables.partitions[ref],
             automation_condition=None
             if condition is None
             else value_from_json(condition, "automation condition"),
             freshness_policy=None
             if freshness is None
             else value_from_json(freshness, "freshness policy"),
-            io_manager_key=doc["io_manager_key"],
-            pool=doc["pool"],
+            io_manager_key=get("io_manager_key", DEFAULT_IO_MANAGER_KEY),
+            pool=get("pool"),
             backfill_policy=None if policy is None else backfill_policy_from_json(policy),
-            execution_type=_EXECUTION_TYPES[doc["execution_type"]],
-            auto_observe_interval_minutes=doc["auto_observe_interval_minutes"],
-            node_name=doc["node_name"],
-            is_graph_asset=doc["is_graph_asset"],
-            produced_with=tuple([keys.get(k) or key(k) for k in doc["produced_with"]]),
-            can_subset=doc["can_subset"],
-            source_file=doc["source_file"],
-            source_line=doc["source_line"],
+            execution_type=_EXECUTION_TYPES[get("execution_type", "MATERIALIZATION")],
+            auto_observe_interval_minutes=get("auto_observe_interval_minutes"),
+            node_name=get("node_name"),
+            is_graph_asset=get("is_graph_asset", False),
+            produced_with=(own,)
+            if produced is None
+            else tuple([keys.get(k) or key(k) for k in produced]),
+            can_subset=get("can_subset", False),
+            source_file=None if source is None else tables.source_files[source],
+            source_line=get("source_line"),
         )
 
 
@@ -400,7 +448,7 @@ class JobSnapshot:
     run_config_schema: Mapping[str, Any] = field(default_factory=dict)
     executor: ExecutorSnapshot | None = None
 
-    def to_json(self, partitions: PartitionsTable) -> JSON:
+    def to_json(self, tables: TablesWriter) -> JSON:
         return {
             "name": self.name,
             "kind": self.kind.value,
@@ -409,13 +457,13 @@ class JobSnapshot:
             "asset_keys": [k.to_user_string() for k in self.asset_keys],
             "selection": self.selection,
             "op_nodes": [n.to_json() for n in self.op_nodes],
-            "partitions_def": partitions.ref(self.partitions_def, f"job {self.name!r}"),
+            "partitions_def": tables.partitions_ref(self.partitions_def, f"job {self.name!r}"),
             "run_config_schema": self.run_config_schema,
             "executor": None if self.executor is None else self.executor.to_json(),
         }
 
     @classmethod
-    def from_json(cls, doc: JSON, partitions: list[PartitionsDefinition]) -> JobSnapshot:
+    def from_json(cls, doc: JSON, tables: TablesRead) -> JobSnapshot:
         return cls(
             name=doc["name"],
             kind=JobKind(doc["kind"]),
@@ -424,7 +472,9 @@ class JobSnapshot:
             asset_keys=tuple(_key(k) for k in doc["asset_keys"]),
             selection=doc["selection"],
             op_nodes=tuple(OpNodeSnapshot.from_json(n) for n in doc["op_nodes"]),
-            partitions_def=_partitions(doc["partitions_def"], partitions),
+            partitions_def=None
+            if doc["partitions_def"] is None
+            else tables.partitions[doc["partitions_def"]],
             run_config_schema=doc["run_config_schema"],
             executor=ExecutorSnapshot.from_json(doc["executor"]),
         )

@@ -22,10 +22,11 @@ from freshet.snapshot.models import (
     AssetNodeSnapshot,
     ExecutorSnapshot,
     JobSnapshot,
-    PartitionsTable,
     ResourceSnapshot,
     ScheduleSnapshot,
     SensorSnapshot,
+    TablesRead,
+    TablesWriter,
 )
 from freshet.snapshot.values import UserMappingEvaluator
 
@@ -74,13 +75,13 @@ class DefinitionsSnapshot:
         return text
 
     def to_json_dict(self) -> dict[str, Any]:
-        partitions = PartitionsTable()
-        assets = [node.to_json(partitions) for node in self.assets]
-        jobs = [job.to_json(partitions) for job in self.jobs]
+        tables = TablesWriter()
+        assets = [node.to_json(tables) for node in self.assets]
+        jobs = [job.to_json(tables) for job in self.jobs]
         return {
             "format": FORMAT,
             "format_version": self.format_version,
-            "partitions_defs": partitions.to_json(),
+            **tables.to_json(),
             "assets": assets,
             "asset_checks": [c.to_json() for c in self.asset_checks],
             "jobs": jobs,
@@ -103,12 +104,12 @@ class DefinitionsSnapshot:
             raise SnapshotError(f"a definitions snapshot must be JSON: {exc}") from None
         _check_format(doc)
         try:
-            partitions = PartitionsTable.read(doc["partitions_defs"])
+            tables = TablesRead.read(doc)
             read_node = AssetNodeSnapshot.from_json
             return cls(
-                assets=tuple([read_node(a, partitions) for a in doc["assets"]]),
+                assets=tuple([read_node(a, tables) for a in doc["assets"]]),
                 asset_checks=tuple(AssetCheckSnapshot.from_json(c) for c in doc["asset_checks"]),
-                jobs=tuple(JobSnapshot.from_json(j, partitions) for j in doc["jobs"]),
+                jobs=tuple(JobSnapshot.from_json(j, tables) for j in doc["jobs"]),
                 schedules=tuple(ScheduleSnapshot.from_json(s) for s in doc["schedules"]),
                 sensors=tuple(SensorSnapshot.from_json(s) for s in doc["sensors"]),
                 resources=tuple(ResourceSnapshot.from_json(r) for r in doc["resources"]),
