@@ -103,3 +103,32 @@ def test_launch_wait_runs_the_run_in_a_worker_and_follows_it(tmp_path: Path) -> 
         [starting] = instance.get_event_records(EventType.ENGINE_EVENT, run_id=run.run_id)[:1]
         worker_pid = starting.event.data["pid"]
     assert worker_pid != os.getpid()
+
+
+def test_runs_cancel_and_reexecute_take_id_prefixes(
+    write: Callable[[str, str], Path], invoke: Callable[..., Result]
+) -> None:
+    write("defs.py", DEFS)
+    run_id = invoke("-f", "defs.py", "launch", "--select", "b").output.strip()
+    canceled = invoke("runs", "cancel", run_id[:8])
+    assert canceled.exit_code == 0, canceled.output
+    assert f"run {run_id} canceled" in canceled.output
+    again = invoke("runs", "cancel", run_id[:8])
+    assert again.exit_code == 2
+    assert "already finished (CANCELED)" in again.output
+    shown = invoke("runs", "show", run_id[:8])
+    assert shown.exit_code == 0 and run_id in shown.output
+    child = invoke("runs", "reexecute", run_id[:8])
+    assert child.exit_code == 0, child.output
+    with Instance.from_home(os.environ["FRESHET_HOME"]) as instance:
+        new = instance.get_run(child.output.strip())
+        assert new is not None and new.status is RunStatus.QUEUED
+        assert (new.parent_run_id, new.root_run_id, new.selection) == (run_id, run_id, "b")
+
+
+def test_unknown_run_id_is_a_clear_error(
+    write: Callable[[str, str], Path], invoke: Callable[..., Result]
+) -> None:
+    result = invoke("runs", "cancel", "deadbeef")
+    assert result.exit_code == 2
+    assert "no run 'deadbeef', nor one whose id starts with it" in result.output

@@ -27,7 +27,7 @@ def test_run_is_found_by_full_id_or_unambiguous_prefix() -> None:
     ("given", "error", "message"),
     [
         ("1234", RunNotFoundError, "at least its first 8"),
-        ("00000000", RunNotFoundError, "no run whose id starts with"),
+        ("00000000", RunNotFoundError, "nor one whose id starts with it"),
         ("1234abcd", UsageError, "ambiguous"),
         ("  ", UsageError, "expected a run id"),
     ],

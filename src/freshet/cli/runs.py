@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import getpass
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import click
@@ -14,15 +16,21 @@ import click
 from freshet.cli.common import (
     LIST_LIMIT,
     ExitCode,
+    definitions_location,
+    definitions_options,
     echo_json,
     echo_table,
     format_duration,
     format_time,
+    global_options,
     home_path,
     iso_time,
 )
+from freshet.cli.launch import follow_run
 from freshet.errors import RunNotFoundError
 from freshet.instance.instance import Instance
+from freshet.runs.launch import enqueue
+from freshet.runs.reexecution import reexecution_request
 from freshet.storage.records import (
     ComputeLogStream,
     EventRecord,
@@ -30,6 +38,7 @@ from freshet.storage.records import (
     RunRecord,
     RunStatus,
 )
+from freshet.workspace.loader import find_origin
 
 _STEP_EVENTS = (
     EventType.STEP_START,
@@ -118,6 +127,7 @@ def show_run(ctx: click.Context, run_id: str, as_json: bool) -> ExitCode:
     """Show a run: its record and a summary of each step."""
     with Instance.from_home(home_path(ctx), read_only=True) as instance:
         run = _get_run(instance, run_id)
+        run_id = run.run_id
         steps = summarize_steps(instance.get_event_records(event_type=_STEP_EVENTS, run_id=run_id))
     if as_json:
         echo_json({**_run_json(run), "steps": [_step_json(step) for step in steps]})
@@ -166,7 +176,7 @@ def show_run(ctx: click.Context, run_id: str, as_json: bool) -> ExitCode:
 def run_logs(ctx: click.Context, run_id: str, step_key: str | None, stream: str | None) -> ExitCode:
     """Print a run's event log (time, level, step, event, message), or its compute logs."""
     with Instance.from_home(home_path(ctx), read_only=True) as instance:
-        _get_run(instance, run_id)
+        run_id = _get_run(instance, run_id).run_id
         if stream is not None:
             _echo_compute_logs(instance, run_id, step_key, ComputeLogStream(stream))
             return ExitCode.OK
@@ -175,17 +185,76 @@ def run_logs(ctx: click.Context, run_id: str, step_key: str | None, stream: str 
     return ExitCode.OK
 
 
+@command.command("cancel")
+@click.argument("run_id")
+@click.pass_context
+def cancel(ctx: click.Context, run_id: str) -> ExitCode:
+    """Cancel a run: a queued run at once; a started run's worker stops its steps."""
+    with Instance.from_home(home_path(ctx)) as instance:
+        run = instance.cancel_run(run_id, requested_by=f"freshet runs cancel (user {_user()})")
+    if run.status is RunStatus.CANCELED:
+        click.echo(f"run {run.run_id} canceled")
+    else:
+        click.echo(f"run {run.run_id} is {run.status.value}: its worker is stopping its steps")
+    return ExitCode.OK
+
+
+@command.command("reexecute")
+@click.argument("run_id")
+@click.option(
+    "--from-failure",
+    is_flag=True,
+    help="Only the assets that failed or did not run; the others are loaded from storage.",
+)
+@click.option("--select", "selection", metavar="EXPR", help="Re-execute these assets instead.")
+@click.option("--wait", is_flag=True, help="Follow the new run until it ends; exit 0/1.")
+@definitions_options
+@click.pass_context
+def reexecute(
+    ctx: click.Context, run_id: str, from_failure: bool, selection: str | None, wait: bool
+) -> ExitCode:
+    """Launch a new run re-executing RUN_ID (its parent), all of it, --select EXPR, or
+    --from-failure; prints the new run's id."""
+    with Instance.from_home(home_path(ctx)) as instance:
+        parent = _get_run(instance, run_id)
+        fallback = None
+        if parent.origin is None:
+            fallback = find_origin(definitions_location(ctx), Path.cwd()).to_json_dict()
+        request = reexecution_request(
+            instance.storage,
+            parent,
+            from_failure=from_failure,
+            selection=selection,
+            origin=fallback,
+        )
+        new_id = enqueue(instance.storage, request)
+        if not wait:
+            click.echo(new_id)
+            return ExitCode.OK
+        click.echo(f"run {new_id} queued (re-executes {parent.run_id})")
+        run = follow_run(instance, new_id, show_tracebacks=global_options(ctx).debug)
+    click.echo(f"run {run.run_id} {run.status.value}")
+    return ExitCode.OK if run.status is RunStatus.SUCCESS else ExitCode.RUN_FAILED
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
 # ---- helpers -------------------------------------------------------------------------------
 
 
 def _get_run(instance: Instance, run_id: str) -> RunRecord:
-    run = instance.get_run(run_id)
-    if run is None:
+    """The run with this id or an unambiguous 8+ character prefix of it."""
+    try:
+        return instance.find_run(run_id)
+    except RunNotFoundError as exc:
         raise RunNotFoundError(
-            f"no run {run_id!r} in the instance at {instance.home}; list runs with "
-            "`freshet runs list` (and check --home / FRESHET_HOME)"
-        )
-    return run
+            f"{exc} in the instance at {instance.home} (check --home / FRESHET_HOME)"
+        ) from None
 
 
 def summarize_steps(records: Sequence[EventRecord]) -> list[StepSummary]:

@@ -29,7 +29,10 @@ def find_run(storage: StorageReader, run_id: str) -> RunRecord:
         )
     matches = storage.get_runs(RunsFilter(run_id_prefix=run_id), limit=_SHOWN + 1)
     if not matches:
-        raise RunNotFoundError(f"no run whose id starts with {run_id!r} (`freshet runs list`)")
+        raise RunNotFoundError(
+            f"no run {run_id!r}, nor one whose id starts with it; list runs with "
+            "`freshet runs list`"
+        )
     if len(matches) > 1:
         shown = ", ".join(run.run_id for run in matches[:_SHOWN])
         more = " ..." if len(matches) > _SHOWN else ""

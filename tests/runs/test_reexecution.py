@@ -1,0 +1,133 @@
+"""Re-execution: a new run with parent and root ids; --from-failure runs only what failed or
+did not run, loading the other assets' values from their IO managers."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from freshet.errors import UsageError
+from freshet.instance.instance import Instance
+from freshet.instance.worker import execute_launched_run
+from freshet.runs.launch import LaunchRequest, enqueue
+from freshet.runs.reexecution import reexecution_request
+from freshet.storage.records import EventType, RunRecord, RunStatus
+from freshet.workspace.origin import CodeLocationOrigin
+
+DEFS = """
+    from pathlib import Path
+
+    import freshet as fr
+
+    @fr.asset
+    def a():
+        return 1
+
+    @fr.asset
+    def b(a):
+        if Path(__file__).with_name("broken").exists():
+            raise RuntimeError("b is broken")
+        return a + 1
+
+    @fr.asset
+    def c(b):
+        return b + 1
+
+    @fr.asset
+    def d(a):
+        return a * 10
+
+    defs = fr.Definitions(assets=[a, b, c, d])
+"""
+
+
+@pytest.fixture
+def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Instance]:
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    (tmp_path / "reexec_defs.py").write_text(textwrap.dedent(DEFS), encoding="utf-8")
+    with Instance.from_home(tmp_path / "home") as opened:
+        yield opened
+    sys.modules.pop("reexec_defs", None)
+
+
+def origin(tmp_path: Path) -> dict:
+    return CodeLocationOrigin(
+        location_name="reexec_defs",
+        python_file=tmp_path / "reexec_defs.py",
+        working_directory=tmp_path,
+    ).to_json_dict()
+
+
+def run_request(instance: Instance, request: LaunchRequest) -> RunRecord:
+    run_id = enqueue(instance.storage, request)
+    execute_launched_run(instance, run_id)
+    run = instance.get_run(run_id)
+    assert run is not None
+    return run
+
+
+def materialized(instance: Instance, run_id: str) -> list[str]:
+    records = instance.get_event_records(EventType.ASSET_MATERIALIZATION, run_id=run_id)
+    return sorted(r.asset_key.to_user_string() for r in records if r.asset_key)
+
+
+def test_from_failure_reruns_only_failed_and_skipped_assets(
+    instance: Instance, tmp_path: Path
+) -> None:
+    (tmp_path / "broken").write_text("")
+    parent = run_request(instance, LaunchRequest(origin=origin(tmp_path), selection="*"))
+    assert parent.status is RunStatus.FAILURE
+    assert materialized(instance, parent.run_id) == ["a", "d"]
+    (tmp_path / "broken").unlink()
+
+    request = reexecution_request(instance.storage, parent, from_failure=True)
+    assert request.selection == "b or c"
+    child = run_request(instance, request)
+    assert child.status is RunStatus.SUCCESS
+    assert (child.parent_run_id, child.root_run_id) == (parent.run_id, parent.run_id)
+    assert materialized(instance, child.run_id) == ["b", "c"]
+    loaded = instance.get_event_records(EventType.LOADED_INPUT, run_id=child.run_id)
+    assert any(r.event.step_key == "b" for r in loaded)
+
+    grandchild = run_request(instance, reexecution_request(instance.storage, child))
+    assert (grandchild.parent_run_id, grandchild.root_run_id) == (child.run_id, parent.run_id)
+    assert materialized(instance, grandchild.run_id) == ["b", "c"]
+
+
+def test_reexecution_with_a_selection(instance: Instance, tmp_path: Path) -> None:
+    parent = run_request(instance, LaunchRequest(origin=origin(tmp_path), selection="*"))
+    child = run_request(instance, reexecution_request(instance.storage, parent, selection="d"))
+    assert child.status is RunStatus.SUCCESS
+    assert materialized(instance, child.run_id) == ["d"]
+
+
+def test_from_failure_of_a_successful_run_is_refused(instance: Instance, tmp_path: Path) -> None:
+    parent = run_request(instance, LaunchRequest(origin=origin(tmp_path), selection="a"))
+    with pytest.raises(UsageError, match="nothing failed"):
+        reexecution_request(instance.storage, parent, from_failure=True)
+
+
+def test_a_run_still_in_progress_cannot_be_reexecuted(instance: Instance, tmp_path: Path) -> None:
+    run_id = enqueue(instance.storage, LaunchRequest(origin=origin(tmp_path), selection="a"))
+    queued = instance.get_run(run_id)
+    assert queued is not None
+    with pytest.raises(UsageError, match="QUEUED"):
+        reexecution_request(instance.storage, queued)
+
+
+def test_reexecuting_code_that_no_longer_defines_the_assets_fails_the_new_run(
+    instance: Instance, tmp_path: Path
+) -> None:
+    parent = run_request(instance, LaunchRequest(origin=origin(tmp_path), selection="d"))
+    (tmp_path / "reexec_defs.py").write_text(
+        "import freshet as fr\n\n@fr.asset\ndef a():\n    return 1\n\ndefs = fr.Definitions(assets=[a])\n"
+    )
+    sys.modules.pop("reexec_defs", None)
+    child = run_request(instance, reexecution_request(instance.storage, parent))
+    assert child.status is RunStatus.FAILURE
+    [failure] = instance.get_event_records(EventType.RUN_FAILURE, run_id=child.run_id)
+    assert "d" in failure.event.message
