@@ -162,6 +162,12 @@ _EXPORTS: dict[str, str] = {
     "file_relative_path": "freshet.core.files",
     "load_assets_from_modules": "freshet.core.discovery",
     "load_asset_checks_from_modules": "freshet.core.discovery",
+    "load_assets_from_current_module": "freshet.core.discovery",
+    "load_assets_from_package_module": "freshet.core.discovery",
+    "load_asset_checks_from_package_module": "freshet.core.discovery",
+    "map_asset_specs": "freshet.core.discovery",
+    "partitioned_config": "freshet.core.config_mapping",
+    "ObserveResult": "freshet.core.results",
     "ResourceParam": "freshet.core.signature",
     "ConfigMapping": "freshet.core.config_mapping",
     "config_mapping": "freshet.core.config_mapping",
@@ -260,11 +266,19 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         dynamic_partitioned_config,
         hourly_partitioned_config,
         monthly_partitioned_config,
+        partitioned_config,
         static_partitioned_config,
         weekly_partitioned_config,
     )
     from freshet.core.config_types import BoolSource, IntSource, StringSource
-    from freshet.core.discovery import load_asset_checks_from_modules, load_assets_from_modules
+    from freshet.core.discovery import (
+        load_asset_checks_from_modules,
+        load_asset_checks_from_package_module,
+        load_assets_from_current_module,
+        load_assets_from_modules,
+        load_assets_from_package_module,
+        map_asset_specs,
+    )
     from freshet.core.events import AssetMaterialization, AssetObservation, ExpectationResult
     from freshet.core.files import file_relative_path
     from freshet.core.graphs import GraphDefinition, graph, job
@@ -319,6 +333,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         DataVersion,
         MaterializeResult,
         MetadataValue,
+        ObserveResult,
         Output,
         TableColumn,
         TableRecord,

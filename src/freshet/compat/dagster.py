@@ -8,13 +8,17 @@ the name is used. The full list is in README.md ("Coming from Dagster")."""
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import freshet
 
 __all__ = sorted(
-    {*freshet.__all__, "DagsterType", "UnsupportedFeatureError"}
+    {*freshet.__all__, "DagsterType", "UnsupportedFeatureError", "get_dagster_logger"}
+    | {"Noneable", "Array", "Shape", "Permissive", "String", "Int", "Float", "Bool"}
+    | {"instance_for_test", "Any"}
     | {"DagsterInstance", "DagsterEventType", "DagsterRunStatus", "ExecuteInProcessResult"}
     | {"DagsterError", "DagsterInvariantViolationError", "DagsterInvalidDefinitionError"}
     | {"DagsterInvalidConfigError", "DagsterExecutionStepExecutionError"}
@@ -61,7 +65,72 @@ UNSUPPORTED: dict[str, str] = {
     "with_resources": "Definitions(assets=..., resources=...)",
     "GraphIn": "graph function parameters",
     "GraphOut": "a dict of op outputs returned by the graph function",
+    **dict.fromkeys(
+        ["success_hook", "failure_hook", "HookContext", "build_hook_context", "HookDefinition"],
+        "try/except in the op, or read the run's events (RunResult.get_step_failure_events())",
+    ),
+    **dict.fromkeys(
+        ["execute_job", "reconstructable", "ReconstructableJob"],
+        "job.execute_in_process(instance=...) (or `freshet launch` for another process)",
+    ),
+    **dict.fromkeys(["Enum", "EnumValue"], "a Config class with a Python enum.Enum field"),
+    **dict.fromkeys(
+        ["DependencyDefinition", "MultiDependencyDefinition", "NodeInvocation"],
+        "@graph / @job bodies that call ops",
+    ),
+    **dict.fromkeys(
+        ["logger", "LoggerDefinition", "default_loggers", "colored_console_logger"],
+        "context.log, or get_dagster_logger() (Python logging)",
+    ),
+    "UPathIOManager": "a ConfigurableIOManager (or FilesystemIOManager(base_dir=...))",
+    "custom_path_fs_io_manager": "FilesystemIOManager(base_dir=...)",
+    "make_values_resource": "a ConfigurableResource whose fields are the values",
+    "multi_observable_source_asset": "one @observable_source_asset per asset",
+    "build_asset_check_context": "build_op_context() (check functions take an op context)",
+    "AssetValueLoader": "an IO manager's load_input with build_input_context(...)",
 }
+
+
+# Dagster's config-schema vocabulary, as freshet's dict-schema forms
+String: Any = str
+Int: Any = int
+Float: Any = float
+Bool: Any = bool
+
+
+def Noneable(inner: Any) -> Any:
+    """An entry that may be None, and defaults to None."""
+    return freshet.Field(inner | None if isinstance(inner, type) else inner, default=None)
+
+
+def Array(inner: Any) -> list[Any]:
+    """A list of entries of one kind."""
+    return [inner]
+
+
+def Shape(fields: dict[str, Any], description: str | None = None) -> dict[str, Any]:
+    """A nested dict schema."""
+    return dict(fields)
+
+
+def Permissive(fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A nested dict schema (freshet checks its declared fields; undeclared keys are refused)."""
+    return dict(fields or {})
+
+
+def get_dagster_logger(name: str | None = None) -> logging.Logger:
+    """A Python logger for code outside `context.log`."""
+    return logging.getLogger(f"freshet.user.{name}" if name else "freshet.user")
+
+
+@contextmanager
+def instance_for_test() -> Iterator[Any]:
+    """An ephemeral instance for a test, closed afterwards."""
+    instance = freshet.Instance.ephemeral()
+    try:
+        yield instance
+    finally:
+        instance.close()
 
 
 def DagsterType(

@@ -151,6 +151,22 @@ def dynamic_partitioned_config(
     return decorate
 
 
+def partitioned_config(
+    partitions_def: PartitionsDefinition,
+) -> Callable[..., PartitionedConfig]:
+    """Run config per key of any partitions definition, from `fn(partition_key)`."""
+    if not isinstance(partitions_def, PartitionsDefinition):
+        raise InvalidDefinitionError(
+            f"partitioned_config: partitions_def must be a partitions definition, got "
+            f"{type(partitions_def).__name__}"
+        )
+
+    def decorate(fn: Callable[[str], Any]) -> PartitionedConfig:
+        return PartitionedConfig(partitions_def=partitions_def, run_config_for_partition_fn=fn)
+
+    return decorate
+
+
 def job_run_config(
     job_name: str, job_config: Any, run_config: Any, partition_key: str | None
 ) -> Any:

@@ -3,7 +3,10 @@ top level, for `Definitions(assets=load_assets_from_modules([...]))`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import importlib
+import pkgutil
+import sys
+from collections.abc import Callable, Iterable
 from types import ModuleType
 from typing import Any
 
@@ -62,3 +65,61 @@ def load_asset_checks_from_modules(
     """The asset checks defined at the top level of `modules`, each once."""
     values = _module_values(modules, "load_asset_checks_from_modules")
     return [value for value in values if isinstance(value, AssetChecksDefinition)]
+
+
+def load_assets_from_current_module(group_name: str | None = None) -> list[Any]:
+    """The assets defined at the top level of the module that calls this."""
+    caller = sys._getframe(1).f_globals.get("__name__")
+    module = sys.modules.get(caller) if caller else None
+    if module is None:
+        raise InvalidDefinitionError(
+            "load_assets_from_current_module: call it at the top level of a module"
+        )
+    return load_assets_from_modules([module], group_name=group_name)
+
+
+def _package_modules(package: ModuleType, what: str) -> list[ModuleType]:
+    if not isinstance(package, ModuleType) or not hasattr(package, "__path__"):
+        raise InvalidDefinitionError(f"{what}: expected a package (a module with submodules)")
+    modules = [package]
+    for info in pkgutil.walk_packages(package.__path__, prefix=f"{package.__name__}."):
+        modules.append(importlib.import_module(info.name))
+    return modules
+
+
+def load_assets_from_package_module(
+    package_module: ModuleType, group_name: str | None = None
+) -> list[Any]:
+    """The assets defined in a package and all its submodules (imported here)."""
+    modules = _package_modules(package_module, "load_assets_from_package_module")
+    return load_assets_from_modules(modules, group_name=group_name)
+
+
+def load_asset_checks_from_package_module(package_module: ModuleType) -> list[Any]:
+    """The asset checks defined in a package and all its submodules."""
+    modules = _package_modules(package_module, "load_asset_checks_from_package_module")
+    return load_asset_checks_from_modules(modules)
+
+
+def map_asset_specs(func: Callable[[AssetSpec], AssetSpec], iterable: Iterable[Any]) -> list[Any]:
+    """Each asset spec (alone or in an asset definition) replaced by `func(spec)`; the keys
+    must stay the same."""
+    result: list[Any] = []
+    for item in iterable:
+        if isinstance(item, AssetSpec):
+            result.append(_mapped(func, item))
+        elif isinstance(item, AssetsDefinition):
+            result.append(item.with_specs([_mapped(func, spec) for spec in item.specs]))
+        else:
+            result.append(item)
+    return result
+
+
+def _mapped(func: Callable[[AssetSpec], AssetSpec], spec: AssetSpec) -> AssetSpec:
+    new = func(spec)
+    if not isinstance(new, AssetSpec) or new.key != spec.key:
+        raise InvalidDefinitionError(
+            f"map_asset_specs: the function must return an AssetSpec with the same key for "
+            f"{spec.key.to_user_string()!r}, got {new!r}"
+        )
+    return new

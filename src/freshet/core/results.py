@@ -121,6 +121,32 @@ class MaterializeResult:
         object.__setattr__(self, "tags", _copy_tags(tags, where))
 
 
+@dataclass(frozen=True, slots=True, init=False)
+class ObserveResult:
+    """Returned by an observation function: the data version seen, with metadata."""
+
+    asset_key: AssetKey | None
+    data_version: DataVersion | None
+    metadata: Mapping[str, Any]
+    tags: Mapping[str, str]
+
+    def __init__(
+        self,
+        asset_key: CoercibleToAssetKey | None = None,
+        *,
+        data_version: DataVersion | str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
+        where = "ObserveResult"
+        object.__setattr__(
+            self, "asset_key", None if asset_key is None else AssetKey.from_coercible(asset_key)
+        )
+        object.__setattr__(self, "data_version", _coerce_data_version(data_version, where))
+        object.__setattr__(self, "metadata", dict(metadata) if metadata else {})
+        object.__setattr__(self, "tags", _copy_tags(tags, where))
+
+
 # ---------------------------------------------------------------------------------------------
 # Tables
 # ---------------------------------------------------------------------------------------------

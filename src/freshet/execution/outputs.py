@@ -11,7 +11,13 @@ from freshet.core.checks import AssetCheckResult
 from freshet.core.io_managers import OutputContext
 from freshet.core.keys import AssetKey
 from freshet.core.ops import DynamicOutput, OpDefinition, Out
-from freshet.core.results import DataVersion, MaterializeResult, Output, normalize_metadata
+from freshet.core.results import (
+    DataVersion,
+    MaterializeResult,
+    ObserveResult,
+    Output,
+    normalize_metadata,
+)
 from freshet.core.types import check_type
 from freshet.execution.boundary import UserCodeError
 from freshet.execution.check_results import record_check_results
@@ -419,13 +425,23 @@ def handle_observation(
 ) -> Attempt:
     """Record the DataVersion an observable source asset's function returned."""
     [asset_key] = step.asset_keys
+    returned: dict[str, Any] = {}
+    if isinstance(raw, ObserveResult):
+        if raw.data_version is None:
+            raise StepError(
+                f"observation of {asset_key.to_user_string()!r} returned an ObserveResult "
+                "without data_version; pass ObserveResult(data_version=...)"
+            )
+        returned = dict(raw.metadata)
+        raw = raw.data_version
     if not isinstance(raw, DataVersion):
         raise StepError(
             f"observation of {asset_key.to_user_string()!r} returned {type(raw).__name__}; an "
-            "observation function must return fr.DataVersion(...) (nothing was recorded)"
+            "observation function must return fr.DataVersion(...) or fr.ObserveResult(...) "
+            "(nothing was recorded)"
         )
     metadata = normalize_metadata(
-        context.consume_added_metadata("result", True),
+        {**returned, **context.consume_added_metadata("result", True)},
         where=f"metadata of observation {asset_key.to_user_string()!r}",
     )
     partition = state.partition_key if asset_key in state.partitioned_keys else None
