@@ -188,3 +188,11 @@ def test_init_context_for_calling_a_resource_directly():
         return f"hello {context.resource_config['name']}"
 
     assert greeter(fr.build_init_resource_context(config={"name": "ada"})) == "hello ada"
+
+
+def test_input_manager_key_must_be_a_resource_key():
+    with pytest.raises(fr.DefinitionsError, match="input 'table': input_manager_key must be"):
+
+        @fr.op(ins={"table": fr.In(input_manager_key=5)})
+        def reads(table):
+            return table

@@ -123,8 +123,10 @@ def test_graph_multi_asset_must_return_every_out():
         ({"outs": {"a": fr.AssetOut()}, "specs": [fr.AssetSpec("a")]}, "either specs= or outs="),
         ({}, "give specs="),
         ({"outs": {"a": fr.AssetOut(key="x", key_prefix="p")}}, "either key= or key_prefix="),
+        ({"outs": {"a": fr.AssetOut(io_manager_key=3)}}, "io_manager_key must be a string"),
+        ({"outs": {"a": fr.AssetOut(is_required="no")}}, "is_required must be True or False"),
     ],
-    ids=["spec-as-out", "empty-outs", "both", "neither", "key-and-prefix"],
+    ids=["spec-as-out", "empty-outs", "both", "neither", "key-and-prefix", "io-key", "required"],
 )
 def test_bad_outs_name_the_multi_asset(kwargs, match):
     with pytest.raises(fr.DefinitionsError, match=match) as info:

@@ -73,6 +73,17 @@ def check_outs(outs: Any, what: str) -> dict[str, AssetOut]:
             raise InvalidDefinitionError(
                 f"{what}: outs[{name!r}] is a {type(out).__name__}; use AssetOut(...)"
             )
+        for field_name in ("io_manager_key", "description", "group_name", "code_version"):
+            value = getattr(out, field_name)
+            if value is not None and not isinstance(value, str):
+                raise InvalidDefinitionError(
+                    f"{what}: outs[{name!r}]: {field_name} must be a string, got {value!r}"
+                )
+        if not isinstance(out.is_required, bool):
+            raise InvalidDefinitionError(
+                f"{what}: outs[{name!r}]: is_required must be True or False, "
+                f"got {out.is_required!r}"
+            )
         result[name] = out
     return result
 

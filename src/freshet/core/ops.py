@@ -103,6 +103,13 @@ class OpDefinition:
     pool: str | None = None
 
     def __post_init__(self) -> None:
+        for input_name, in_def in self.ins.items():
+            key = in_def.input_manager_key
+            if key is not None and (not isinstance(key, str) or not key):
+                raise InvalidDefinitionError(
+                    f"op {self.name!r}: input {input_name!r}: input_manager_key must be a "
+                    f"resource key (a non-empty string), got {key!r}"
+                )
         managers = {i.input_manager_key for i in self.ins.values() if i.input_manager_key}
         if managers:
             keys = self.required_resource_keys | managers
