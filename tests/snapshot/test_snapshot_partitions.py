@@ -192,4 +192,4 @@ def test_user_defined_partitions_definition_is_refused_with_what_to_use():
 
     asset = fr.asset(name="x", partitions_def=Custom(["a"]))(lambda: 1)
     with pytest.raises(SnapshotError, match=r"asset 'x'.*not one of freshet's built-in"):
-        DefinitionsSnapshot.from_definitions(fr.Definitions(assets=[asset])).to_json()
+        DefinitionsSnapshot.from_definitions(fr.Definitions(assets=[asset]))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import datetime
 
 import pydantic
@@ -438,3 +441,56 @@ def test_a_stored_version_1_snapshot_still_reads(tmp_path):
     assert b.produced_with == (fr.AssetKey("b"),) and b.group_name == "default"
     assert graph.node(fr.AssetKey("c")).is_external
     assert snapshot.to_json() == stored
+
+
+_PROJECT = """
+import freshet as fr
+
+daily = fr.DailyPartitionsDefinition("2024-01-01")
+
+
+@fr.asset(tags={"b": "2", "a": "1", "c": "3"}, kinds={"python", "duckdb", "sql"},
+          owners=["team:x", "team:y"], partitions_def=daily, metadata={"z": 1, "y": [1, 2]})
+def first():
+    return 1
+
+
+@fr.multi_asset(specs=[fr.AssetSpec("p", deps=[first]), fr.AssetSpec("q", deps=[first])])
+def both():
+    yield fr.MaterializeResult(asset_key="p")
+    yield fr.MaterializeResult(asset_key="q")
+
+
+class Warehouse(fr.ConfigurableResource):
+    host: str = "h"
+
+
+defs = fr.Definitions(
+    assets=[first, both],
+    jobs=[fr.define_asset_job("all_assets", selection="*")],
+    resources={"warehouse": Warehouse(), "b": 1, "a": 2},
+)
+"""
+
+_PRINT_FINGERPRINT = (
+    "import runpy, sys; from freshet.snapshot import DefinitionsSnapshot; "
+    "defs = runpy.run_path(sys.argv[1])['defs']; "
+    "print(DefinitionsSnapshot.from_definitions(defs).fingerprint)"
+)
+
+
+def test_fingerprint_is_the_same_in_every_process(tmp_path):
+    project = tmp_path / "project.py"
+    project.write_text(_PROJECT)
+    fingerprints = set()
+    for seed in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-c", _PRINT_FINGERPRINT, str(project)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            check=True,
+        )
+        fingerprints.add(done.stdout.strip())
+    assert len(fingerprints) == 1 and len(fingerprints.pop()) == 64

@@ -52,6 +52,7 @@ from freshet.snapshot.values import (
     OpaqueValue,
     metadata_from_json,
     metadata_to_json,
+    partitions_def_to_json,
     python_type_name,
     value_from_json,
     value_to_json,
@@ -70,12 +71,19 @@ def _source(location: str) -> tuple[str | None, int | None]:
 
 def asset_nodes(graph: AssetGraph) -> tuple[AssetNodeSnapshot, ...]:
     produced: dict[int, tuple[AssetKey, ...]] = {}
+    checked: set[int] = set()
     nodes = []
     for key, node in graph.nodes.items():
         assets_def = node.assets_def
         keys = produced.get(id(assets_def))
         if keys is None:
             keys = produced[id(assets_def)] = assets_def.keys
+        definition = node.partitions_def
+        if definition is not None and id(definition) not in checked:
+            # refused here, not when the JSON is first written: a snapshot holds nothing it
+            # cannot write
+            partitions_def_to_json(definition, f"asset {key.to_user_string()!r}")
+            checked.add(id(definition))
         nodes.append(_asset_node(key, node, assets_def, keys))
     return tuple(nodes)
 

@@ -58,7 +58,8 @@ class SelectableAsset(Protocol):
 
 
 class SelectableGraph(Protocol):
-    """What selection reads from the asset graph (`freshet.lineage.asset_graph.AssetGraph`)."""
+    """What selection reads from an asset graph: the part of `freshet.lineage.view.AssetGraphView`
+    it needs, so the live `AssetGraph` and a snapshot's graph select alike."""
 
     @property
     def all_keys(self) -> frozenset[AssetKey]: ...
