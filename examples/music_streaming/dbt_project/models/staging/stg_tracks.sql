@@ -1,0 +1,1 @@
+select track_id, title, artist, genre from {{ ref('tracks') }}

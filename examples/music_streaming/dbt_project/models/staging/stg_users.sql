@@ -1,0 +1,1 @@
+select user_id, country, plan = 'premium' as is_premium from {{ ref('users') }}

@@ -1,0 +1,1 @@
+"""The music-streaming example project."""
