@@ -5,22 +5,38 @@ from __future__ import annotations
 
 import signal
 import threading
+from contextlib import ExitStack
+from pathlib import Path
 from types import FrameType
 
 import click
 
-from freshet.cli.common import ExitCode, echo_json, echo_table, format_time, home_path
+from freshet.cli.common import (
+    ExitCode,
+    definitions_location,
+    definitions_options,
+    echo_json,
+    echo_table,
+    format_time,
+    home_path,
+)
 from freshet.daemon.duties import default_duties
 from freshet.daemon.loop import DaemonLoop
 from freshet.daemon.status import duty_statuses
+from freshet.errors import DefinitionsLoadError
 from freshet.instance.instance import Instance
+from freshet.workspace.host import LocationStatus, WorkspaceHost
+from freshet.workspace.loader import find_origins
 
 
 @click.group("daemon", invoke_without_command=True)
+@definitions_options
 @click.pass_context
 def command(ctx: click.Context) -> ExitCode | None:
-    """Run the daemon in the foreground: it starts queued runs within the run queue's limits
-    and fails runs whose worker died. Stop it with Ctrl-C or SIGTERM."""
+    """Run the daemon in the foreground: it starts queued runs within the run queue's limits,
+    fails runs whose worker died, and ticks the schedules and sensors of the project's code
+    locations (-f/-m/-w or [tool.freshet]), each loaded in its own process. Stop it with
+    Ctrl-C or SIGTERM."""
     if ctx.invoked_subcommand is not None:
         return None
     stop = threading.Event()
@@ -30,8 +46,11 @@ def command(ctx: click.Context) -> ExitCode | None:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with Instance.from_home(home_path(ctx)) as instance:
-            duties = default_duties(instance)
+        with Instance.from_home(home_path(ctx)) as instance, ExitStack() as stack:
+            host = _workspace_host(ctx, instance)
+            if host is not None:
+                stack.callback(host.close)
+            duties = default_duties(instance, host)
             loop = DaemonLoop(instance.storage, duties)
             names = ", ".join(duty.name for duty in duties)
             click.echo(f"freshet daemon {loop.daemon_id} on {instance.home}: {names}")
@@ -41,6 +60,24 @@ def command(ctx: click.Context) -> ExitCode | None:
             signal.signal(sig, handler)
     click.echo("freshet daemon stopped")
     return ExitCode.OK
+
+
+def _workspace_host(ctx: click.Context, instance: Instance) -> WorkspaceHost | None:
+    """The code locations whose schedules and sensors the daemon ticks; None (with a note)
+    when the daemon runs without definitions."""
+    try:
+        origins = find_origins(definitions_location(ctx), Path.cwd())
+    except DefinitionsLoadError as exc:
+        if "no definitions to load" not in str(exc):
+            raise
+        click.echo("no definitions found: schedules and sensors are not ticked", err=True)
+        return None
+    host = WorkspaceHost(origins, instance_home=instance.home).start()
+    for entry in host:
+        if entry.status is LocationStatus.FAILED:
+            click.echo(f"warning: code location {entry.name!r} failed to load:", err=True)
+            click.echo(entry.error or "", err=True)
+    return host
 
 
 @command.command("status")

@@ -15,7 +15,7 @@ import logging
 import time
 import uuid
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -106,9 +106,34 @@ class InstigationDuty:
     tick_timeout: float = DEFAULT_TICK_TIMEOUT
     max_workers: int = 4
     _pool: ThreadPoolExecutor | None = field(default=None, init=False)
+    _in_flight: dict[tuple[InstigatorType, str], Future[Tick]] = field(
+        default_factory=dict, init=False
+    )
 
     def run_once(self, now: float | None = None) -> list[Tick]:
-        """Evaluate every due schedule and sensor; returns the ticks recorded."""
+        """Evaluate every due schedule and sensor and wait for them; returns the ticks."""
+        return [future.result() for future in self.start_due(now)]
+
+    def start_due(self, now: float | None = None) -> list[Future[Tick]]:
+        """Start ticking every due schedule and sensor that is not ticking already, without
+        waiting (the daemon's other duties go on meanwhile)."""
+        self._in_flight = {k: f for k, f in self._in_flight.items() if not f.done()}
+        return [
+            self._in_flight.setdefault(
+                (ref.instigator_type, ref.name), self._submit(ref, state, at)
+            )
+            for ref, state, at in self._due(now)
+            if (ref.instigator_type, ref.name) not in self._in_flight
+        ]
+
+    def _submit(self, ref: InstigatorRef, state: InstigatorState | None, at: float) -> Future[Tick]:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(
+                max_workers=self.max_workers, thread_name_prefix="freshet-tick"
+            )
+        return self._pool.submit(self._tick, ref, state, at)
+
+    def _due(self, now: float | None) -> list[tuple[InstigatorRef, InstigatorState | None, float]]:
         now = now if now is not None else time.time()
         states = {(s.instigator_type, s.name): s for s in self.storage.get_instigator_states()}
         due = []
@@ -122,12 +147,7 @@ class InstigationDuty:
                     due.append((ref, state, tick_time))
             elif self._sensor_due(ref, state, now):
                 due.append((ref, state, now))
-        if not due:
-            return []
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=self.max_workers)
-        futures = [self._pool.submit(self._tick, ref, state, at) for ref, state, at in due]
-        return [future.result() for future in futures]
+        return due
 
     def close(self) -> None:
         if self._pool is not None:
