@@ -113,6 +113,61 @@ def test_graph_asset_is_marked_as_computed_by_a_graph():
     assert node.is_graph_asset and node.node_name == "cleaned"
 
 
+def test_graph_multi_asset_and_asset_outs_keep_their_node_and_io_managers():
+    @fr.op(out={"one": fr.Out(), "two": fr.Out()})
+    def split():
+        return 1, 2
+
+    @fr.graph_multi_asset(outs={"left": fr.AssetOut(), "right": fr.AssetOut()})
+    def halves():
+        one, two = split()
+        return {"left": one, "right": two}
+
+    @fr.multi_asset(
+        outs={
+            "raw": fr.AssetOut(io_manager_key="lake", group_name="ingest"),
+            "clean": fr.AssetOut(code_version="3"),
+        }
+    )
+    def loaded():
+        return 1, 2
+
+    defs = fr.Definitions(assets=[halves, loaded], resources={"lake": fr.InMemoryIOManager()})
+    _, read = _round_trip(defs)
+    left = _node(read, "left")
+    assert left.is_graph_asset and left.node_name == "halves"
+    assert set(left.produced_with) == {fr.AssetKey("left"), fr.AssetKey("right")}
+    raw, clean = _node(read, "raw"), _node(read, "clean")
+    assert (raw.io_manager_key, raw.group_name) == ("lake", "ingest")
+    assert (clean.io_manager_key, clean.code_version) == ("io_manager", "3")
+    assert raw.node_name == clean.node_name == "loaded"
+
+
+def test_multi_asset_check_keeps_each_check_and_its_step():
+    @fr.asset
+    def orders():
+        return 1
+
+    @fr.asset
+    def customers():
+        return 1
+
+    @fr.multi_asset_check(
+        specs=[
+            fr.AssetCheckSpec("orders_ok", asset="orders", blocking=True),
+            fr.AssetCheckSpec("customers_ok", asset="customers"),
+        ]
+    )
+    def checks():
+        yield fr.AssetCheckResult(passed=True, asset_key="orders", check_name="orders_ok")
+        yield fr.AssetCheckResult(passed=True, asset_key="customers", check_name="customers_ok")
+
+    _, read = _round_trip(fr.Definitions(assets=[orders, customers], asset_checks=[checks]))
+    by_name = {c.name: c for c in read.asset_checks}
+    assert by_name["orders_ok"].blocking and not by_name["customers_ok"].blocking
+    assert by_name["orders_ok"].node_name == by_name["customers_ok"].node_name == "checks"
+
+
 def test_source_observable_and_external_assets_keep_their_flags():
     @fr.observable_source_asset(auto_observe_interval_minutes=30)
     def raw_files():
@@ -393,6 +448,13 @@ def test_snapshot_from_a_newer_freshet_is_refused_with_upgrade_advice():
         DefinitionsSnapshot.from_json(json.dumps(doc))
 
 
+def test_unknown_metadata_type_is_refused_with_upgrade_advice():
+    doc = json.loads(DefinitionsSnapshot.from_definitions(_simple_defs()).to_json())
+    doc["assets"][0]["metadata"] = {"m": {"type": "hologram", "value": 1}}
+    with pytest.raises(SnapshotVersionError, match=r"hologram.*upgrade freshet"):
+        DefinitionsSnapshot.from_json(json.dumps(doc))
+
+
 def test_unknown_type_name_is_refused_with_upgrade_advice():
     doc = json.loads(DefinitionsSnapshot.from_definitions(_simple_defs()).to_json())
     doc["assets"][0]["automation_condition"] = {"type": "condition.from_the_future"}
@@ -406,8 +468,20 @@ def test_unknown_type_name_is_refused_with_upgrade_advice():
         ("not json", "must be JSON"),
         ('{"assets": []}', "not a freshet definitions snapshot"),
         ('{"format": "freshet.definitions_snapshot", "format_version": 1}', "malformed"),
+        (
+            '{"format": "freshet.definitions_snapshot", "format_version": 1, "assets": '
+            '[{"key": "a", "partitions_def": 3}], "partitions_defs": [], "source_files": []}',
+            "malformed",
+        ),
+        (
+            '{"format": "freshet.definitions_snapshot", "format_version": 1, "assets": [], '
+            '"partitions_defs": [{"type": "partitions.static", "keys": ["a", "a"]}], '
+            '"source_files": []}',
+            "malformed.*duplicate keys",
+        ),
+        ('{"format": "freshet.definitions_snapshot", "format_version": "1"}', "format_version"),
     ],
-    ids=["not-json", "no-format", "missing-parts"],
+    ids=["not-json", "no-format", "missing-parts", "bad-reference", "bad-value", "bad-version"],
 )
 def test_bad_snapshot_text_is_a_clear_error(text, message):
     with pytest.raises(SnapshotError, match=message):

@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from freshet.definitions import Definitions
-from freshet.errors import SnapshotError, SnapshotVersionError
+from freshet.errors import (
+    DefinitionsError,
+    PartitionError,
+    SnapshotError,
+    SnapshotVersionError,
+    StorageError,
+)
 from freshet.snapshot import build
 from freshet.snapshot.graph import SnapshotAssetGraph
 from freshet.snapshot.models import (
@@ -116,7 +122,17 @@ class DefinitionsSnapshot:
                 executor=ExecutorSnapshot.from_json(doc["executor"]),
                 format_version=doc["format_version"],
             )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except StorageError as exc:  # a metadata value type this freshet does not know
+            raise SnapshotVersionError(str(exc)) from None
+        except (
+            KeyError,
+            TypeError,
+            ValueError,
+            AttributeError,
+            IndexError,
+            DefinitionsError,
+            PartitionError,
+        ) as exc:
             raise SnapshotError(
                 f"the definitions snapshot is malformed ({type(exc).__name__}: {exc}); "
                 "rebuild it from the code location"
