@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from freshet.core.keys import AssetKey
 from freshet.core.results import DataVersion
+from freshet.errors import UsageError
 
 _LOG = logging.getLogger("freshet.io_managers")
 _NO_METADATA: Mapping[str, Any] = MappingProxyType({})
@@ -43,6 +44,21 @@ class OutputContext:
     @property
     def has_partition_key(self) -> bool:
         return self.partition_key is not None
+
+    @property
+    def has_asset_partitions(self) -> bool:
+        return self.partition_key is not None
+
+    @property
+    def asset_partition_key(self) -> str:
+        """The partition being stored (for an asset output of a partitioned run)."""
+        if self.partition_key is None:
+            raise UsageError(f"output {self.name!r} of {self.step_key!r} is not partitioned")
+        return self.partition_key
+
+    @property
+    def asset_partition_keys(self) -> list[str]:
+        return [self.asset_partition_key]
 
     def get_identifier(self) -> list[str]:
         """Asset outputs: the key path (+ partition). Op outputs: run id, step key, output."""
@@ -89,6 +105,22 @@ class InputContext:
     @property
     def has_asset_partitions(self) -> bool:
         return self.partition_key is not None or self.asset_partition_keys is not None
+
+    @property
+    def has_partition_key(self) -> bool:
+        return self.partition_key is not None
+
+    @property
+    def asset_partition_key(self) -> str:
+        """The one upstream partition this input reads."""
+        if self.partition_key is None:
+            raise UsageError(
+                f"input {self.name!r} reads {len(self.asset_partition_keys or [])} partitions "
+                "or none; use asset_partition_keys"
+                if self.asset_partition_keys
+                else f"input {self.name!r} is not partitioned"
+            )
+        return self.partition_key
 
     @property
     def loads_many_partitions(self) -> bool:

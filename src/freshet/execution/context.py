@@ -86,6 +86,7 @@ class OpExecutionContext:
         partitions_def: Any = None,
         report_event: Callable[[Any], None] | None = None,
         check_specs: Sequence[Any] = (),
+        op_def: Any = None,
     ) -> None:
         self._run_id = run_id
         self._step_key = step_key
@@ -108,6 +109,7 @@ class OpExecutionContext:
         self._partitions_def = partitions_def
         self._report_event = report_event
         self._check_specs = tuple(check_specs)
+        self._op_def = op_def
         self._logged_events: list[Any] = []
 
     # -- identity --------------------------------------------------------------------
@@ -153,6 +155,17 @@ class OpExecutionContext:
         if self._instance is None:
             raise UsageError("this context has no instance (pass instance= to build_asset_context)")
         return self._instance
+
+    @property
+    def op_def(self) -> Any:
+        """The definition of the op this step runs (None in a unit-test context)."""
+        return self._op_def
+
+    def has_tag(self, key: str) -> bool:
+        return key in self._run_tags
+
+    def get_tag(self, key: str) -> str | None:
+        return self._run_tags.get(key)
 
     def get_mapping_key(self) -> str | None:
         return self._mapping_key
@@ -220,6 +233,31 @@ class OpExecutionContext:
         first = definition.time_window_for_key(keys[0])
         last = definition.time_window_for_key(keys[-1]) if len(keys) > 1 else first
         return TimeWindow(start=first.start, end=last.end)
+
+    # The run's partitions, asked per output as multi-output code does; every output of a
+    # step covers the run's partitions.
+    def asset_partition_key_for_output(self, output_name: str = "result") -> str:
+        return self.partition_key
+
+    def asset_partition_keys_for_output(self, output_name: str = "result") -> list[str]:
+        return self.partition_keys
+
+    def asset_partition_key_range_for_output(
+        self, output_name: str = "result"
+    ) -> PartitionKeyRange:
+        return self.partition_key_range
+
+    def asset_partitions_time_window_for_output(self, output_name: str = "result") -> TimeWindow:
+        return self.partition_time_window
+
+    def asset_partition_key_for_input(self, input_name: str) -> str:
+        keys = self.asset_partition_keys_for_input(input_name)
+        if len(keys) != 1:
+            raise UsageError(
+                f"{self._step_key}: input {input_name!r} reads {len(keys)} partitions; use "
+                "context.asset_partition_keys_for_input"
+            )
+        return keys[0]
 
     def asset_partition_keys_for_input(self, input_name: str) -> list[str]:
         """The upstream partitions input `input_name` reads for this run's partition."""

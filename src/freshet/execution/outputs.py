@@ -134,6 +134,8 @@ def handle_results(
             produced.add(item.output_name)
     if complete:
         _check_all_outputs(step, key, produced)
+        if step.assets_def is None:
+            state.unproduced_outputs |= {(key, n) for n in _step_outs(step) if n not in produced}
     blocked = record_check_results(step, state, key, checks, complete=complete)
     return Attempt(blocked_by=blocked)
 

@@ -294,7 +294,7 @@ def _finish(
     success = (
         error is None
         and state.run_error is None
-        and all(o is StepOutcome.SUCCESS for o in state.outcomes.values())
+        and all(o in (StepOutcome.SUCCESS, StepOutcome.NOT_RUN) for o in state.outcomes.values())
     )
     if isinstance(error, RunCanceled):
         sink.emit(EventType.RUN_CANCELED, message=f"run canceled: {error}")

@@ -20,6 +20,8 @@ class StepOutcome(StrEnum):
     SKIPPED = "SKIPPED"
     #: the step ran, but a blocking check on its asset failed: downstream must not run
     BLOCKED = "BLOCKED"
+    #: not run because an optional output it reads was not produced; not a failure
+    NOT_RUN = "NOT_RUN"
 
 
 @dataclass(eq=False)
@@ -57,6 +59,8 @@ class RunState:
     #: mapped node -> the (node, dynamic output) it is mapped over
     mapped_over: dict[str, tuple[str, str]] = field(default_factory=dict)
     output_io_keys: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: (step key, output name) of optional outputs a finished step did not produce
+    unproduced_outputs: set[tuple[str, str]] = field(default_factory=set)
     step_exceptions: dict[str, BaseException] = field(default_factory=dict)
     asset_graph: Any = None
     #: where dynamic partitions are looked up (the instance's storage)

@@ -256,7 +256,15 @@ def _build_context(
         partitions_def=_partitions_def_of(step, state),
         report_event=lambda event: emit_reported_event(state, key, event),
         check_specs=check_specs,
+        op_def=_op_of(step, config_name),
     )
+
+
+def _op_of(step: Step, node_name: str | None) -> Any:
+    """The op a context belongs to: the step's, or a graph asset's node's."""
+    if node_name is not None and step.graph is not None and node_name in step.graph.nodes:
+        return step.graph.nodes[node_name].definition
+    return step.op
 
 
 def _partitions_def_of(step: Step, state: RunState) -> Any:

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+from freshet.core.composition import OutputHandle
 from freshet.execution.plan import ExecutionPlan, Step, StepKind
 from freshet.execution.state import RunState, StepOutcome
 from freshet.execution.step import execute_step
 from freshet.storage.records import EventType, LogLevel
+
+
+def _not_run_reason(step: Step, state: RunState) -> str | None:
+    """Why a step does not run without that being a failure: an optional output it reads
+    was not produced (conditional branching), or an upstream step did not run for that."""
+    for spec in step.inputs:
+        source = spec.source
+        if (
+            isinstance(source, OutputHandle)
+            and (source.node_name, source.output_name) in state.unproduced_outputs
+        ):
+            return f"optional output {source.node_name}.{source.output_name} was not produced"
+    for upstream in sorted(step.upstream_steps):
+        if state.outcomes.get(upstream) is StepOutcome.NOT_RUN:
+            return f"upstream step {upstream!r} did not run"
+    return None
 
 
 def _skip_reason(step: Step, state: RunState) -> str | None:
@@ -30,6 +47,16 @@ class InProcessExecutor:
 
     def execute(self, plan: ExecutionPlan, state: RunState) -> None:
         for step in plan.steps:
+            not_run = _not_run_reason(step, state)
+            if not_run is not None:
+                state.outcomes[step.key] = StepOutcome.NOT_RUN
+                state.sink.emit(
+                    EventType.STEP_SKIPPED,
+                    step_key=step.key,
+                    message=f"skipped {step.key}: {not_run}",
+                    data={"reason": not_run, "failure": False},
+                )
+                continue
             reason = _skip_reason(step, state)
             if reason is not None:
                 state.outcomes[step.key] = StepOutcome.SKIPPED
