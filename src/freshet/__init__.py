@@ -191,6 +191,7 @@ _EXPORTS: dict[str, str] = {
     "materialize_to_memory": "freshet.instance.inprocess",
     "observe": "freshet.instance.inprocess",
     "get_asset_statuses": "freshet.status.api",
+    "DefinitionsSnapshot": "freshet.snapshot",
     "get_partition_status": "freshet.status.partitions",
     "get_partition_statuses": "freshet.status.partitions",
     "PartitionStaleness": "freshet.status.staleness",
@@ -388,6 +389,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from freshet.instance.inprocess import materialize, materialize_to_memory, observe
     from freshet.instance.instance import Instance
     from freshet.lineage.selection import AssetSelection
+    from freshet.snapshot import DefinitionsSnapshot
     from freshet.status.api import get_asset_statuses
     from freshet.status.freshness import AssetFreshness, FreshnessStatus, get_freshness
     from freshet.status.partitions import (
