@@ -349,3 +349,64 @@ def test_dynamic_partitions_and_partition_status_are_kept_apart(storage: Storage
     assert set(storage.get_partition_status(AssetKey("per_customer"))) == {"acme"}
     assert storage.get_dynamic_partitions("customers") == ["acme"]
     assert storage.get_partition_status(AssetKey("customers")) == {}
+
+
+# -- automation evaluations -------------------------------------------------------------------
+
+
+def evaluation(key: str, requested: int = 0, **body: object):
+    from freshet.storage.state_records import AutomationEvaluationRecord
+
+    return AutomationEvaluationRecord(
+        asset_key=AssetKey.from_user_string(key),
+        num_requested=requested,
+        body={"tree": {"type": "missing", "true": requested}, **body},
+    )
+
+
+def test_an_automation_tick_commits_tick_evaluations_and_cursor_together(storage: Storage) -> None:
+    auto = tick("automation", instigator_type=InstigatorType.AUTOMATION)
+    first = storage.commit_automation_tick(
+        auto, [evaluation("a", 1), evaluation("b/c")], "automation", "cursor-1"
+    )
+    second = storage.commit_automation_tick(
+        tick("automation", at=T0 + 30, instigator_type=InstigatorType.AUTOMATION),
+        [evaluation("a", 0, note="second")],
+        "automation",
+        "cursor-2",
+    )
+    assert second.tick_id > first.tick_id
+    assert storage.get_cursor("automation") == "cursor-2"
+    [latest, older] = storage.get_automation_evaluations(AssetKey("a"))
+    assert (latest.tick_id, latest.num_requested, latest.body["note"]) == (
+        second.tick_id,
+        0,
+        "second",
+    )
+    assert (older.tick_id, older.timestamp, older.num_requested) == (first.tick_id, T0, 1)
+    assert older.body == {"tree": {"type": "missing", "true": 1}}
+    [only] = storage.get_automation_evaluations(AssetKey(["b", "c"]), up_to_tick_id=second.tick_id)
+    assert (only.asset_key, only.tick_id) == (AssetKey(["b", "c"]), first.tick_id)
+    assert storage.get_automation_evaluations(AssetKey("a"), limit=1) == [latest]
+    assert storage.get_automation_evaluations(AssetKey("a"), up_to_tick_id=first.tick_id) == [older]
+    assert storage.get_automation_evaluations(AssetKey("a"), up_to_tick_id=first.tick_id - 1) == []
+    ticks = storage.get_ticks(InstigatorType.AUTOMATION, "automation")
+    assert [t.tick_id for t in ticks] == [second.tick_id, first.tick_id]
+
+
+def test_pruning_ticks_removes_their_automation_evaluations(storage: Storage) -> None:
+    old = storage.commit_automation_tick(
+        tick("automation", at=T0, instigator_type=InstigatorType.AUTOMATION),
+        [evaluation("a", 1)],
+        "automation",
+        "c1",
+    )
+    new = storage.commit_automation_tick(
+        tick("automation", at=T0 + 100, instigator_type=InstigatorType.AUTOMATION),
+        [evaluation("a", 0)],
+        "automation",
+        "c2",
+    )
+    assert storage.prune_ticks(before=T0 + 50) == 1
+    assert [e.tick_id for e in storage.get_automation_evaluations(AssetKey("a"))] == [new.tick_id]
+    assert old.tick_id != new.tick_id

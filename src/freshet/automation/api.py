@@ -103,6 +103,7 @@ def evaluate_automation_conditions(
         node_state=_carried(previous.node_state, tick.node_state),
         seen=_carried_seen(previous.seen, tick.seen),
         recent_requests=(*recent, (now, total)) if total else recent,
+        recorded=previous.recorded,
     )
     return AutomationResult(
         evaluation_time=now,

@@ -42,6 +42,8 @@ class AutomationCursor:
     node_state: Mapping[str, Mapping[str, list[str]]] = field(default_factory=dict)
     seen: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     recent_requests: tuple[tuple[float, int], ...] = ()
+    #: a digest of each asset's last stored evaluation (kept by whoever stores them)
+    recorded: Mapping[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -55,6 +57,7 @@ class AutomationCursor:
                 "node_state": self.node_state,
                 "seen": self.seen,
                 "recent_requests": [list(pair) for pair in self.recent_requests],
+                "recorded": self.recorded,
             },
             separators=(",", ":"),
             sort_keys=True,
@@ -80,6 +83,7 @@ class AutomationCursor:
             node_state=doc["node_state"],
             seen=doc["seen"],
             recent_requests=tuple((t, n) for t, n in doc["recent_requests"]),
+            recorded=doc.get("recorded", {}),
         )
 
     @classmethod

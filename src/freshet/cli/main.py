@@ -20,6 +20,7 @@ from freshet.errors import FreshetError
 # command runs, so `freshet --help` does not pay for storage or validation libraries.
 _COMMANDS: dict[str, tuple[str, str]] = {
     "assets": ("freshet.cli.assets", "List assets, or show whether each is stale and why."),
+    "automation": ("freshet.cli.automation", "Run, try and explain automation ticks; on/off."),
     "backfill": ("freshet.cli.backfill", "Backfill partitions; list, show, cancel or resume."),
     "check": ("freshet.cli.check", "Load and validate the definitions."),
     "daemon": ("freshet.cli.daemon", "Run the daemon (run queue, run monitoring); show status."),

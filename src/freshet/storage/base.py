@@ -26,6 +26,7 @@ from freshet.storage.records import (
     RunStatus,
 )
 from freshet.storage.state_records import (
+    AutomationEvaluationRecord,
     BackfillRecord,
     BackfillStatus,
     Heartbeat,
@@ -288,6 +289,16 @@ class StorageReader(Protocol):
         ordered by name."""
         ...
 
+    # -- automation evaluations -----------------------------------------------------------
+
+    def get_automation_evaluations(
+        self, asset_key: AssetKey, *, up_to_tick_id: int | None = None, limit: int | None = None
+    ) -> list[AutomationEvaluationRecord]:
+        """The asset's evaluations, newest tick first; with `up_to_tick_id`, those of that tick
+        and before (a tick stores an evaluation only when it differs from the previous one, so
+        the first of these is the one in force at that tick)."""
+        ...
+
 
 @runtime_checkable
 class StorageWriter(Protocol):
@@ -368,6 +379,17 @@ class StorageWriter(Protocol):
 
     def delete_heartbeat(self, kind: HeartbeatKind, name: str) -> None:
         """Forget a heartbeat (a worker that finished); nothing happens if there is none."""
+        ...
+
+    def commit_automation_tick(
+        self,
+        tick: Tick,
+        evaluations: Sequence[AutomationEvaluationRecord],
+        cursor_name: str,
+        cursor: str,
+    ) -> TickRecord:
+        """In one transaction: add the tick, its evaluations (stamped with its id and
+        timestamp) and set the cursor, so a tick is recorded whole or not at all."""
         ...
 
 

@@ -5,10 +5,13 @@ round trip as in a database, so what it accepts and returns is what SQL backends
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
+from freshet.core.keys import AssetKey
 from freshet.errors import StorageError
 from freshet.storage.arguments import check_limit, check_name, check_slot, checked_partition_keys
 from freshet.storage.records import MAX_KEY_LENGTH, MAX_PARTITION_LENGTH
@@ -23,6 +26,7 @@ from freshet.storage.serde import (
     tick_to_json,
 )
 from freshet.storage.state_records import (
+    AutomationEvaluationRecord,
     BackfillRecord,
     BackfillStatus,
     ClaimedSlot,
@@ -54,6 +58,7 @@ class MemoryStateStore:
         self._slots: dict[str, dict[_SlotKey, float]] = {}
         self._cursors: dict[str, str] = {}
         self._heartbeats: dict[tuple[HeartbeatKind, str], Heartbeat] = {}
+        self._evaluations: dict[AssetKey, list[AutomationEvaluationRecord]] = {}
 
     # -- schedules, sensors, automation ---------------------------------------------------
 
@@ -282,6 +287,41 @@ class MemoryStateStore:
         with self._lock:
             return self._cursors.get(name)
 
+    # -- automation evaluations -----------------------------------------------------------
+
+    def commit_automation_tick(
+        self,
+        tick: Tick,
+        evaluations: Sequence[AutomationEvaluationRecord],
+        cursor_name: str,
+        cursor: str,
+    ) -> TickRecord:
+        check_name(cursor_name, MAX_KEY_LENGTH, "cursor name")
+        stored = tick_from_json(tick_to_json(tick))
+        # through JSON, as the SQL backends store them
+        bodies = [json.loads(json.dumps(e.body)) for e in evaluations]
+        with self._lock:
+            tick_id = self._next_tick_id
+            self._next_tick_id += 1
+            self._ticks[tick_id] = stored
+            for evaluation, body in zip(evaluations, bodies, strict=True):
+                self._evaluations.setdefault(evaluation.asset_key, []).append(
+                    replace(evaluation, body=body, tick_id=tick_id, timestamp=tick.timestamp)
+                )
+            self._cursors[cursor_name] = cursor
+        return TickRecord(tick_id=tick_id, tick=stored)
+
+    def get_automation_evaluations(
+        self, asset_key: AssetKey, *, up_to_tick_id: int | None = None, limit: int | None = None
+    ) -> list[AutomationEvaluationRecord]:
+        with self._lock:
+            found = [
+                e
+                for e in reversed(self._evaluations.get(asset_key, []))
+                if up_to_tick_id is None or e.tick_id <= up_to_tick_id
+            ]
+        return found if limit is None else found[:limit]
+
     # -- maintenance ----------------------------------------------------------------------
 
     def prune_ticks(self, before: float) -> int:
@@ -293,4 +333,7 @@ class MemoryStateStore:
             old = [i for i, t in self._ticks.items() if t.timestamp < before and i not in keep]
             for tick_id in old:
                 del self._ticks[tick_id]
+            gone = set(old)
+            for key, records in self._evaluations.items():
+                self._evaluations[key] = [e for e in records if e.tick_id not in gone]
             return len(old)

@@ -141,3 +141,16 @@ class Heartbeat:
     name: str
     timestamp: float = field(default_factory=time.time)
     data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AutomationEvaluationRecord:
+    """One asset's evaluation in one automation tick: how many asset partitions it requested
+    and `body`, the evaluated condition tree as JSON (written and read by
+    `freshet.automation`; storage keeps it as it is). `tick_id` is set when stored."""
+
+    asset_key: AssetKey
+    num_requested: int
+    body: Mapping[str, Any]
+    tick_id: int = 0
+    timestamp: float = 0.0

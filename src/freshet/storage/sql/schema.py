@@ -25,7 +25,7 @@ from sqlalchemy import (
 
 from freshet.storage.records import MAX_KEY_LENGTH, MAX_PARTITION_LENGTH
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The newest migration's number: its Alembic revision id is this number as 4 digits.
 
 A database at a higher number is refused (upgrade freshet), at a lower one too (migrate)."""
@@ -189,6 +189,20 @@ instigator_ticks = Table(
     Column("body", Text, nullable=False),
     Index("ix_instigator_ticks_instigator", "instigator_type", "name", "timestamp"),
     Index("ix_instigator_ticks_timestamp", "timestamp"),
+    sqlite_autoincrement=True,
+)
+
+automation_evaluations = Table(
+    "automation_evaluations",
+    metadata,
+    Column("id", _STORAGE_ID, primary_key=True, autoincrement=True),
+    Column("tick_id", _STORAGE_ID, nullable=False),
+    Column("asset_key", _KEY, nullable=False),
+    Column("timestamp", Float, nullable=False),
+    Column("num_requested", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Index("ix_automation_evaluations_asset", "asset_key", "tick_id"),
+    Index("ix_automation_evaluations_tick", "tick_id"),
     sqlite_autoincrement=True,
 )
 

@@ -4,6 +4,7 @@ backfills, dynamic partitions, concurrency slots and key-value cursors.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from freshet.core.keys import AssetKey
 from freshet.errors import StorageError
 from freshet.storage.arguments import check_limit, check_name, check_slot, checked_partition_keys
 from freshet.storage.records import MAX_KEY_LENGTH, MAX_PARTITION_LENGTH
@@ -33,6 +35,7 @@ from freshet.storage.sql.dialects import (
     upsert_factory,
 )
 from freshet.storage.state_records import (
+    AutomationEvaluationRecord,
     BackfillRecord,
     BackfillStatus,
     ClaimedSlot,
@@ -386,6 +389,69 @@ class SqlStateStore(SqlConnections):
         with self._reading() as conn:
             return conn.scalar(query)
 
+    # -- automation evaluations -----------------------------------------------------------
+
+    def commit_automation_tick(
+        self,
+        tick: Tick,
+        evaluations: Sequence[AutomationEvaluationRecord],
+        cursor_name: str,
+        cursor: str,
+    ) -> TickRecord:
+        check_name(cursor_name, MAX_KEY_LENGTH, "cursor name")
+        statement = self._upsert(s.kv_cursors).values(
+            name=cursor_name, value=cursor, updated_at=time.time()
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["name"],
+            set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
+        )
+        with self._writing() as conn:
+            inserted = conn.execute(insert(s.instigator_ticks).values(_tick_row(tick)))
+            tick_id = inserted.inserted_primary_key[0]
+            if evaluations:
+                conn.execute(
+                    insert(s.automation_evaluations),
+                    [
+                        {
+                            "tick_id": tick_id,
+                            "asset_key": e.asset_key.to_user_string(),
+                            "timestamp": tick.timestamp,
+                            "num_requested": e.num_requested,
+                            "body": json.dumps(e.body, separators=(",", ":")),
+                        }
+                        for e in evaluations
+                    ],
+                )
+            conn.execute(statement)
+        return TickRecord(tick_id=tick_id, tick=tick)
+
+    def get_automation_evaluations(
+        self, asset_key: AssetKey, *, up_to_tick_id: int | None = None, limit: int | None = None
+    ) -> list[AutomationEvaluationRecord]:
+        e = s.automation_evaluations.c
+        query = (
+            select(e.tick_id, e.timestamp, e.num_requested, e.body)
+            .where(e.asset_key == asset_key.to_user_string())
+            .order_by(e.tick_id.desc())
+        )
+        if up_to_tick_id is not None:
+            query = query.where(e.tick_id <= up_to_tick_id)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._reading() as conn:
+            rows = conn.execute(query).all()
+        return [
+            AutomationEvaluationRecord(
+                asset_key=asset_key,
+                tick_id=row[0],
+                timestamp=row[1],
+                num_requested=row[2],
+                body=json.loads(row[3]),
+            )
+            for row in rows
+        ]
+
     # -- maintenance ----------------------------------------------------------------------
 
     def prune_ticks(self, before: float) -> int:
@@ -393,8 +459,14 @@ class SqlStateStore(SqlConnections):
         # Each instigator's latest tick stays: schedules read it to know where they were.
         newest = select(func.max(t.id)).group_by(t.instigator_type, t.name)
         statement = delete(s.instigator_ticks).where(t.timestamp < before, t.id.not_in(newest))
+        e = s.automation_evaluations.c
+        orphans = delete(s.automation_evaluations).where(
+            e.tick_id.not_in(select(t.id)), e.timestamp < before
+        )
         with self._writing() as conn:
-            return conn.execute(statement).rowcount
+            count = conn.execute(statement).rowcount
+            conn.execute(orphans)
+            return count
 
 
 def _tick_row(tick: Tick) -> dict[str, Any]:

@@ -1,0 +1,186 @@
+"""Automation ticks recorded through the instance: evaluate from the stored cursor, then
+commit the tick, the evaluations that changed and the next cursor in one transaction; the
+global on/off switch; and launching a tick's requested runs.
+
+A tick stores an asset's evaluation only when it differs from the last one stored (an idle
+tick of 10,000 assets writes one tick row), so the evaluation in force at a tick is the
+newest stored at or before it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from freshet.automation.api import evaluate_automation_conditions
+from freshet.automation.cursor import AutomationCursor
+from freshet.automation.result import AssetEvaluation, AutomationResult, RequestedRun
+from freshet.core.keys import AssetKey
+from freshet.errors import UsageError
+from freshet.instance.instance import Instance
+from freshet.lineage.view import HasAssetGraph
+from freshet.storage.base import Storage
+from freshet.storage.state_records import (
+    AutomationEvaluationRecord,
+    InstigatorState,
+    InstigatorStatus,
+    InstigatorType,
+    Tick,
+    TickRecord,
+    TickStatus,
+)
+
+AUTOMATION_NAME = "automation"
+"""The instigator name of the automation loop (its state and its ticks)."""
+CURSOR_NAME = "automation"
+TICK_ID_TAG = "freshet/automation_tick"
+
+
+def automation_enabled(storage: Storage) -> bool:
+    """The global switch; on unless turned off (`freshet automation off`)."""
+    state = storage.get_instigator_state(InstigatorType.AUTOMATION, AUTOMATION_NAME)
+    return state is None or state.status is InstigatorStatus.RUNNING
+
+
+def set_automation_enabled(storage: Storage, enabled: bool) -> None:
+    storage.set_instigator_state(
+        InstigatorState(
+            name=AUTOMATION_NAME,
+            instigator_type=InstigatorType.AUTOMATION,
+            status=InstigatorStatus.RUNNING if enabled else InstigatorStatus.STOPPED,
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TickOutcome:
+    """A tick's result and, unless it was a dry run or automation is off, its stored record."""
+
+    result: AutomationResult | None
+    record: TickRecord | None = None
+    skipped_reason: str | None = None
+
+    @property
+    def run_requests(self) -> tuple[RequestedRun, ...]:
+        return () if self.result is None else tuple(self.result.run_requests)
+
+
+def run_automation_tick(
+    defs: HasAssetGraph,
+    instance: Instance,
+    *,
+    evaluation_time: datetime | float | None = None,
+    dry_run: bool = False,
+    max_materializations_per_minute: int | None = None,
+) -> TickOutcome:
+    """Evaluate a tick from the stored cursor; unless `dry_run`, record it (the tick, the
+    changed evaluations and the next cursor, atomically). Launching the requested runs is
+    the caller's (the daemon's automation duty, or `launch_requested_runs`)."""
+    storage = instance.storage
+    if not dry_run and not automation_enabled(storage):
+        return TickOutcome(result=None, skipped_reason="automation is off (freshet automation on)")
+    cursor = storage.get_cursor(CURSOR_NAME)
+    result = evaluate_automation_conditions(
+        defs,
+        instance,
+        cursor=cursor,
+        evaluation_time=evaluation_time,
+        max_materializations_per_minute=max_materializations_per_minute,
+    )
+    if dry_run:
+        return TickOutcome(result=result)
+    previous = AutomationCursor.coerce(cursor)
+    digests = dict(previous.recorded)
+    changed: list[AutomationEvaluationRecord] = []
+    for evaluation in result.results:
+        body = evaluation.to_json()
+        digest = _digest(body)
+        name = evaluation.key.to_user_string()
+        if digests.get(name) != digest:
+            digests[name] = digest
+            changed.append(
+                AutomationEvaluationRecord(
+                    asset_key=evaluation.key, num_requested=evaluation.num_requested, body=body
+                )
+            )
+    tick = Tick(
+        instigator_type=InstigatorType.AUTOMATION,
+        instigator_name=AUTOMATION_NAME,
+        status=TickStatus.SUCCESS if result.total_requested else TickStatus.SKIPPED,
+        timestamp=result.evaluation_time,
+        end_timestamp=time.time(),
+        data={
+            "num_evaluated": len(result.results),
+            "num_requested": result.total_requested,
+            "num_recorded": len(changed),
+            "run_requests": [r.to_json() for r in result.run_requests],
+        },
+    )
+    next_cursor = replace(result.cursor, recorded=digests)
+    record = storage.commit_automation_tick(tick, changed, CURSOR_NAME, next_cursor.to_json())
+    return TickOutcome(result=replace(result, cursor=next_cursor), record=record)
+
+
+def _digest(body: Mapping[str, Any]) -> str:
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def requested_runs_of(record: TickRecord) -> list[RequestedRun]:
+    return [RequestedRun.from_json(doc) for doc in record.tick.data.get("run_requests", ())]
+
+
+def latest_evaluation(
+    storage: Storage, key: AssetKey, tick_id: int | None = None
+) -> tuple[AssetEvaluation, int]:
+    """The evaluation of `key` in force at tick `tick_id` (default: the latest tick), with
+    the id of the tick that stored it; a clear error when there is none."""
+    if tick_id is not None:
+        found = [
+            t
+            for t in storage.get_ticks(InstigatorType.AUTOMATION, AUTOMATION_NAME)
+            if t.tick_id == tick_id
+        ]
+        if not found:
+            raise UsageError(
+                f"automation tick {tick_id} never ran (or was pruned); list ticks with "
+                "`freshet automation ticks`"
+            )
+    records = storage.get_automation_evaluations(key, up_to_tick_id=tick_id, limit=1)
+    if not records:
+        where = "" if tick_id is None else f" by tick {tick_id}"
+        raise UsageError(
+            f"asset {key.to_user_string()!r} has no automation evaluation{where}: it has no "
+            "automation_condition, or no tick has run yet (`freshet automation tick`)"
+        )
+    return AssetEvaluation.from_json(records[0].body), records[0].tick_id
+
+
+def materialize_requested_runs(
+    defs: Any, instance: Instance, runs: list[RequestedRun], tick_id: int | None
+) -> list[Any]:
+    """Run a tick's requested runs one after another in this process (what `freshet
+    automation tick` does without a daemon); returns their results."""
+    # Imported here for start-up time: only a tick executed in this process runs assets.
+    from freshet.instance.inprocess import materialize
+
+    results = []
+    for run in runs:
+        tags = dict(run.tags)
+        if tick_id is not None:
+            tags[TICK_ID_TAG] = str(tick_id)
+        results.append(
+            materialize(
+                defs,
+                selection=list(run.asset_keys),
+                partition_key=run.partition,
+                instance=instance,
+                raise_on_error=False,
+                tags=tags,
+            )
+        )
+    return results
