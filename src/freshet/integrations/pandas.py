@@ -6,7 +6,6 @@ sha256 of the Parquet bytes written, so an unchanged frame does not make downstr
 
 from __future__ import annotations
 
-import io
 from typing import Any, ClassVar
 
 import freshet as fr
@@ -41,10 +40,11 @@ class PandasParquetIOManager(ParquetIOManagerBase):
         pd = _pd()
         if not isinstance(obj, pd.DataFrame):
             raise TypeError(type(obj))
-        require("pyarrow", "pandas", "PandasParquetIOManager")
-        buffer = io.BytesIO()
-        obj.to_parquet(buffer, engine="pyarrow")
-        return buffer.getbuffer(), len(obj), pandas_table_schema(obj)
+        pa = require("pyarrow", "pandas", "PandasParquetIOManager")
+        # Arrow's own growing buffer: no copies as it grows, and a zero-copy view to hash.
+        sink = pa.BufferOutputStream()
+        obj.to_parquet(sink, engine="pyarrow")
+        return sink.getvalue(), len(obj), pandas_table_schema(obj)
 
     def _read(self, file: Any) -> Any:
         return _pd().read_parquet(file, engine="pyarrow")
