@@ -126,3 +126,35 @@ def test_a_project_directory_that_does_not_exist_is_an_error(tmp_path):
         DbtProject(tmp_path / "nowhere")
     with pytest.raises(fr.DefinitionsError, match=r"has no dbt_project\.yml"):
         DbtProject(tmp_path)
+
+
+def test_keys_of_models_and_sources_can_be_looked_up_by_dbt_name():
+    from freshet.integrations.dbt import get_asset_key_for_model, get_asset_key_for_source
+
+    shop = _assets()
+    assert get_asset_key_for_model([shop], "revenue") == fr.AssetKey("revenue")
+    assert get_asset_key_for_source([shop], "app", "orders") == fr.AssetKey(["app", "orders"])
+    with pytest.raises(fr.DefinitionsError, match="several tables"):
+        get_asset_key_for_source([shop], "app")
+    with pytest.raises(fr.DefinitionsError, match="no dbt model named 'nope'"):
+        get_asset_key_for_model([shop], "nope")
+
+
+def test_cli_with_the_context_of_an_asset_that_is_not_dbt_is_refused():
+    from pathlib import Path
+
+    from freshet.integrations.dbt import DbtCliResource
+
+    @fr.asset
+    def not_dbt(context: fr.AssetExecutionContext, dbt: DbtCliResource):
+        dbt.cli(["build"], context=context)
+
+    project = Path(__file__).parent / "project"
+    result = fr.materialize(
+        [not_dbt],
+        resources={"dbt": DbtCliResource(project_dir=str(project))},
+        raise_on_error=False,
+    )
+    assert "is for steps of a @dbt_assets definition; 'not_dbt' is not one" in (
+        result.failure_message
+    )

@@ -5,7 +5,11 @@ sources as external assets; `DbtCliResource` runs dbt for the assets a run selec
 Reading a manifest needs no dbt; running dbt needs its command line, which the extra installs.
 """
 
-from freshet.integrations.dbt.assets import dbt_assets
+from freshet.integrations.dbt.assets import (
+    dbt_assets,
+    get_asset_key_for_model,
+    get_asset_key_for_source,
+)
 from freshet.integrations.dbt.cli import (
     DbtCliInvocation,
     DbtCliResource,
@@ -25,6 +29,8 @@ __all__ = [
     "DbtProject",
     "DbtTranslator",
     "dbt_assets",
+    "get_asset_key_for_model",
+    "get_asset_key_for_source",
     "load_manifest",
     "resolve_selection",
 ]

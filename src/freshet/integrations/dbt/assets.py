@@ -28,6 +28,7 @@ class DbtAssetsInfo:
     project: DbtProject | None
     key_by_unique_id: Mapping[str, fr.AssetKey]
     check_by_test_id: Mapping[str, tuple[fr.AssetKey, str, str]]  # key, check name, severity
+    source_keys: tuple[tuple[str, fr.AssetKey], ...] = ()  # the sources the models read
 
     def unique_id_by_key(self) -> dict[fr.AssetKey, str]:
         return {key: uid for uid, key in self.key_by_unique_id.items()}
@@ -159,5 +160,51 @@ def _build(
         project=None,
         key_by_unique_id={uid: keys[uid] for uid in selected},
         check_by_test_id=checks,
+        source_keys=tuple((uid, keys[uid]) for uid in sorted(read_sources)),
     )
     return info, specs, check_specs, sources
+
+
+def _infos(dbt_assets_defs: Any) -> list[DbtAssetsInfo]:
+    infos = [dbt_assets_info(a) for a in dbt_assets_defs]
+    if not infos or any(info is None for info in infos):
+        raise fr.DefinitionsError("expected a list of @dbt_assets definitions")
+    return [info for info in infos if info is not None]
+
+
+def get_asset_key_for_model(dbt_assets_defs: Any, model_name: str) -> fr.AssetKey:
+    """The key of the dbt model ``model_name`` among these @dbt_assets definitions (to
+    declare a dependency on it: ``@fr.asset(deps=[get_asset_key_for_model([my_dbt], "x")])``)."""
+    for info in _infos(dbt_assets_defs):
+        for uid, key in info.key_by_unique_id.items():
+            node = info.manifest.nodes[uid]
+            if node.resource_type == "model" and node.name == model_name:
+                return key
+    raise fr.DefinitionsError(
+        f"no dbt model named {model_name!r} in the given @dbt_assets (check the name and "
+        "their select/exclude)"
+    )
+
+
+def get_asset_key_for_source(
+    dbt_assets_defs: Any, source_name: str, table_name: str | None = None
+) -> fr.AssetKey:
+    """The key of a dbt source table read by these @dbt_assets definitions; ``table_name`` may
+    be left out when the source has one table."""
+    found: dict[str, fr.AssetKey] = {}
+    for info in _infos(dbt_assets_defs):
+        for uid, key in info.source_keys:
+            source = info.manifest.sources[uid]
+            if source.source_name == source_name and table_name in (None, source.name):
+                found[source.name] = key
+    if len(found) == 1:
+        return next(iter(found.values()))
+    if not found:
+        raise fr.DefinitionsError(
+            f"the given @dbt_assets read no dbt source {source_name!r}"
+            + (f" table {table_name!r}" if table_name else "")
+        )
+    raise fr.DefinitionsError(
+        f"dbt source {source_name!r} has several tables ({', '.join(sorted(found))}); "
+        "pass table_name="
+    )
