@@ -145,3 +145,26 @@ def test_events_say_what_they_are():
     [success] = result.get_step_success_events()
     assert success.is_step_success and not success.is_step_failure
     assert success.event_type_value == "STEP_SUCCESS"
+
+
+def test_graph_inputs_given_as_input_values_and_graph_outputs_read_back():
+    result = plus_two.execute_in_process(input_values={"value": 5})
+    assert result.success
+    assert result.output_value() == 7
+    assert result.output_for_node("second") == 7
+
+
+def test_input_values_must_match_the_graph_inputs():
+    with pytest.raises(fr.FreshetError, match=r"no value for input\(s\) value"):
+        plus_two.execute_in_process()
+    with pytest.raises(fr.FreshetError, match=r"unknown input\(s\) other"):
+        plus_two.execute_in_process(input_values={"value": 1, "other": 2})
+
+
+def test_output_value_names_the_outputs_a_job_has():
+    @fr.job
+    def no_outputs():
+        one()
+
+    with pytest.raises(fr.FreshetError, match="no output 'result'"):
+        no_outputs.execute_in_process().output_value()

@@ -43,8 +43,9 @@ class GraphDefinition:
         description: str | None = None,
         executor_def: Any = None,
         op_retry_policy: Any = None,
+        allow_inputs: bool = False,
     ) -> JobDefinition:
-        if self.input_names:
+        if self.input_names and not allow_inputs:
             raise InvalidDefinitionError(
                 f"graph {self.name!r} has inputs ({', '.join(self.input_names)}) and cannot "
                 "become a job: a job's ops must get every input from other ops"
@@ -83,14 +84,18 @@ class GraphDefinition:
         raise_on_error: bool = True,
         tags: Mapping[str, str] | None = None,
         op_selection: Any = None,
+        input_values: Mapping[str, Any] | None = None,
     ) -> Any:
-        """Run this graph as a job in this process (ephemeral instance unless given)."""
-        return self.to_job(resource_defs=resources).execute_in_process(
+        """Run this graph as a job in this process (ephemeral instance unless given);
+        `input_values` gives the graph's own inputs."""
+        job = self.to_job(resource_defs=resources, allow_inputs=True)
+        return job.execute_in_process(
             run_config=run_config,
             instance=instance,
             raise_on_error=raise_on_error,
             tags=tags,
             op_selection=op_selection,
+            input_values=input_values,
         )
 
 

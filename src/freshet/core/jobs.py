@@ -45,8 +45,10 @@ class JobDefinition:
         partition_key: str | None = None,
         tags: Mapping[str, str] | None = None,
         op_selection: Any = None,
+        input_values: Mapping[str, Any] | None = None,
     ) -> Any:
-        """Run this job in this process (with an ephemeral instance unless one is given)."""
+        """Run this job in this process (with an ephemeral instance unless one is given);
+        `input_values` gives the graph's own inputs."""
         return job_runner()(
             self,
             run_config=run_config,
@@ -56,6 +58,7 @@ class JobDefinition:
             partition_key=partition_key,
             tags=tags,
             op_selection=op_selection,
+            input_values=input_values,
         )
 
 

@@ -172,7 +172,12 @@ def _load_op_input(spec: StepInput, state: RunState, key: str, mapping_key: str 
     if isinstance(source, tuple):
         return [_load_output(state, key, spec.name, h.node_name, h.output_name) for h in source]
     if isinstance(source, GraphInputHandle):
-        raise StepError(f"{key}: graph input {source.name!r} has no value in a job")
+        if source.name in state.graph_inputs:
+            return state.graph_inputs[source.name]
+        raise StepError(
+            f"{key}: graph input {source.name!r} has no value; pass "
+            f"execute_in_process(input_values={{{source.name!r}: ...}})"
+        )
     raise StepError(f"{key}: input {spec.name!r} has no source")
 
 

@@ -85,6 +85,19 @@ class RunResult:
     output_values: Mapping[tuple[str, str], Any] = field(default_factory=dict)
     asset_output_steps: Mapping[AssetKey, tuple[str, str]] = field(default_factory=dict)
     step_outcomes: Mapping[str, str] = field(default_factory=dict)
+    #: for a job built from a graph: graph output name -> (node, output) holding its value
+    graph_outputs: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+    def output_value(self, output_name: str = "result") -> Any:
+        """The value of one of the job's (graph's) own outputs."""
+        where = self.graph_outputs.get(output_name)
+        if where is None:
+            known = ", ".join(sorted(self.graph_outputs)) or "none"
+            raise UsageError(
+                f"the job has no output {output_name!r} (outputs: {known}); use "
+                "output_for_node(node, output) for an op's output"
+            )
+        return self.output_for_node(*where)
 
     def output_for_node(self, node_name: str, output_name: str = "result") -> Any:
         try:

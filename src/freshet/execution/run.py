@@ -67,6 +67,8 @@ class RunSpec:
     asset_graph: Any = None
     #: False when the run record exists already (a launched run, recorded QUEUED)
     record_run: bool = True
+    #: values of the graph's own inputs (`execute_in_process(input_values=...)`)
+    input_values: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _config_schemas(plan: ExecutionPlan) -> dict[str, Any]:
@@ -200,6 +202,7 @@ def execute_run(plan: ExecutionPlan, spec: RunSpec, instance: ExecutionInstance)
         asset_graph=spec.asset_graph,
         dynamic_store=storage,
         storage=storage,
+        graph_inputs=dict(spec.input_values),
     )
     for step in plan.steps:
         if step.node is not None and step.node.mapped_over is not None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from freshet.core.assets import AssetsDefinition
@@ -269,9 +270,10 @@ def execute_job(
     op_selection: Any = None,
     run_id: str | None = None,
     record_run: bool = True,
+    input_values: Mapping[str, Any] | None = None,
 ) -> RunResult:
     """Run an op job or a resolved asset job in this process (as the already recorded run
-    `run_id` when `record_run` is False)."""
+    `run_id` when `record_run` is False); `input_values` gives an op graph's own inputs."""
     if op_selection is not None:
         raise UsageError(
             f"job {job.name!r}: op_selection is not supported yet; build a job from the ops "
@@ -293,8 +295,14 @@ def execute_job(
                 listeners=listeners,
                 run_id=run_id,
                 record_run=record_run,
+                input_values=_graph_input_values(job, input_values),
             )
-            return execute_run(plan_graph(job.graph), spec, run_instance)
+            result = execute_run(plan_graph(job.graph), spec, run_instance)
+            outputs = {
+                name: (handle.node_name, handle.output_name)
+                for name, handle in job.graph.output_map.items()
+            }
+            return replace(result, graph_outputs=outputs)
         if job.asset_graph is None:
             raise UsageError(
                 f"asset job {job.name!r} is not resolved; get it from "
@@ -318,6 +326,22 @@ def execute_job(
     finally:
         if owned:
             run_instance.close()
+
+
+def _graph_input_values(job: JobDefinition, given: Mapping[str, Any] | None) -> dict[str, Any]:
+    assert job.graph is not None
+    values = dict(given or {})
+    expected = set(job.graph.input_names)
+    unknown = sorted(set(values) - expected)
+    missing = sorted(expected - set(values))
+    if unknown or missing:
+        problems = [f"unknown input(s) {', '.join(unknown)}"] if unknown else []
+        problems += [f"no value for input(s) {', '.join(missing)}"] if missing else []
+        raise UsageError(
+            f"job {job.name!r}: input_values: {'; '.join(problems)} (inputs: "
+            f"{', '.join(sorted(expected)) or 'none'})"
+        )
+    return values
 
 
 def observe(
