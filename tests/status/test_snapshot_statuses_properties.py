@@ -1,5 +1,5 @@
-"""Property: for random graphs of unpartitioned, daily and static assets joined by random
-(valid) partition mappings, with code-version bumps, changed outputs, source observations and
+"""Property: for random graphs of unpartitioned, daily, static, multi-dimensional and dynamic
+assets joined by random (valid) partition mappings, with code-version bumps, changed outputs, source observations and
 partial runs, statuses computed from a definitions snapshot (read back from its JSON, so with
 no user code behind it) are exactly those computed from the live definitions."""
 
@@ -13,8 +13,17 @@ from freshet.snapshot import DefinitionsSnapshot
 
 DAILY = fr.DailyPartitionsDefinition("2024-01-01", end_date="2024-01-04")
 STATIC = fr.StaticPartitionsDefinition(["eu", "us"])
-PARTITIONS = {"none": None, "daily": DAILY, "static": STATIC}
-KEYS = {"none": [None], "daily": ["2024-01-01", "2024-01-02", "2024-01-03"], "static": ["eu", "us"]}
+MULTI = fr.MultiPartitionsDefinition({"date": DAILY, "region": STATIC})
+DYNAMIC = fr.DynamicPartitionsDefinition("shops")
+PARTITIONS = {"none": None, "daily": DAILY, "static": STATIC, "multi": MULTI, "dynamic": DYNAMIC}
+DAYS = ["2024-01-01", "2024-01-02", "2024-01-03"]
+KEYS = {
+    "none": [None],
+    "daily": DAYS,
+    "static": ["eu", "us"],
+    "multi": [f"{day}|{region}" for day in DAYS for region in ("eu", "us")],
+    "dynamic": ["s1", "s2"],
+}
 
 # mappings that can join an upstream kind to a downstream kind (None: the default)
 MAPPINGS = {
@@ -41,22 +50,41 @@ MAPPINGS = {
     ],
     ("daily", "static"): [fr.AllPartitionMapping(), fr.LastPartitionMapping()],
     ("static", "daily"): [fr.AllPartitionMapping(), fr.SpecificPartitionsPartitionMapping(["eu"])],
+    ("multi", "multi"): [None, fr.AllPartitionMapping()],
+    ("multi", "static"): [
+        None,
+        fr.MultiToSingleDimensionPartitionMapping(partition_dimension_name="region"),
+    ],
+    ("multi", "daily"): [None, fr.MultiToSingleDimensionPartitionMapping()],
+    ("static", "multi"): [None, fr.AllPartitionMapping()],
+    ("daily", "multi"): [
+        None,
+        fr.MultiToSingleDimensionPartitionMapping(partition_dimension_name="date"),
+    ],
+    ("dynamic", "dynamic"): [None, fr.IdentityPartitionMapping(), fr.AllPartitionMapping()],
+    ("none", "dynamic"): [None],
+    ("dynamic", "none"): [None, fr.LastPartitionMapping()],
 }
+
+
+def _mappings(up: str, down: str) -> list:
+    """Every pair can at least depend on all upstream partitions."""
+    return MAPPINGS.get((up, down), [fr.AllPartitionMapping()])
 
 
 @st.composite
 def scenarios(draw):
     n = draw(st.integers(min_value=1, max_value=6))
     # partitioned assets and their mappings are where a snapshot could go wrong: favour them
-    kinds = [draw(st.sampled_from(["none", "daily", "daily", "static"])) for _ in range(n)]
+    kinds = [
+        draw(st.sampled_from(["none", "daily", "daily", "static", "multi", "dynamic"]))
+        for _ in range(n)
+    ]
     deps = []
     for i in range(n):
         parents = draw(st.lists(st.integers(0, i - 1), unique=True, max_size=3)) if i else []
         deps.append(
-            [
-                (p, draw(st.sampled_from(range(len(MAPPINGS[(kinds[p], kinds[i])])))))
-                for p in parents
-            ]
+            [(p, draw(st.sampled_from(range(len(_mappings(kinds[p], kinds[i])))))) for p in parents]
         )
     uses_source = [draw(st.booleans()) for _ in range(n)]
     cell = st.integers(0, n - 1).flatmap(
@@ -86,7 +114,7 @@ def _build(n, kinds, deps, uses_source, code, outputs, source_version):
     assets = [src]
     for i in range(n):
         asset_deps = [
-            fr.AssetDep(f"a{p}", partition_mapping=MAPPINGS[(kinds[p], kinds[i])][m])
+            fr.AssetDep(f"a{p}", partition_mapping=_mappings(kinds[p], kinds[i])[m])
             for p, m in deps[i]
         ] + (["src"] if uses_source[i] else [])
         assets.append(
@@ -123,6 +151,7 @@ def test_statuses_from_a_snapshot_equal_statuses_from_the_definitions(scenario):
     n, kinds, deps, uses_source, rounds = scenario
     code, outputs, source_version = [0] * n, {}, 0
     instance = fr.Instance.ephemeral()
+    instance.add_dynamic_partitions("shops", ["s1", "s2"])
     for bumps, changes, observe_new, everything, runs in rounds:
         for i in bumps:
             code[i] += 1
