@@ -300,6 +300,12 @@ def _resolve(value: Any, loc: Loc, path: str, resolve: bool, prep: _Prepared) ->
     """Replace env references in plain config input (recursively); Config instances become dicts."""
     name = env_ref_name(value)
     if name is not None:
+        if not name or "=" in name or "\x00" in name:
+            prep.problems.append(
+                f"{join_path(path, loc)}: {short_repr(value)} names no environment variable; "
+                "write {env: NAME} with the variable's name"
+            )
+            return value
         if not resolve:
             return EnvVar(name)
         raw = os.environ.get(name)
