@@ -110,3 +110,13 @@ def test_a_profile_that_cannot_connect_fails_with_dbts_reason(project, tmp_path)
     assert not result.success
     assert "dbt build --select" in result.failure_message
     assert "/nonexistent/folder/warehouse.duckdb" in result.failure_message
+
+
+def test_a_command_without_a_context_runs_and_reports_its_nodes(project):
+    dbt = DbtCliResource(project_dir=str(project.project_dir))
+    invocation = dbt.cli(["seed"], raise_on_error=False)
+    assert invocation.is_successful()
+    assert [(r.unique_id, r.status, r.rows_affected) for r in invocation.results] == [
+        ("seed.freshet_test_project.tracks", "success", 3)
+    ]
+    assert invocation.get_artifact("run_results.json")["results"][0]["status"] == "success"

@@ -56,6 +56,8 @@ class DbtCliInvocation:
 
     def stream_raw_events(self) -> Iterator[dict[str, Any]]:
         """dbt's structured log events (JSON lines), as dbt writes them."""
+        if self._finished:
+            return
         assert self.process.stdout is not None
         try:
             for line in self.process.stdout:
@@ -73,6 +75,10 @@ class DbtCliInvocation:
                 if info.get("level") == "error":
                     self._errors.append(str(info.get("msg", "")).strip())
                 yield event
+        except GeneratorExit:
+            # The step stopped reading (it failed or was canceled): stop dbt too.
+            self.process.terminate()
+            raise
         finally:
             self._finish()
 
@@ -101,8 +107,9 @@ class DbtCliInvocation:
         return self
 
     def is_successful(self) -> bool:
-        if not self._finished:
-            self.wait() if not self.raise_on_error else None
+        """Whether dbt exited with 0 (runs it to the end first, without raising)."""
+        for _ in self.stream_node_results():
+            pass
         return self.returncode == 0
 
     def get_artifact(self, name: str) -> dict[str, Any]:
