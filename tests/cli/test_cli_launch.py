@@ -132,3 +132,12 @@ def test_unknown_run_id_is_a_clear_error(
     result = invoke("runs", "cancel", "deadbeef")
     assert result.exit_code == 2
     assert "no run 'deadbeef', nor one whose id starts with it" in result.output
+
+
+def test_pools_set_and_list(invoke: Callable[..., Result]) -> None:
+    assert invoke("pools", "list").output.startswith("no pools yet")
+    assert invoke("pools", "set", "warehouse", "2").exit_code == 0
+    listed = invoke("pools", "list")
+    assert listed.exit_code == 0
+    assert listed.output.split("\n")[1].split() == ["warehouse", "2", "0"]
+    assert invoke("pools", "set", "warehouse", "-1").exit_code == 2

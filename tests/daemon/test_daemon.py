@@ -155,13 +155,15 @@ def test_daemon_runs_launched_runs_without_importing_the_project(
     assert "run_queue" in status.stdout and "run_monitoring" in status.stdout
 
 
-def test_killed_worker_fails_its_run_and_its_partitions(
+def test_killed_worker_fails_its_run_frees_its_partitions_and_pool_slots(
     daemon: subprocess.Popen[str], instance: Instance, project: Path, workers: list[int]
 ) -> None:
+    instance.storage.set_pool_limit("warehouse", 1)
     run_id = launch(instance, project, "slow", partition_range=("d1", "d2"))
     wait_for(lambda: (project / "slow-started").exists(), 60, "the slow step to start")
     pid = int((project / "slow-started").read_text())
     workers.append(pid)
+    assert instance.storage.get_pool_usage("warehouse").claimed == 1
     os.kill(pid, signal.SIGKILL)
     killed_at = time.monotonic()
     run = wait_for(lambda: finished(instance, run_id), 30, "the run to be failed")
@@ -172,6 +174,7 @@ def test_killed_worker_fails_its_run_and_its_partitions(
     by_status = instance.storage.get_partition_keys_by_status(AssetKey("slow"))
     assert sorted(by_status[PartitionStatusCategory.FAILED]) == ["d1", "d2"]
     assert by_status[PartitionStatusCategory.IN_PROGRESS] == []
+    assert instance.storage.get_pool_usage("warehouse").claimed == 0
 
 
 def test_canceling_a_started_run_interrupts_its_step(

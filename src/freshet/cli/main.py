@@ -32,6 +32,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "observe": ("freshet.cli.observe", "Observe source assets: record their data versions."),
     "schedules": ("freshet.cli.schedules", "List schedules; turn them on or off; their ticks."),
     "sensors": ("freshet.cli.sensors", "List sensors; turn them on or off; tick one now."),
+    "pools": ("freshet.cli.pools", "Set and list concurrency pool limits."),
     "runs": ("freshet.cli.runs", "List runs, show one, or print its logs."),
 }
 

@@ -27,6 +27,7 @@ from freshet.execution.context import (
 from freshet.execution.inputs import load_inputs
 from freshet.execution.outputs import handle_observation, handle_results, result_items
 from freshet.execution.plan import Step, StepKind
+from freshet.execution.pools import pool_slot
 from freshet.execution.reported_events import emit_reported_event, record_reported_events
 from freshet.execution.state import RunState, StepOutcome
 from freshet.execution.step_types import Attempt, StepError, Yielded
@@ -41,8 +42,14 @@ _LOGGER = logging.getLogger("freshet.execution")
 def execute_step(
     step: Step, state: RunState, *, step_key: str | None = None, mapping_key: str | None = None
 ) -> StepOutcome:
-    """Run `step` with retries; emit its events; return how it ended."""
+    """Run `step` with retries (holding a slot of its pool, if any); emit its events;
+    return how it ended."""
     key = step_key or step.key
+    with pool_slot(step, state, key):
+        return _execute_step(step, state, key, mapping_key)
+
+
+def _execute_step(step: Step, state: RunState, key: str, mapping_key: str | None) -> StepOutcome:
     sink = state.sink
     policy = _retry_policy(step)
     attempt = 0
