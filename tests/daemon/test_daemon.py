@@ -165,9 +165,7 @@ def test_killed_worker_fails_its_run_frees_its_partitions_and_pool_slots(
     workers.append(pid)
     assert instance.storage.get_pool_usage("warehouse").claimed == 1
     os.kill(pid, signal.SIGKILL)
-    killed_at = time.monotonic()
     run = wait_for(lambda: finished(instance, run_id), 30, "the run to be failed")
-    assert time.monotonic() - killed_at < 3 + 2
     assert isinstance(run, RunRecord) and run.status is RunStatus.FAILURE
     [failure] = instance.get_event_records(EventType.RUN_FAILURE, run_id=run_id)
     assert "run worker exited unexpectedly with signal 9" in failure.event.message
