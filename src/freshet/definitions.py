@@ -33,7 +33,7 @@ from freshet.errors import (
 )
 from freshet.lineage.asset_graph import AssetGraph, UnknownDep
 from freshet.lineage.automation_checks import automation_problems
-from freshet.lineage.selection import coerce_selection
+from freshet.lineage.selection import select_assets
 
 
 class _Problems:
@@ -193,7 +193,7 @@ class Definitions:
         return list(self._jobs.values())
 
     def resolve_selection(self, selection: Any) -> set[AssetKey]:
-        return coerce_selection(selection).resolve(self._graph)
+        return select_assets(self._graph, selection)
 
     @staticmethod
     def merge(*defs: Definitions) -> Definitions:
@@ -543,7 +543,7 @@ def _check_target(
         )
     if selection is not None:
         try:
-            keys = coerce_selection(selection).resolve(graph)
+            keys = select_assets(graph, selection)
         except FreshetError as exc:
             problems.add(InvalidDefinitionError, f"{where}: target: {exc}")
             return
@@ -617,7 +617,7 @@ def _resolve_jobs(
     for job in jobs:
         if isinstance(job, UnresolvedAssetJob):
             try:
-                keys = coerce_selection(job.selection).resolve(graph)
+                keys = select_assets(graph, job.selection)
             except FreshetError as exc:
                 problems.add(InvalidDefinitionError, f"job {job.name!r}: {exc}")
                 continue

@@ -37,14 +37,14 @@ def test_lists_every_asset_with_group_and_kinds(invoke, defs_file):
     assert result.exit_code == 0
     rows = _rows(result.stdout)
     assert rows["events"][1:3] == ["ingest", "duckdb,python"]
-    assert rows["summary"][1:] == ["report", "-", "never"]
+    assert rows["summary"][1:] == ["report", "-", "-", "never"]  # no kinds, no checks
     assert rows["upstream_table"][-1] == "(source)"
 
 
 def test_shows_when_an_asset_was_last_materialized(invoke, defs_file):
     invoke("-f", "defs.py", "materialize", "--select", "events")
     rows = _rows(invoke("-f", "defs.py", "assets", "list").stdout)
-    assert rows["events"][3].count("-") == 2  # a YYYY-MM-DD date
+    assert rows["events"][4].count("-") == 2  # a YYYY-MM-DD date
     assert rows["summary"][-1] == "never"
 
 
@@ -63,3 +63,136 @@ def test_unknown_asset_in_select_exits_2(invoke, defs_file):
     result = invoke("-f", "defs.py", "assets", "list", "--select", "nope")
     assert result.exit_code == 2
     assert "'nope'" in result.stderr
+
+
+CHECKED = """
+import freshet as fr
+
+@fr.asset
+def orders():
+    return [1, -2]
+
+@fr.asset_check(asset=orders)
+def all_positive(orders):
+    bad = [o for o in orders if o <= 0]
+    return fr.AssetCheckResult(passed=not bad, metadata={"bad_rows": len(bad)})
+
+@fr.asset
+def customers():
+    return ["a"]
+
+defs = fr.Definitions(assets=[orders, customers], asset_checks=[all_positive])
+"""
+
+
+def test_a_failed_check_shows_in_assets_list_and_status(invoke, write):
+    write("defs.py", CHECKED)
+    invoke("-f", "defs.py", "materialize")
+    rows = _rows(invoke("-f", "defs.py", "assets", "list").stdout)
+    assert rows["orders"][3:6] == ["1", "failed", "(ERROR)"]
+    status = invoke("-f", "defs.py", "assets", "status").stdout
+    orders_line = next(line for line in status.splitlines() if line.startswith("orders"))
+    assert "1 failed (ERROR)" in orders_line
+    listed = json.loads(invoke("-f", "defs.py", "assets", "list", "--json").stdout)
+    [check] = next(row for row in listed if row["key"] == "orders")["checks"]
+    assert check["state"] == "failed"
+    assert check["metadata"]["bad_rows"]["value"] == 1
+    assert check["evaluated_at"].endswith("+00:00")
+
+
+@pytest.mark.parametrize(
+    ("selection", "expected"),
+    [
+        ("status:checks_failing", {"orders"}),
+        ("status:up_to_date", {"orders", "customers"}),
+        ("status:missing", set()),
+        ("status:failed", set()),
+    ],
+    ids=["checks-failing", "up-to-date", "missing", "failed"],
+)
+def test_status_terms_work_in_assets_list(invoke, write, selection, expected):
+    write("defs.py", CHECKED)
+    invoke("-f", "defs.py", "materialize")
+    result = invoke("-f", "defs.py", "assets", "list", "--select", selection, "--json")
+    assert result.exit_code == 0, result.output
+    assert {row["key"] for row in json.loads(result.stdout)} == expected
+
+
+def test_status_failed_selects_the_asset_whose_latest_run_failed(invoke, write, monkeypatch):
+    write(
+        "defs.py",
+        """
+        import os
+        import freshet as fr
+
+        @fr.asset
+        def flaky():
+            if os.environ.get("BREAK"):
+                raise ValueError("broken")
+            return 1
+
+        @fr.asset
+        def steady():
+            return 2
+
+        defs = fr.Definitions(assets=[flaky, steady])
+        """,
+    )
+    invoke("-f", "defs.py", "materialize")
+    monkeypatch.setenv("BREAK", "1")
+    invoke("-f", "defs.py", "materialize", "--select", "flaky")
+    monkeypatch.delenv("BREAK")
+    for command in (("assets", "list"), ("assets", "status")):
+        result = invoke("-f", "defs.py", *command, "--select", "status:failed", "--json")
+        assert [row["key"] for row in json.loads(result.stdout)] == ["flaky"], command
+    rerun = invoke("-f", "defs.py", "materialize", "--select", "status:failed")
+    assert rerun.exit_code == 0 and "1 materialized" in rerun.stdout
+
+
+def test_assets_partitions_lists_compact_ranges_per_status(invoke, write):
+    write(
+        "defs.py",
+        """
+        import freshet as fr
+
+        HOURLY = fr.HourlyPartitionsDefinition(start_date="2024-01-01-00:00", end_date="2024-03-01-00:00")
+
+        @fr.asset(partitions_def=HOURLY)
+        def ticks(context):
+            if context.partition_key.endswith("13:00"):
+                raise ValueError("no data at 13:00")
+            return 1
+
+        defs = fr.Definitions(assets=[ticks])
+        """,
+    )
+    invoke(
+        "-f",
+        "defs.py",
+        "backfill",
+        "--select",
+        "ticks",
+        "--from",
+        "2024-01-02-10:00",
+        "--to",
+        "2024-01-02-15:00",
+    )
+    result = invoke("-f", "defs.py", "assets", "partitions", "ticks", "--json")
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.stdout)
+    assert listed["total"] == 60 * 24
+    assert listed["materialized"] == [
+        "2024-01-02-10:00...2024-01-02-12:00",
+        "2024-01-02-14:00...2024-01-02-15:00",
+    ]
+    assert listed["failed"] == ["2024-01-02-13:00"]
+    assert listed["missing"] == [
+        "2024-01-01-00:00...2024-01-02-09:00",
+        "2024-01-02-16:00...2024-02-29-23:00",
+    ]
+    failed_only = invoke("-f", "defs.py", "assets", "partitions", "ticks", "--status", "failed")
+    assert failed_only.stdout.splitlines()[1:] == ["failed (1): 2024-01-02-13:00"]
+    status = invoke("-f", "defs.py", "assets", "status").stdout
+    ticks_line = next(line for line in status.splitlines() if line.startswith("ticks"))
+    assert "5/1,440 materialized, 1 failed, 1,434 missing" in ticks_line
+    assert ticks_line.split()[1] == "missing"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from freshet.cli.materialize import Symbols, load_run_config, parse_tags
+from freshet.cli.progress import Symbols
+from freshet.cli.run_inputs import load_run_config, parse_tags
 from freshet.errors import ConfigError
 
 DEFS = """

@@ -1,5 +1,7 @@
 """`freshet materialize --partition / --partition-range` on partitioned assets."""
 
+import json
+
 DEFS = """
 import freshet as fr
 
@@ -13,10 +15,55 @@ defs = fr.Definitions(assets=[daily])
 """
 
 
-def test_partition_range_materializes_each_partition_in_one_run(write, invoke):
-    write("defs.py", DEFS)
+def test_partition_range_runs_one_partition_per_run_for_assets_reading_partition_key(write, invoke):
+    write(
+        "defs.py",
+        """
+        import freshet as fr
+
+        DAILY = fr.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-02-01")
+
+        @fr.asset(partitions_def=DAILY)
+        def events(context: fr.AssetExecutionContext):
+            return context.partition_key
+
+        defs = fr.Definitions(assets=[events])
+        """,
+    )
+    result = invoke(
+        "-f",
+        "defs.py",
+        "materialize",
+        "--select",
+        "events",
+        "--partition-range",
+        "2024-01-01...2024-01-05",
+    )
+    assert result.exit_code == 0, result.output
+    assert "5 run(s)" in result.output
+    assert "5 materialized, 0 failed" in result.output
+    status = invoke("-f", "defs.py", "assets", "partitions", "events", "--json")
+    assert json.loads(status.output)["materialized"] == ["2024-01-01...2024-01-05"]
+
+
+def test_partition_range_is_one_run_for_single_run_assets(write, invoke):
+    write(
+        "defs.py",
+        """
+        import freshet as fr
+
+        DAILY = fr.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-02-01")
+
+        @fr.asset(partitions_def=DAILY, backfill_policy=fr.BackfillPolicy.single_run())
+        def daily(context):
+            return context.partition_keys
+
+        defs = fr.Definitions(assets=[daily])
+        """,
+    )
     result = invoke("-f", "defs.py", "materialize", "--partition-range", "2024-01-01...2024-01-05")
     assert result.exit_code == 0, result.output
+    assert "run(s)" not in result.output
     assert "5 materialized" in result.output
 
 
@@ -35,8 +82,55 @@ def test_malformed_partition_range_is_a_usage_error(write, invoke):
     assert "separated by '...'" in result.output
 
 
-def test_partitioned_asset_without_a_key_is_a_usage_error(write, invoke):
+MIXED = """
+import freshet as fr
+
+DAILY = fr.DailyPartitionsDefinition(start_date="2024-01-01", end_date="2024-02-01")
+
+@fr.asset(partitions_def=DAILY)
+def events(context):
+    return context.partition_key
+
+@fr.asset
+def numbers():
+    return [1, 2]
+
+@fr.asset
+def total(numbers):
+    return sum(numbers)
+
+defs = fr.Definitions(assets=[events, numbers, total])
+"""
+
+
+def test_materialize_without_a_partition_runs_the_unpartitioned_and_says_how_to_backfill(
+    write, invoke
+):
+    write("defs.py", MIXED)
+    invoke("-f", "defs.py", "materialize", "--select", "events", "--partition", "2024-01-03")
+    result = invoke("-f", "defs.py", "materialize")
+    assert result.exit_code == 0, result.output
+    assert "2 materialized, 0 failed" in result.output
+    assert "events is partitioned: 1 of 31 partitions materialized (30 missing)" in result.output
+    assert "freshet backfill --select events --missing" in result.output
+
+
+def test_the_readme_recipe_for_stale_and_missing_works_with_partitioned_assets(write, invoke):
+    write("defs.py", MIXED)
+    result = invoke("-f", "defs.py", "materialize", "--select", "status:stale or status:missing")
+    assert result.exit_code == 0, result.output
+    assert "2 materialized" in result.output
+    assert "freshet backfill --select events --missing" in result.output
+    backfill = invoke("-f", "defs.py", "backfill", "--select", "events", "--missing")
+    assert backfill.exit_code == 0, backfill.output
+    again = invoke("-f", "defs.py", "materialize", "--select", "status:stale or status:missing")
+    assert again.exit_code == 0, again.output
+    assert "selects no asset" in again.output
+
+
+def test_only_partitioned_assets_without_a_partition_is_a_usage_error(write, invoke):
     write("defs.py", DEFS)
     result = invoke("-f", "defs.py", "materialize")
     assert result.exit_code == 2
-    assert "need a partition key" in result.output
+    assert "daily is partitioned: 0 of 31 partitions materialized (31 missing)" in result.output
+    assert "freshet backfill --select daily --missing" in result.output

@@ -245,6 +245,11 @@ def test_partitioned_asset_sums_up_its_partitions():
     first = fr.Definitions(assets=[_asset("events", code_version="1")])
     assert fr.get_asset_statuses(first, instance)[fr.AssetKey("events")].status is Status.MISSING
     _run(first, instance, [D1, D2, D3])
+    # 3 of 5 partitions: the asset is not up to date while partitions are missing
+    assert fr.get_asset_statuses(first, instance)[fr.AssetKey("events")].status is (
+        Status.MISSING
+    )
+    _run(first, instance, ["2024-01-04", "2024-01-05"])
     assert fr.get_asset_statuses(first, instance)[fr.AssetKey("events")].status is (
         Status.UP_TO_DATE
     )
@@ -253,8 +258,8 @@ def test_partitioned_asset_sums_up_its_partitions():
     )[fr.AssetKey("events")]
     assert status.status is Status.STALE
     [cause] = status.causes
-    assert cause.partition == f"{D1}...{D3}"
-    assert cause.message == f"code version changed to 2 (3 partitions: {D1}...{D3})"
+    assert cause.partition == f"{D1}...2024-01-05"
+    assert cause.message == f"code version changed to 2 (5 partitions: {D1}...2024-01-05)"
 
 
 def test_partition_status_reports_stale_partitions_on_demand():

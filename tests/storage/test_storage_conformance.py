@@ -666,12 +666,14 @@ def test_partition_status_counts_follow_precedence(storage: Storage) -> None:
     )
     assert storage.count_partition_statuses(A) == {
         "in_progress": 1,
-        "failed": 2,
+        "materialized_latest_failed": 1,
+        "failed": 1,
         "materialized": 2,
         "observed": 1,
     }
     assert storage.count_partition_statuses(AssetKey("never")) == {
         "in_progress": 0,
+        "materialized_latest_failed": 0,
         "failed": 0,
         "materialized": 0,
         "observed": 0,
@@ -690,7 +692,13 @@ def test_hundred_thousand_partitions_of_one_run(storage: Storage) -> None:
         )
     storage.store_events([planned(A, "r2", partition=k) for k in keys[:10]])
     counts = storage.count_partition_statuses(A)
-    assert counts == {"in_progress": 10, "failed": 0, "materialized": HUNDRED_K - 10, "observed": 0}
+    assert counts == {
+        "in_progress": 10,
+        "materialized_latest_failed": 0,
+        "failed": 0,
+        "materialized": HUNDRED_K - 10,
+        "observed": 0,
+    }
     lean = storage.get_partition_status(A, with_events=False)
     assert len(lean) == HUNDRED_K
     assert lean[keys[-1]].last_materialization_storage_id == ids[-1]
@@ -855,18 +863,21 @@ def test_partition_keys_by_status(storage: Storage) -> None:
     storage.store_events(
         [
             materialization(A, "r1", partition="done"),
+            materialization(A, "r1", partition="done-then-failed"),
             materialization(A, "r1", partition="redo"),
             planned(A, "r2", partition="redo"),
             planned(A, "r2", partition="new"),
             event(EventType.ASSET_OBSERVATION, asset=A, partition="seen"),
             planned(A, "r3", partition="broken"),
             event(EventType.STEP_FAILURE, "r3", asset=A, partition="broken"),
+            event(EventType.STEP_FAILURE, "r3", asset=A, partition="done-then-failed"),
             materialization(B, "r1", partition="other"),
         ]
     )
     by_status = storage.get_partition_keys_by_status(A)
     assert {c: sorted(keys) for c, keys in by_status.items()} == {
         PartitionStatusCategory.IN_PROGRESS: ["new", "redo"],
+        PartitionStatusCategory.MATERIALIZED_LATEST_FAILED: ["done-then-failed"],
         PartitionStatusCategory.FAILED: ["broken"],
         PartitionStatusCategory.MATERIALIZED: ["done"],
         PartitionStatusCategory.OBSERVED: ["seen"],

@@ -48,7 +48,7 @@ from freshet.core.automation.conditions import (
 from freshet.core.keys import AssetKey
 from freshet.core.partitions import TimeWindowPartitionsDefinition
 from freshet.errors import FreshetError
-from freshet.lineage.selection import coerce_selection
+from freshet.lineage.selection import select_assets
 
 Slots = frozenset[Slot]
 
@@ -84,7 +84,7 @@ class TickState:
     def selection(self, text: str) -> frozenset[AssetKey]:
         keys = self._selections.get(text)
         if keys is None:
-            keys = frozenset(coerce_selection(text).resolve(self.facts.graph))
+            keys = frozenset(select_assets(self.facts.graph, text))
             self._selections[text] = keys
         return keys
 

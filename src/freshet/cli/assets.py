@@ -1,7 +1,9 @@
-"""`freshet assets ...`: the project's assets with their group, kinds and last materialization."""
+"""`freshet assets ...`: the project's assets with their group, kinds, checks and last
+materialization; their staleness; the status of a partitioned asset's partitions."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +19,29 @@ from freshet.cli.common import (
     home_path,
     iso_time,
 )
+from freshet.core.keys import AssetKey
 from freshet.instance.instance import Instance
 from freshet.lineage.asset_graph import AssetNode
-from freshet.status.api import get_asset_statuses
+from freshet.lineage.selection import select_assets
+from freshet.status.api import (
+    CheckResult,
+    get_asset_statuses,
+    latest_check_results,
+    selection_statuses,
+)
+from freshet.status.partitions import get_partition_status, partition_counts, partition_ranges
 from freshet.storage.records import AssetStatusRecord
 from freshet.workspace.loader import load_definitions_at
+
+#: the partition categories `assets partitions` lists, in display order
+PARTITION_CATEGORIES = (
+    "materialized",
+    "failed",
+    "in_progress",
+    "missing",
+    "stale",
+    "latest_attempt_failed",
+)
 
 
 @click.group("assets")
@@ -40,22 +60,36 @@ def command() -> None:
 @definitions_options
 @click.pass_context
 def list_assets(ctx: click.Context, selection: str | None, as_json: bool) -> ExitCode:
-    """List assets: key, group, kinds and when each was last materialized."""
+    """List assets: key, group, kinds, checks and when each was last materialized."""
     defs = load_definitions_at(definitions_location(ctx), Path.cwd())
     graph = defs.get_asset_graph()
-    keys = graph.all_keys if selection is None else defs.resolve_selection(selection)
-    ordered = sorted(keys, key=lambda key: key.to_user_string())
     with Instance.from_home(home_path(ctx), read_only=True) as instance:
+        keys = (
+            graph.all_keys
+            if selection is None
+            else select_assets(graph, selection, statuses=selection_statuses(defs, instance))
+        )
+        ordered = sorted(keys, key=lambda key: key.to_user_string())
         statuses = instance.get_asset_status(ordered)
-    rows = [_row(graph.node(key), statuses.get(key)) for key in ordered]
+        checks = latest_check_results(defs, instance.storage, ordered)
+    rows = [_row(graph.node(key), statuses.get(key), checks.get(key, [])) for key in ordered]
     if as_json:
         echo_json(
             [{**row, "last_materialized_at": iso_time(row["last_materialized_at"])} for row in rows]
         )
         return ExitCode.OK
     echo_table(
-        ("KEY", "GROUP", "KINDS", "LAST MATERIALIZED"),
-        [(row["key"], row["group"], ",".join(row["kinds"]) or "-", _when(row)) for row in rows],
+        ("KEY", "GROUP", "KINDS", "CHECKS", "LAST MATERIALIZED"),
+        [
+            (
+                row["key"],
+                row["group"],
+                ",".join(row["kinds"]) or "-",
+                checks_cell(checks.get(AssetKey.from_user_string(row["key"]), [])),
+                _when(row),
+            )
+            for row in rows
+        ],
     )
     return ExitCode.OK
 
@@ -71,29 +105,117 @@ def list_assets(ctx: click.Context, selection: str | None, as_json: bool) -> Exi
 @definitions_options
 @click.pass_context
 def status(ctx: click.Context, selection: str | None, as_json: bool) -> ExitCode:
-    """Show whether each asset is missing, stale or up to date, and why."""
+    """Show whether each asset is missing, stale or up to date, and why; partitioned assets
+    with how many partitions are in each state."""
     defs = load_definitions_at(definitions_location(ctx), Path.cwd())
     with Instance.from_home(home_path(ctx), read_only=True) as instance:
         statuses = get_asset_statuses(defs, instance, selection=selection)
+        counts = partition_counts(defs, instance, statuses)
+        checks = latest_check_results(defs, instance.storage, statuses)
     ordered = sorted(statuses.values(), key=lambda s: s.key.to_user_string())
     if as_json:
-        echo_json([s.to_json() for s in ordered])
+        echo_json(
+            [
+                {
+                    **s.to_json(),
+                    "last_materialized_at": iso_time(s.last_materialized_at),
+                    "partitions": counts.get(s.key),
+                    "checks": [_check_json(c) for c in checks.get(s.key, [])],
+                }
+                for s in ordered
+            ]
+        )
         return ExitCode.OK
     rows = []
     for item in ordered:
         causes = [c.message for c in item.causes] or ["-"]
-        rows.append((item.key.to_user_string(), item.status.value, causes[0]))
-        rows.extend(("", "", cause) for cause in causes[1:])
-    echo_table(("KEY", "STATUS", "WHY"), rows)
-    counts = {}
+        partitions = partitions_cell(counts[item.key]) if item.key in counts else "-"
+        check_cell = checks_cell(checks.get(item.key, []))
+        rows.append(
+            (item.key.to_user_string(), item.status.value, partitions, check_cell, causes[0])
+        )
+        rows.extend(("", "", "", "", cause) for cause in causes[1:])
+    echo_table(("KEY", "STATUS", "PARTITIONS", "CHECKS", "WHY"), rows)
+    totals: dict[str, int] = {}
     for item in ordered:
-        counts[item.status.value] = counts.get(item.status.value, 0) + 1
-    summary = ", ".join(f"{n} {name}" for name, n in sorted(counts.items())) or "no assets"
+        totals[item.status.value] = totals.get(item.status.value, 0) + 1
+    summary = ", ".join(f"{n} {name}" for name, n in sorted(totals.items())) or "no assets"
     click.echo(summary)
     return ExitCode.OK
 
 
-def _row(node: AssetNode, status: AssetStatusRecord | None) -> dict[str, Any]:
+@command.command("partitions")
+@click.argument("asset_key", metavar="KEY")
+@click.option(
+    "--status",
+    "categories",
+    multiple=True,
+    type=click.Choice(PARTITION_CATEGORIES),
+    help="Only partitions in this state (repeatable).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@definitions_options
+@click.pass_context
+def partitions(
+    ctx: click.Context, asset_key: str, categories: Sequence[str], as_json: bool
+) -> ExitCode:
+    """The partitions of a partitioned asset by state, as compact ranges of keys."""
+    defs = load_definitions_at(definitions_location(ctx), Path.cwd())
+    with Instance.from_home(home_path(ctx), read_only=True) as instance:
+        state = get_partition_status(defs, instance, asset_key)
+        wanted = categories or PARTITION_CATEGORIES
+        subsets = {name: getattr(state, name) for name in wanted}
+        by_category = {name: partition_ranges(subset) for name, subset in subsets.items()}
+        sizes = {name: len(subset) for name, subset in subsets.items()}
+    if as_json:
+        echo_json({"asset": state.asset_key.to_user_string(), "total": state.total, **by_category})
+        return ExitCode.OK
+    click.echo(f"{state.asset_key.to_user_string()}: {state.total:,} partitions")
+    for name in wanted:
+        ranges = by_category[name]
+        click.echo(f"{name} ({sizes[name]:,}): {', '.join(ranges) if ranges else '-'}")
+    return ExitCode.OK
+
+
+def partitions_cell(counts: Mapping[str, int]) -> str:
+    """`7/1,068 materialized, 31 failed, ...`: the categories that are not empty."""
+    text = f"{counts['materialized']:,}/{counts['total']:,} materialized"
+    for name in ("failed", "in_progress", "missing", "stale"):
+        if counts.get(name):
+            text += f", {counts[name]:,} {name.replace('_', ' ')}"
+    return text
+
+
+def checks_cell(results: Sequence[CheckResult]) -> str:
+    """`2 passed, 1 failed (ERROR)`, or `-` for an asset without checks."""
+    if not results:
+        return "-"
+    passed = sum(1 for r in results if r.passed is True)
+    failed = [r for r in results if r.passed is False]
+    waiting = sum(1 for r in results if r.passed is None)
+    parts = [f"{passed} passed"] if passed else []
+    if failed:
+        severities = sorted({r.severity or "ERROR" for r in failed})
+        parts.append(f"{len(failed)} failed ({', '.join(severities)})")
+    if waiting:
+        parts.append(f"{waiting} not evaluated")
+    return ", ".join(parts)
+
+
+def _check_json(result: CheckResult) -> dict[str, Any]:
+    return {
+        "check": result.key.to_user_string(),
+        "state": result.state,
+        "severity": result.severity,
+        "run_id": result.run_id,
+        "evaluated_at": iso_time(result.timestamp),
+        "metadata": dict(result.metadata),
+    }
+
+
+def _row(
+    node: AssetNode, status: AssetStatusRecord | None, checks: Sequence[CheckResult]
+) -> dict[str, Any]:
     last = status.last_materialization if status is not None else None
     return {
         "key": node.key.to_user_string(),
@@ -103,6 +225,7 @@ def _row(node: AssetNode, status: AssetStatusRecord | None) -> dict[str, Any]:
         "partitioned": node.partitions_def is not None,
         "last_materialized_at": last.timestamp if last is not None else None,
         "last_run_id": last.run_id if last is not None else None,
+        "checks": [_check_json(c) for c in checks],
     }
 
 

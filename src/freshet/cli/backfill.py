@@ -24,7 +24,9 @@ from freshet.cli.common import (
     home_path,
     iso_time,
 )
-from freshet.cli.materialize import Symbols, load_run_config, parse_tags
+from freshet.cli.progress import Symbols
+from freshet.cli.run_inputs import load_run_config, parse_tags
+from freshet.definitions import Definitions
 from freshet.instance.backfill import (
     BackfillOnly,
     BackfillProgress,
@@ -155,22 +157,35 @@ def command(
     run_tags = parse_tags(tags)
     run_config = load_run_config(config_file) if config_file is not None else None
     defs = load_definitions_at(definitions_location(ctx), Path.cwd())
-    counter = ProgressCounter(sys.stdout)
     with Instance.from_home(home_path(ctx)) as instance:
-        try:
-            result = backfill(
-                defs,
-                instance=instance,
-                tags=run_tags,
-                on_progress=counter,
-                run_config=run_config,
-                **request,
-            )
-        except KeyboardInterrupt:
-            return _interrupted(instance, counter)
-        finally:
-            counter.close()
-        return _finish(instance, result, counter)
+        return run_backfill(defs, instance, tags=run_tags, run_config=run_config, **request)
+
+
+def run_backfill(
+    defs: Definitions,
+    instance: Instance,
+    *,
+    tags: Mapping[str, str],
+    run_config: Any,
+    **request: Any,
+) -> ExitCode:
+    """Run a backfill in this process with a progress counter and a closing summary (also
+    what `freshet materialize --partition-range` does for assets run one partition per run)."""
+    counter = ProgressCounter(sys.stdout)
+    try:
+        result = backfill(
+            defs,
+            instance=instance,
+            tags=tags,
+            on_progress=counter,
+            run_config=run_config,
+            **request,
+        )
+    except KeyboardInterrupt:
+        return _interrupted(instance, counter)
+    finally:
+        counter.close()
+    return _finish(instance, result, counter)
 
 
 def _request(

@@ -1,131 +1,42 @@
 """`freshet materialize`: run a selection of assets in this process on the home instance,
-printing one line per finished step and a summary."""
+printing one line per finished step and a summary.
+
+Partitioned assets need to be told which partitions: `--partition KEY` runs one, and
+`--partition-range FIRST...LAST` runs a range (one run per partition, as a backfill does,
+unless every selected asset has a single-run backfill policy). Without either, the
+unpartitioned assets of the selection run and each partitioned one is reported with its
+partition counts and the command that materializes what it lacks."""
 
 from __future__ import annotations
 
+import shlex
 import sys
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TextIO
 
 import click
 
+from freshet.cli.backfill import run_backfill
 from freshet.cli.common import (
     ExitCode,
     definitions_location,
     definitions_options,
-    format_duration,
     global_options,
     home_path,
 )
-from freshet.cli.yaml_documents import load_yaml_file
-from freshet.core.partitions import PartitionKeyRange
-from freshet.errors import ConfigError
-from freshet.execution.result import RunResult
+from freshet.cli.progress import Progress, echo_summary
+from freshet.cli.run_inputs import load_run_config, parse_partition_range, parse_tags
+from freshet.core.keys import AssetKey
+from freshet.core.partitions import BackfillPolicyType
+from freshet.definitions import Definitions
 from freshet.instance.inprocess import run_assets
 from freshet.instance.instance import Instance
-from freshet.status.api import resolve_selection
-from freshet.storage.records import Event, EventType, LogLevel
+from freshet.lineage.asset_graph import AssetGraph
+from freshet.lineage.selection import select_assets
+from freshet.status.api import selection_statuses
+from freshet.status.partitions import get_partition_status
 from freshet.workspace.loader import load_definitions_at
-
-_MAX_KEY_WIDTH = 40
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Symbols:
-    success: str
-    failure: str
-    skipped: str
-
-    @classmethod
-    def for_stream(cls, encoding: str | None) -> Symbols:
-        """Check marks where the terminal can show them, ASCII elsewhere."""
-        try:
-            "✓✗".encode(encoding or "ascii")
-        except (UnicodeEncodeError, LookupError):
-            return cls(success="ok", failure="FAIL", skipped="-")
-        return cls(success="✓", failure="✗", skipped="-")
-
-
-class Progress:
-    """An event listener that prints each step as it finishes, and counts outcomes."""
-
-    def __init__(self, out: TextIO, *, show_tracebacks: bool) -> None:
-        # Listeners run while a step's stdout is redirected to its compute log: write to the
-        # stream the command started with, so progress stays on screen and out of the logs.
-        self._out = out
-        self._symbols = Symbols.for_stream(getattr(out, "encoding", None))
-        self._show_tracebacks = show_tracebacks
-        self._width = 0
-        self.started = time.perf_counter()
-        self.materialized = 0
-        self.failed_steps: set[str] = set()
-        self.skipped_steps: set[str] = set()
-        self.failed_checks = 0
-
-    def __call__(self, event: Event) -> None:
-        handler = _HANDLERS.get(event.event_type)
-        if handler is not None:
-            handler(self, event)
-
-    def _on_starting(self, _event: Event) -> None:
-        self.started = time.perf_counter()
-
-    def _on_start(self, event: Event) -> None:
-        step_keys = event.data.get("step_keys", ())
-        self._width = min(max((len(k) for k in step_keys), default=0), _MAX_KEY_WIDTH)
-        click.echo(f"run {event.run_id}: {len(step_keys)} step(s)", file=self._out)
-
-    def _on_success(self, event: Event) -> None:
-        duration = format_duration(event.data.get("duration_ms"))
-        self._line(self._symbols.success, event.step_key, duration.rjust(8))
-
-    def _on_failure(self, event: Event) -> None:
-        error = event.data.get("error", {})
-        summary = f"{error.get('cls', 'Error')}: {error.get('message', '')}".splitlines()[0]
-        self.failed_steps.add(event.step_key or "")
-        self._line(self._symbols.failure, event.step_key, summary)
-        trace = error.get("traceback") or ""
-        if self._show_tracebacks and trace:
-            click.echo("      " + trace.rstrip().replace("\n", "\n      "), file=self._out)
-
-    def _on_skipped(self, event: Event) -> None:
-        self.skipped_steps.add(event.step_key or "")
-        reason = event.data.get("reason", "upstream did not succeed")
-        self._line(self._symbols.skipped, event.step_key, f"skipped ({reason})")
-
-    def _on_materialization(self, _event: Event) -> None:
-        self.materialized += 1
-
-    def _on_check(self, event: Event) -> None:
-        if event.data.get("passed", True):
-            return
-        self.failed_checks += 1
-        name = event.data.get("check_name", "?")
-        asset = event.asset_key.to_user_string() if event.asset_key else "?"
-        severity = event.data.get("severity", "ERROR")
-        self._line(self._symbols.failure, f"{asset}:{name}", f"check failed ({severity})")
-
-    def _on_engine_event(self, event: Event) -> None:
-        if event.level >= LogLevel.ERROR:
-            self._line(self._symbols.failure, "run", event.message)
-
-    def _line(self, symbol: str, key: str | None, text: str) -> None:
-        click.echo(f"  {symbol} {(key or '').ljust(self._width)}  {text}", file=self._out)
-
-
-_HANDLERS = {
-    EventType.RUN_STARTING: Progress._on_starting,
-    EventType.RUN_START: Progress._on_start,
-    EventType.STEP_SUCCESS: Progress._on_success,
-    EventType.STEP_FAILURE: Progress._on_failure,
-    EventType.STEP_SKIPPED: Progress._on_skipped,
-    EventType.ASSET_MATERIALIZATION: Progress._on_materialization,
-    EventType.ASSET_CHECK_EVALUATION: Progress._on_check,
-    EventType.ENGINE_EVENT: Progress._on_engine_event,
-}
 
 
 @click.command("materialize")
@@ -176,21 +87,39 @@ def command(
     """
     run_tags = parse_tags(tags)
     run_config = load_run_config(config_file) if config_file is not None else None
+    if partition_key is not None and partition_range is not None:
+        raise click.UsageError("--partition and --partition-range are exclusive; give one")
+    key_range = parse_partition_range(partition_range)
     defs = load_definitions_at(definitions_location(ctx), Path.cwd())
-    progress = Progress(sys.stdout, show_tracebacks=global_options(ctx).debug)
+    graph = defs.get_asset_graph()
     with Instance.from_home(home_path(ctx)) as instance:
-        keys = resolve_selection(defs, selection, instance)
-        graph = defs.get_asset_graph()
-        if "status:" in selection and not any(graph.node(k).is_materializable for k in keys):
-            click.echo(f"nothing to materialize: no asset matches {selection!r}")
+        keys = select_assets(graph, selection, statuses=selection_statuses(defs, instance))
+        if not keys:
+            click.echo(f"nothing to materialize: the selection {selection!r} selects no asset")
             return ExitCode.OK
+        partitioned = _partitioned(graph, keys)
+        if key_range is not None and not _single_run(graph, partitioned):
+            return run_backfill(
+                defs,
+                instance,
+                tags=run_tags,
+                run_config=run_config,
+                selection=sorted(keys),
+                partition_range=(key_range.start, key_range.end),
+            )
+        if partition_key is None and key_range is None and partitioned:
+            left_out = _report_partitioned(defs, instance, partitioned)
+            keys = keys - partitioned
+            if not any(graph.node(k).is_materializable for k in keys):
+                return ExitCode.USAGE_ERROR if left_out else ExitCode.OK
+        progress = Progress(sys.stdout, show_tracebacks=global_options(ctx).debug)
         result = run_assets(
             defs,
             keys,
             instance=instance,
             run_config=run_config,
             partition_key=partition_key,
-            partition_key_range=parse_partition_range(partition_range),
+            partition_key_range=key_range,
             tags=run_tags,
             raise_on_error=False,
             listeners=[progress],
@@ -199,58 +128,45 @@ def command(
     return ExitCode.OK if result.success else ExitCode.RUN_FAILED
 
 
-def echo_summary(result: RunResult, progress: Progress, seconds: float) -> None:
-    parts = [f"{progress.materialized} materialized", f"{len(progress.failed_steps)} failed"]
-    if progress.skipped_steps:
-        parts.append(f"{len(progress.skipped_steps)} skipped")
-    if progress.failed_checks:
-        parts.append(f"{progress.failed_checks} check(s) failed")
-    outcome = "succeeded" if result.success else "FAILED"
-    click.echo(
-        f"run {result.run_id} {outcome}: {', '.join(parts)} in {format_duration(seconds * 1000)}"
-    )
-    if not result.success:
-        click.echo(f"details: freshet runs logs {result.run_id}")
+def _partitioned(graph: AssetGraph, keys: Iterable[AssetKey]) -> set[AssetKey]:
+    return {k for k in keys if graph.node(k).is_materializable and graph.node(k).partitions_def}
 
 
-def parse_partition_range(text: str | None) -> PartitionKeyRange | None:
-    """`FIRST...LAST` as a key range (keys may contain '-' and ':', so '...' separates)."""
-    if text is None:
-        return None
-    first, sep, last = text.partition("...")
-    if not sep or not first.strip() or not last.strip():
-        raise click.BadParameter(
-            f"{text!r}: write the first and last partition separated by '...', e.g. "
-            "2024-01-01...2024-01-31",
-            param_hint="--partition-range",
-        )
-    return PartitionKeyRange(first.strip(), last.strip())
+def _single_run(graph: AssetGraph, keys: Iterable[AssetKey]) -> bool:
+    """Whether every asset in `keys` runs a range of partitions in one run."""
+    for key in keys:
+        policy = graph.node(key).assets_def.backfill_policy
+        if policy is None or policy.policy_type is not BackfillPolicyType.SINGLE_RUN:
+            return False
+    return True
 
 
-def parse_tags(items: Iterable[str]) -> dict[str, str]:
-    tags: dict[str, str] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise click.BadParameter(
-                f"{item!r} is not KEY=VALUE (e.g. --tag team=data)", param_hint="'--tag'"
-            )
-        tags[key.strip()] = value
-    return tags
-
-
-def load_run_config(path: Path) -> Mapping[str, Any]:
-    """The run config in a YAML file; syntax errors name the file, line and column."""
-    header = f"cannot use run config file {path}"
-    document = load_yaml_file(path, header)
-    if document is None:
-        return {}
-    if not isinstance(document, dict):
-        raise ConfigError(
-            [
-                f"{path}: the top level must be a mapping (ops: ..., resources: ...), "
-                f"got a {type(document).__name__}"
-            ],
-            header=header,
-        )
-    return document
+def _report_partitioned(defs: Definitions, instance: Instance, keys: set[AssetKey]) -> bool:
+    """Say, for each partitioned asset left out of a run without `--partition`, how many of
+    its partitions are materialized and which command runs the rest. True if any partition
+    is missing, failed or stale (something is left to do)."""
+    wanting: dict[str, list[str]] = {"missing": [], "failed": [], "stale": []}
+    for key in sorted(keys):
+        status = get_partition_status(defs, instance, key)
+        counts = {
+            "missing": len(status.missing),
+            "failed": len(status.failed),
+            "stale": len(status.stale),
+        }
+        name = key.to_user_string()
+        details = ", ".join(f"{n:,} {what}" for what, n in counts.items() if n)
+        done = f"{len(status.materialized):,} of {status.total:,} partitions materialized"
+        click.echo(f"{name} is partitioned: {done}" + (f" ({details})" if details else ""))
+        for what, n in counts.items():
+            if n:
+                wanting[what].append(name)
+    if not any(wanting.values()):
+        click.echo("every partition is materialized and up to date")
+        return False
+    click.echo("partitioned assets run only with --partition KEY or --partition-range A...B;")
+    click.echo("to materialize the partitions they lack, run:")
+    for what, names in wanting.items():
+        if names:
+            selection = shlex.quote(" or ".join(names))
+            click.echo(f"  freshet backfill --select {selection} --{what}")
+    return True

@@ -16,7 +16,7 @@ from freshet.cli.common import (
     global_options,
     home_path,
 )
-from freshet.cli.materialize import Progress
+from freshet.cli.progress import Progress
 from freshet.instance.inprocess import observe
 from freshet.instance.instance import Instance
 from freshet.storage.records import EventType

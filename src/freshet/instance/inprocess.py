@@ -28,8 +28,8 @@ from freshet.execution.result import RunResult
 from freshet.execution.run import RunSpec, execute_run, validate_plan_config
 from freshet.instance.instance import Instance
 from freshet.lineage.asset_graph import AssetGraph
-from freshet.lineage.selection import coerce_selection
-from freshet.status.api import resolve_selection
+from freshet.lineage.selection import select_assets
+from freshet.status.api import selection_statuses
 
 
 def _as_definitions(assets_or_definitions: Any, resources: Mapping[str, Any] | None) -> Definitions:
@@ -174,7 +174,7 @@ def _selected_keys(
 ) -> set[AssetKey]:
     graph = defs.get_asset_graph()
     if selection is not None:
-        return resolve_selection(defs, selection, instance)
+        return select_assets(graph, selection, statuses=selection_statuses(defs, instance))
     if isinstance(given, Definitions):
         return set(graph.materializable_keys)
     return {k for a in defs.assets if a.is_materializable for k in a.keys}
@@ -310,7 +310,7 @@ def execute_job(
             )
         return _run_asset_plan(
             job.asset_graph,
-            coerce_selection(job.asset_selection).resolve(job.asset_graph),
+            select_assets(job.asset_graph, job.asset_selection),
             instance=run_instance,
             resources=_resources({}, all_resources, FilesystemIOManager()),
             run_config=config,
@@ -362,7 +362,7 @@ def observe(
         defs = _as_definitions(defs, resources)
     graph = defs.get_asset_graph()
     keys = (
-        resolve_selection(defs, selection, instance)
+        select_assets(graph, selection, statuses=selection_statuses(defs, instance))
         if selection is not None
         else set(graph.observable_keys)
     )

@@ -29,7 +29,7 @@ from freshet.core.sensors import (
 )
 from freshet.definitions import Definitions
 from freshet.errors import UsageError
-from freshet.lineage.selection import coerce_selection
+from freshet.lineage.selection import select_assets
 from freshet.status.freshness import AssetFreshness, FreshnessStatus, freshness_of
 from freshet.storage.records import RunRecord, RunsFilter, RunStatus
 
@@ -199,7 +199,7 @@ def _tick_freshness_sensor(
     keys = (
         None
         if sensor_def.monitored_assets is None
-        else coerce_selection(sensor_def.monitored_assets).resolve(graph)
+        else select_assets(graph, sensor_def.monitored_assets)
     )
     states = freshness_of(graph, instance.storage, keys, now=now)
     previous = _json_cursor(cursor)

@@ -24,10 +24,11 @@ from freshet.errors import FreshetError, RunCanceled
 from freshet.execution.boundary import error_info
 from freshet.instance.inprocess import execute_job, run_assets
 from freshet.instance.instance import Instance
+from freshet.lineage.selection import select_assets
 from freshet.runs.control import IN_PROGRESS
 from freshet.runs.heartbeat import WorkerHeartbeat
 from freshet.runs.launch import ASSET_JOB_NAME, split_partition
-from freshet.status.api import resolve_selection
+from freshet.status.api import selection_statuses
 from freshet.storage.records import Event, EventType, LogLevel, RunRecord, RunStatus
 from freshet.workspace.loader import load_definitions
 from freshet.workspace.origin import CodeLocationOrigin
@@ -111,9 +112,11 @@ def _execute(instance: Instance, run: RunRecord) -> int:
                     record_run=False,
                 )
                 return 0 if result.success else 1
-        keys = resolve_selection(defs, run.selection or "*", instance)
+        graph = defs.get_asset_graph()
+        statuses = selection_statuses(defs, instance)
+        keys = select_assets(graph, run.selection or "*", statuses=statuses)
         if run.job_name != ASSET_JOB_NAME:
-            keys &= resolve_selection(defs, defs.get_job_def(run.job_name).asset_selection, None)
+            keys &= select_assets(graph, defs.get_job_def(run.job_name).asset_selection)
         result = run_assets(
             defs,
             keys,

@@ -18,7 +18,7 @@ from freshet.core.keys import AssetKey
 from freshet.core.partitions import TimeWindowPartitionsDefinition
 from freshet.errors import FreshetError
 from freshet.lineage.asset_graph import AssetGraph
-from freshet.lineage.selection import coerce_selection
+from freshet.lineage.selection import select_assets
 
 #: ticks sampled when comparing a cron schedule with a partitions definition's
 _SAMPLE_TICKS = 64
@@ -57,7 +57,7 @@ def _selection_problems(graph: AssetGraph, part: DepsCondition, where: str) -> I
         if text is None:
             continue
         try:
-            keys = coerce_selection(text).resolve(graph)
+            keys = select_assets(graph, text)
         except FreshetError as error:
             yield f"{where}: {part.name}().{method}({text!r}): {error}"
             continue

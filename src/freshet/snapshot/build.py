@@ -32,7 +32,7 @@ from freshet.core.resources import (
 from freshet.core.schedules import ScheduleDefinition
 from freshet.definitions import Definitions
 from freshet.lineage.asset_graph import AssetGraph, AssetNode
-from freshet.lineage.selection import coerce_selection
+from freshet.lineage.selection import coerce_selection, select_assets
 from freshet.snapshot.models import (
     AssetCheckSnapshot,
     AssetDepSnapshot,
@@ -175,7 +175,7 @@ def _job(job: JobDefinition, graph: AssetGraph, defs: Definitions) -> JobSnapsho
     }
     resources = {k: _schema_without_values(v) for k, v in job.resource_defs.items()}
     if job.is_asset_job:
-        keys = coerce_selection(job.asset_selection).resolve(graph)
+        keys = select_assets(graph, job.asset_selection)
         ordered = tuple(graph.toposort_subset(keys))
         return JobSnapshot(
             kind=JobKind.ASSET,
@@ -299,7 +299,7 @@ def _target_keys(selection: Any, defs: Definitions) -> tuple[AssetKey, ...] | No
     """An asset selection as the sorted keys it resolves to (Definitions checked it)."""
     if selection is None:
         return None
-    keys = coerce_selection(selection).resolve(defs.get_asset_graph())
+    keys = select_assets(defs.get_asset_graph(), selection)
     return tuple(sorted(keys, key=lambda k: k.to_user_string()))
 
 

@@ -1,17 +1,19 @@
 """Public status queries over a `Definitions` (or its snapshot) and an instance, and the
-`status:` selection resolver used by `materialize`, the CLI and the web UI."""
+statuses that answer the `status:` terms of a selection (see
+`freshet.lineage.selection.select_assets`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from freshet.core.keys import AssetKey
-from freshet.errors import SelectionError
-from freshet.lineage.selection import SelectionStatus, coerce_selection
+from freshet.core.keys import AssetCheckKey, AssetKey
+from freshet.lineage.selection import SelectionStatus, StatusResolver, select_assets
 from freshet.lineage.view import HasAssetGraph
 from freshet.status.staleness import AssetStatus, StalenessResolver, StaleStatus
 from freshet.storage.base import StorageReader
+from freshet.storage.records import EventRecord
 
 
 class HasStorage(Protocol):
@@ -19,46 +21,94 @@ class HasStorage(Protocol):
     def storage(self) -> StorageReader: ...
 
 
-def make_status_resolver(
-    defs: HasAssetGraph, instance: HasStorage, staleness: StalenessResolver | None = None
-) -> Callable[[SelectionStatus], set[AssetKey]]:
-    """A `status_resolver` for selections: computes statuses once, on first use."""
+_STALENESS = {
+    SelectionStatus.STALE: StaleStatus.STALE,
+    SelectionStatus.MISSING: StaleStatus.MISSING,
+    SelectionStatus.UP_TO_DATE: StaleStatus.UP_TO_DATE,
+}
+
+
+def selection_statuses(
+    defs: HasAssetGraph, instance: HasStorage | None, staleness: StalenessResolver | None = None
+) -> StatusResolver | None:
+    """What answers `status:` terms from `instance` (None without one): each status is
+    computed on first use, so a selection without status terms reads nothing."""
+    if instance is None:
+        return None
     graph = defs.get_asset_graph()
-    staleness = staleness or StalenessResolver(graph, instance.storage)
+    storage = instance.storage
+    resolver = staleness or StalenessResolver(graph, storage)
 
     def resolve(status: SelectionStatus) -> set[AssetKey]:
-        if status is SelectionStatus.STALE:
-            return staleness.keys_with(StaleStatus.STALE)
-        if status is SelectionStatus.MISSING:
-            return staleness.keys_with(StaleStatus.MISSING)
-        if status is SelectionStatus.UP_TO_DATE:
-            return staleness.keys_with(StaleStatus.UP_TO_DATE)
-        rows = instance.storage.get_asset_status(graph.toposorted_keys, with_events=False)
+        stale_status = _STALENESS.get(status)
+        if stale_status is not None:
+            return resolver.keys_with(stale_status)
+        if status is SelectionStatus.CHECKS_FAILING:
+            return failing_check_assets(defs, storage)
+        rows = storage.get_asset_status(graph.toposorted_keys, with_events=False)
         if status is SelectionStatus.FAILED:
             return {k for k, r in rows.items() if r.last_failed_run_id is not None}
-        if status is SelectionStatus.IN_PROGRESS:
-            return {k for k, r in rows.items() if r.in_progress_run_id is not None}
-        raise SelectionError(
-            f"status:{status.value} is not available yet (supported: missing, stale, "
-            "up_to_date, failed, in_progress)"
-        )
+        return {k for k, r in rows.items() if r.in_progress_run_id is not None}
 
     return resolve
 
 
-def resolve_selection(
-    defs: HasAssetGraph, selection: Any, instance: HasStorage | None
-) -> set[AssetKey]:
-    """Resolve any selection form; `status:` terms are answered from `instance`."""
-    resolver = make_status_resolver(defs, instance) if instance is not None else _no_instance
-    return coerce_selection(selection).resolve(defs.get_asset_graph(), status_resolver=resolver)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckResult:
+    """The latest evaluation of one asset check (None fields: never evaluated)."""
+
+    key: AssetCheckKey
+    passed: bool | None = None
+    severity: str | None = None
+    run_id: str | None = None
+    timestamp: float | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    description: str | None = None
+
+    @property
+    def state(self) -> str:
+        """`passed`, `failed` or `not evaluated`."""
+        if self.passed is None:
+            return "not evaluated"
+        return "passed" if self.passed else "failed"
 
 
-def _no_instance(status: SelectionStatus) -> set[AssetKey]:
-    raise SelectionError(
-        f"status:{status.value} needs the instance that holds the run history: pass "
-        "instance=fr.Instance.from_home(...) (the CLI uses the project's home)"
+def latest_check_results(
+    defs: HasAssetGraph, storage: StorageReader, asset_keys: Iterable[AssetKey] | None = None
+) -> dict[AssetKey, list[CheckResult]]:
+    """The latest result of every check of each asset (all assets with checks by default)."""
+    graph = defs.get_asset_graph()
+    keys = graph.all_keys if asset_keys is None else [k for k in asset_keys if graph.has(k)]
+    results: dict[AssetKey, list[CheckResult]] = {}
+    for asset_key in keys:
+        for spec in graph.check_specs_for(asset_key):
+            record = storage.get_latest_check_evaluation(spec.key)
+            results.setdefault(asset_key, []).append(_check_result(spec.key, record))
+    return results
+
+
+def _check_result(key: AssetCheckKey, record: EventRecord | None) -> CheckResult:
+    if record is None:
+        return CheckResult(key=key)
+    data = record.event.data
+    return CheckResult(
+        key=key,
+        passed=bool(data.get("passed", True)),
+        severity=data.get("severity"),
+        run_id=record.event.run_id,
+        timestamp=record.event.timestamp,
+        metadata=data.get("metadata") or {},
+        description=data.get("description"),
     )
+
+
+def failing_check_assets(defs: HasAssetGraph, storage: StorageReader) -> set[AssetKey]:
+    """Assets whose latest evaluation of some check did not pass."""
+    return {
+        key
+        for key, results in latest_check_results(defs, storage).items()
+        if any(r.passed is False for r in results)
+    }
 
 
 def get_asset_statuses(
@@ -72,8 +122,5 @@ def get_asset_statuses(
     statuses = staleness.statuses()
     if selection is None:
         return dict(statuses)
-
-    keys = coerce_selection(selection).resolve(
-        graph, status_resolver=make_status_resolver(defs, instance, staleness)
-    )
+    keys = select_assets(graph, selection, statuses=selection_statuses(defs, instance, staleness))
     return {k: s for k, s in statuses.items() if k in keys}

@@ -374,10 +374,10 @@ def get_freshness(
     `selection`), as of `now` (default: the current time)."""
     # Imported here: selection resolution pulls in the selection grammar, which the
     # evaluator's fast path does not need.
-    from freshet.lineage.selection import coerce_selection
+    from freshet.lineage.selection import select_assets
 
     graph = defs_or_snapshot.get_asset_graph()
-    keys = None if selection is None else coerce_selection(selection).resolve(graph)
+    keys = None if selection is None else select_assets(graph, selection)
     when = now.timestamp() if isinstance(now, datetime) else now
     return freshness_of(graph, instance.storage, keys, now=when)
 

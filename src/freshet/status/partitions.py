@@ -10,6 +10,7 @@ from typing import Any
 
 from freshet.core.keys import AssetKey
 from freshet.core.partitions import PartitionsDefinition, PartitionsSubset
+from freshet.core.partitions.subsets import TimeWindowPartitionsSubset
 from freshet.errors import PartitionError, UsageError
 from freshet.lineage.view import AssetNodeView, HasAssetGraph
 from freshet.status.staleness import PartitionStaleness, StalenessResolver
@@ -36,8 +37,9 @@ class _Deferred:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PartitionStatus:
     """Subsets of one asset's partitions. A partition is in exactly one of materialized,
-    failed, in progress and missing; the latest attempt wins (a failure after a
-    materialization shows as failed).
+    failed, in progress and missing. A partition that was materialized and whose latest
+    attempt then failed is still materialized (its data is there) and is also in
+    `latest_attempt_failed`; `failed` holds only partitions that never materialized.
 
     `stale` — the materialized partitions that are out of date (see `get_partition_statuses`
     for why) — is computed on first use: it needs the versions of this asset's partitions
@@ -49,6 +51,7 @@ class PartitionStatus:
     in_progress: PartitionsSubset
     missing: PartitionsSubset
     total: int
+    latest_attempt_failed: PartitionsSubset
     _stale: _Deferred = field(repr=False, compare=False)
 
     @property
@@ -61,6 +64,7 @@ class PartitionStatus:
             "failed": len(self.failed),
             "in_progress": len(self.in_progress),
             "missing": len(self.missing),
+            "latest_attempt_failed": len(self.latest_attempt_failed),
             "total": self.total,
         }
 
@@ -100,7 +104,10 @@ def get_partition_status(
     node = partitioned_node(defs, asset_key)
     key, definition, storage = node.key, node.partitions_def, instance.storage
     by_status = storage.get_partition_keys_by_status(key)
-    done = _subset(definition, by_status[PartitionStatusCategory.MATERIALIZED], storage)
+    done_then_failed = by_status[PartitionStatusCategory.MATERIALIZED_LATEST_FAILED]
+    done = _subset(
+        definition, by_status[PartitionStatusCategory.MATERIALIZED] + done_then_failed, storage
+    )
     failing = _subset(definition, by_status[PartitionStatusCategory.FAILED], storage)
     running = _subset(definition, by_status[PartitionStatusCategory.IN_PROGRESS], storage)
     everything = definition.all_subset(dynamic_store=storage)
@@ -119,6 +126,7 @@ def get_partition_status(
         in_progress=running,
         missing=missing,
         total=len(everything),
+        latest_attempt_failed=_subset(definition, done_then_failed, storage),
         _stale=_Deferred(stale),
     )
 
@@ -148,3 +156,51 @@ def statuses_for(
         for k in keys
         if graph.node(k).partitions_def is not None
     }
+
+
+def partition_ranges(subset: PartitionsSubset) -> list[str]:
+    """The subset as compact ranges in the definition's key order: `first...last` for each
+    run of consecutive partitions, a single key for a run of one."""
+    subset = subset.concrete()
+    if isinstance(subset, TimeWindowPartitionsSubset):
+        return [_range_text(r.start, r.end) for r in subset.key_ranges()]
+    pairs = subset.iter_with_order()  # in key order
+    ranges: list[str] = []
+    first = last = None
+    previous: Any = None
+    for order, key in pairs:
+        if first is not None and isinstance(order, int) and previous == order - 1:
+            last, previous = key, order
+            continue
+        if first is not None:
+            ranges.append(_range_text(first, last))
+        first = last = key
+        previous = order
+    if first is not None:
+        ranges.append(_range_text(first, last))
+    return ranges
+
+
+def _range_text(first: str | None, last: str | None) -> str:
+    return f"{first}" if first == last else f"{first}...{last}"
+
+
+def partition_counts(
+    defs: HasAssetGraph, instance: Any, keys: Iterable[AssetKey]
+) -> dict[AssetKey, dict[str, int]]:
+    """Per partitioned materializable asset in `keys`: how many partitions are materialized,
+    failed, in progress, missing and stale (stale read in one walk for all of them)."""
+    graph = defs.get_asset_graph()
+    chosen = [
+        k
+        for k in keys
+        if graph.node(k).partitions_def is not None and graph.node(k).is_materializable
+    ]
+    if not chosen:
+        return {}
+    staleness = StalenessResolver(graph, instance.storage, keys=chosen).partition_statuses()
+    counts: dict[AssetKey, dict[str, int]] = {}
+    for key in chosen:
+        status = get_partition_status(defs, instance, key)
+        counts[key] = {**status.counts(), "stale": len(staleness[key].stale)}
+    return counts

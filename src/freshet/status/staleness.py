@@ -421,15 +421,18 @@ def _unpartitioned_status(
 
 
 def _summary(staleness: PartitionStaleness, rows: StatusVersions | None) -> AssetStatus:
-    """A partitioned asset as a whole: stale if any partition is, missing if none is
-    materialized; with the versions and time of its latest materialization."""
+    """A partitioned asset as a whole: stale if any partition is, else missing if any
+    partition is (up to date only when every partition is); with the versions and time of
+    its latest materialization."""
     key = staleness.asset_key
     if staleness.stale:
         status = StaleStatus.STALE
-    elif staleness.up_to_date:
-        status = StaleStatus.UP_TO_DATE
+    elif staleness.missing:
+        status = StaleStatus.MISSING
     else:
-        return AssetStatus(key=key, status=StaleStatus.MISSING)
+        status = StaleStatus.UP_TO_DATE
+    if not staleness.up_to_date and not staleness.stale:
+        return AssetStatus(key=key, status=status)
     latest: dict[str, Any] = {}
     if rows is not None:
         mat, observation = rows.materialization_ids[0], rows.observation_ids[0]

@@ -534,6 +534,8 @@ def _category(row: _StatusRow) -> PartitionStatusCategory:
     if row.in_progress_run_id is not None:
         return PartitionStatusCategory.IN_PROGRESS
     if row.failed_run_id is not None:
+        if row.materialization_id is not None:
+            return PartitionStatusCategory.MATERIALIZED_LATEST_FAILED
         return PartitionStatusCategory.FAILED
     if row.materialization_id is not None:
         return PartitionStatusCategory.MATERIALIZED

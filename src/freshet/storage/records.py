@@ -249,11 +249,14 @@ class AssetStatusRecord:
 
 
 class PartitionStatusCategory(StrEnum):
-    """What a partition's status row says, in precedence order: a run in progress, else the
-    last attempt failed, else materialized, else only observed. Partitions without a row are
+    """What a partition's status row says, in precedence order: a run in progress, else
+    materialized but the latest attempt failed, else the last attempt failed (never
+    materialized), else materialized, else only observed. Partitions without a row are
     missing; only the partitions definition knows how many those are."""
 
     IN_PROGRESS = "in_progress"
+    #: a materialization exists (its data is still there), but the latest attempt failed
+    MATERIALIZED_LATEST_FAILED = "materialized_latest_failed"
     FAILED = "failed"
     MATERIALIZED = "materialized"
     OBSERVED = "observed"

@@ -203,7 +203,7 @@ def _definitions_error(condition, partitions_def=None) -> str:
         (AC.cron_tick_passed("every day"), "invalid cron_schedule 'every day'"),
         (AC.on_cron("0 9 * * *", "Mars/Olympus"), "unknown timezone 'Mars/Olympus'"),
         (AC.any_deps_match(AC.missing()).allow("nope"), "'nope'"),
-        (AC.any_deps_match(AC.missing()).ignore("group:nothing_here"), "names no asset"),
+        (AC.any_deps_match(AC.missing()).ignore("group:nothing_here"), "matches no asset"),
     ],
     ids=["not-a-condition", "bad-cron", "bad-timezone", "unknown-key", "empty-selection"],
 )

@@ -29,15 +29,15 @@ def select(text: str, graph) -> set[str]:
         ("key:clean/events", {"clean/events"}),
         ("key:clean/*", {"clean/events", "clean/users"}),
         ("key:*events", {"raw/events", "clean/events"}),
-        ("key:nothing*", set()),
+        ("key:nothing* or raw/events", {"raw/events"}),
         ("key_prefix:clean", {"clean/events", "clean/users"}),
         ("key_prefix:clean/users", {"clean/users"}),
         ("group:ingest", INGEST),
-        ("group:nope", set()),
+        ("group:nope or raw/events", {"raw/events"}),
         ("tag:tier=silver", {"clean/events", "clean/users"}),
         ("tag:tier", {"raw/users", "clean/events", "clean/users", "report"}),
         ("tag:pii", {"clean/users"}),
-        ("tag:pii=false", set()),
+        ("tag:pii=false or raw/events", {"raw/events"}),
         ("kind:duckdb", {"clean/events", "clean/users"}),
         ("owner:team:data", {"raw/events", "raw/users", "clean/users"}),
         ("owner:alice@x.com", {"clean/events", "clean/users"}),
@@ -195,9 +195,30 @@ def test_status_term_asks_the_status_resolver_and_keeps_only_graph_keys(graph):
 
 
 def test_status_term_without_a_resolver_says_an_instance_is_needed(graph):
-    with pytest.raises(SelectionError, match="status_resolver") as caught:
-        AssetSelection.from_string("group:ingest and status:late").resolve(graph)
-    assert "status:late" in str(caught.value)
+    with pytest.raises(SelectionError, match="instance") as caught:
+        AssetSelection.from_string("group:ingest and status:failed").resolve(graph)
+    assert "status:failed" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("group:ingets", "group:ingets matches no asset (did you mean 'ingest'?)"),
+        ("kind:nothing", "kind:nothing matches no asset"),
+        ("owner:nobody@x.com", "owner:nobody@x.com matches no asset"),
+        ("tag:nope", "tag:nope matches no asset"),
+    ],
+    ids=["group-typo", "kind", "owner", "tag"],
+)
+def test_a_term_that_matches_nothing_says_so(graph, text, message):
+    with pytest.raises(SelectionError) as caught:
+        AssetSelection.from_string(text).resolve(graph)
+    assert message in str(caught.value)
+    assert "selects nothing" in str(caught.value)
+
+
+def test_an_unmatched_term_in_a_selection_that_selects_something_is_fine(graph):
+    assert AssetSelection.from_string("group:ingets or group:ingest").resolve(graph)
 
 
 def test_deep_traversals_of_a_long_chain_need_no_recursion(chain_graph):

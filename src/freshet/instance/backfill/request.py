@@ -15,7 +15,8 @@ from freshet.execution.plan import plan_assets
 from freshet.instance.backfill.record import encode_policy
 from freshet.instance.backfill.results import BackfillOnly
 from freshet.instance.instance import Instance
-from freshet.status.api import resolve_selection
+from freshet.lineage.selection import select_assets
+from freshet.status.api import selection_statuses
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,7 +121,8 @@ def selected_keys(defs: Definitions, selection: Any, instance: Instance) -> set[
     if selection is None:
         keys = {k for k in graph.materializable_keys if graph.node(k).partitions_def is not None}
     else:
-        keys = {k for k in resolve_selection(defs, selection, instance) if graph.has(k)}
+        statuses = selection_statuses(defs, instance)
+        keys = {k for k in select_assets(graph, selection, statuses=statuses) if graph.has(k)}
         keys = {k for k in keys if graph.node(k).is_materializable}
     if not keys:
         raise SelectionError(

@@ -72,7 +72,8 @@ def apply_only(
         if only is BackfillOnly.MISSING:
             kept[key] = subset & status.missing
             continue
-        chosen = subset & (status.failed if only is BackfillOnly.FAILED else status.stale)
+        failed = status.failed | status.latest_attempt_failed
+        chosen = subset & (failed if only is BackfillOnly.FAILED else status.stale)
         for parent, mapping in scope.parents[key]:
             chosen = chosen | (scope.reading(key, parent, mapping, kept[parent]) & subset)
         kept[key] = chosen

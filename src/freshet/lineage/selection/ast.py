@@ -34,12 +34,12 @@ class FunctionName(StrEnum):
 
 
 class SelectionStatus(StrEnum):
-    """Values of `status:`; resolved by the caller's status resolver (it needs an instance)."""
+    """Values of `status:`; resolved by the caller's status resolver (it needs an instance).
+    Only the statuses freshet can answer are listed (`late` comes with freshness policies)."""
 
     MISSING = "missing"
     STALE = "stale"
     UP_TO_DATE = "up_to_date"
-    LATE = "late"
     FAILED = "failed"
     IN_PROGRESS = "in_progress"
     CHECKS_FAILING = "checks_failing"

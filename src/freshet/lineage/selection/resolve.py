@@ -72,9 +72,21 @@ class SelectableGraph(Protocol):
 def resolve(
     node: Node, graph: SelectableGraph, status_resolver: StatusResolver | None = None
 ) -> set[AssetKey]:
-    """The keys `node` selects in `graph`; raises if it names unknown keys or needs statuses."""
+    """The keys `node` selects in `graph`; raises if it names unknown keys or needs statuses.
+
+    When nothing at all is selected and an attribute term (`group:`, `tag:`, `kind:`,
+    `owner:`, `key:` patterns) matches no asset, that is reported as the reason, with the
+    closest existing name: a typo is not an empty selection."""
     _check_keys_exist(node, graph)
-    return set(_Resolver(graph, status_resolver).eval(node))
+    resolver = _Resolver(graph, status_resolver)
+    selected = set(resolver.eval(node))
+    if not selected and resolver.unmatched:
+        raise SelectionError(
+            f"the selection {render(node)!r} selects nothing: "
+            + "; ".join(resolver.describe_unmatched())
+            + ". `freshet assets list` shows the assets with their groups and kinds."
+        )
+    return selected
 
 
 def _walk(node: Node) -> Iterator[Node]:
@@ -168,6 +180,26 @@ def _tag_keys(asset: SelectableAsset) -> Iterable[Hashable]:
     return asset.tags.keys()
 
 
+def _leaf_value(leaf: Node) -> str:
+    """The name an attribute leaf looks for, as `_Resolver._names_like` lists candidates."""
+    match leaf:
+        case GroupNode(name=name):
+            return name
+        case KindNode(kind=kind):
+            return kind
+        case OwnerNode(owner=owner):
+            return owner
+        case TagNode(key=key, value=None):
+            return key
+        case TagNode(key=key, value=value):
+            return f"{key}={value}"
+        case KeyGlobNode(pattern=pattern):
+            return pattern
+        case KeyPrefixNode(prefix=prefix):
+            return "/".join(prefix)
+    return render(leaf)
+
+
 def _build_index(graph: SelectableGraph, values_of: _ValuesOf) -> dict[Hashable, set[AssetKey]]:
     index: dict[Hashable, set[AssetKey]] = {}
     node = graph.node
@@ -190,18 +222,47 @@ class _Resolver:
     `group:a or group:b or ...` costs one pass, not one per group.
     """
 
-    __slots__ = ("_graph", "_indexes", "_status_resolver")
+    __slots__ = ("_graph", "_indexes", "_status_resolver", "unmatched")
 
     def __init__(self, graph: SelectableGraph, status_resolver: StatusResolver | None) -> None:
         self._graph = graph
         self._status_resolver = status_resolver
         self._indexes: dict[_ValuesOf, dict[Hashable, set[AssetKey]]] = {}
+        #: attribute leaves that matched no asset of the graph, in evaluation order
+        self.unmatched: list[Node] = []
 
-    def _lookup(self, values_of: _ValuesOf, value: Hashable) -> Set[AssetKey]:
+    def _index(self, values_of: _ValuesOf) -> dict[Hashable, set[AssetKey]]:
         index = self._indexes.get(values_of)
         if index is None:
             index = self._indexes[values_of] = _build_index(self._graph, values_of)
-        return index.get(value, _NOTHING)
+        return index
+
+    def describe_unmatched(self) -> list[str]:
+        """One phrase per unmatched leaf: `group:salse matches no asset (did you mean ...?)`."""
+        phrases = []
+        for leaf in dict.fromkeys(self.unmatched):
+            known = self._names_like(leaf)
+            close = difflib.get_close_matches(_leaf_value(leaf), known, n=3, cutoff=0.6)
+            hint = " (did you mean " + " or ".join(f"'{c}'" for c in close) + "?)" if close else ""
+            phrases.append(f"{render(leaf)} matches no asset{hint}")
+        return phrases
+
+    def _names_like(self, leaf: Node) -> list[str]:
+        match leaf:
+            case GroupNode():
+                return sorted(str(v) for v in self._index(_group))
+            case KindNode():
+                return sorted(str(v) for v in self._index(_kinds))
+            case OwnerNode():
+                return sorted(str(v) for v in self._index(_owners))
+            case TagNode(value=None):
+                return sorted(str(v) for v in self._index(_tag_keys))
+            case TagNode():
+                return sorted(f"{k}={v}" for k, v in self._index(_tag_items))  # type: ignore[misc]
+        return sorted(k.to_user_string() for k in self._graph.all_keys)
+
+    def _lookup(self, values_of: _ValuesOf, value: Hashable) -> Set[AssetKey]:
+        return self._index(values_of).get(value, _NOTHING)
 
     def eval(self, node: Node) -> Set[AssetKey]:
         match node:
@@ -219,8 +280,13 @@ class _Resolver:
                 return {key}
             case StatusNode(status=status):
                 return self._status(status, node)
-            case _:
+            case AllNode():
                 return self._attribute(node)
+            case _:
+                matched = self._attribute(node)
+                if not matched:
+                    self.unmatched.append(node)
+                return matched
 
     def _intersection(self, operands: tuple[Node, ...]) -> Set[AssetKey]:
         # `a and not b` subtracts b instead of building the complement of b.
@@ -260,9 +326,9 @@ class _Resolver:
     def _status(self, status: SelectionStatus, node: StatusNode) -> Set[AssetKey]:
         if self._status_resolver is None:
             raise SelectionError(
-                f"the selection term {render(node)!r} needs asset statuses, which come from an "
-                "instance; resolve it with `status_resolver=` (the CLI and web UI pass one), "
-                "or select without status: terms"
+                f"the selection term {render(node)!r} needs asset statuses, which come from "
+                "the instance that holds the run history: pass instance=fr.Instance.from_home() "
+                "(the CLI uses the project's home), or select without status: terms"
             )
         return self._graph.all_keys & set(self._status_resolver(status))
 

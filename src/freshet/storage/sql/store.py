@@ -453,6 +453,10 @@ def _category(table: Any, literal: bool = False) -> Any:
 
     return case(
         (c.in_progress_run_id.is_not(None), value(PartitionStatusCategory.IN_PROGRESS)),
+        (
+            c.last_failed_run_id.is_not(None) & c.last_materialization_id.is_not(None),
+            value(PartitionStatusCategory.MATERIALIZED_LATEST_FAILED),
+        ),
         (c.last_failed_run_id.is_not(None), value(PartitionStatusCategory.FAILED)),
         (c.last_materialization_id.is_not(None), value(PartitionStatusCategory.MATERIALIZED)),
         else_=value(PartitionStatusCategory.OBSERVED),

@@ -1,0 +1,56 @@
+"""The inputs of a run given on the command line: tags, a run config file, a partition range."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+
+from freshet.cli.yaml_documents import load_yaml_file
+from freshet.core.partitions import PartitionKeyRange
+from freshet.errors import ConfigError
+
+
+def parse_partition_range(text: str | None) -> PartitionKeyRange | None:
+    """`FIRST...LAST` as a key range (keys may contain '-' and ':', so '...' separates)."""
+    if text is None:
+        return None
+    first, sep, last = text.partition("...")
+    if not sep or not first.strip() or not last.strip():
+        raise click.BadParameter(
+            f"{text!r}: write the first and last partition separated by '...', e.g. "
+            "2024-01-01...2024-01-31",
+            param_hint="--partition-range",
+        )
+    return PartitionKeyRange(first.strip(), last.strip())
+
+
+def parse_tags(items: Iterable[str]) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(
+                f"{item!r} is not KEY=VALUE (e.g. --tag team=data)", param_hint="'--tag'"
+            )
+        tags[key.strip()] = value
+    return tags
+
+
+def load_run_config(path: Path) -> Mapping[str, Any]:
+    """The run config in a YAML file; syntax errors name the file, line and column."""
+    header = f"cannot use run config file {path}"
+    document = load_yaml_file(path, header)
+    if document is None:
+        return {}
+    if not isinstance(document, dict):
+        raise ConfigError(
+            [
+                f"{path}: the top level must be a mapping (ops: ..., resources: ...), "
+                f"got a {type(document).__name__}"
+            ],
+            header=header,
+        )
+    return document
