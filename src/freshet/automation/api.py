@@ -4,11 +4,14 @@ instance's storage. Reads only; recording the tick and launching its runs is the
 
 from __future__ import annotations
 
+import gc
 import time
+import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from freshet.automation import incremental
 from freshet.automation.cursor import AutomationCursor, Slot, slot_text
 from freshet.automation.evaluator import AssetEvaluator, Slots, TickState
 from freshet.automation.facts import ALL_SLOTS, TickFacts
@@ -55,6 +58,25 @@ def evaluate_automation_conditions(
         )
     graph = defs.get_asset_graph()
     now = evaluation_timestamp(evaluation_time)
+    # A tick allocates many small objects and frees none until it ends: collecting cycles
+    # meanwhile only walks the (large, long-lived) definitions again and again.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _evaluate(defs, graph, instance, cursor, now, max_materializations_per_minute)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _evaluate(
+    defs: HasAssetGraph,
+    graph: AssetGraphView,
+    instance: HasStorage,
+    cursor: AutomationCursor | str | None,
+    now: float,
+    max_materializations_per_minute: int | None,
+) -> AutomationResult:
     previous = AutomationCursor.coerce(cursor)
     facts = TickFacts(graph, instance.storage, now)
     tick = TickState(previous=previous, facts=facts, stale=_StaleSlots(graph, instance.storage))
@@ -66,10 +88,26 @@ def evaluate_automation_conditions(
         else max(0, max_materializations_per_minute - sum(n for _, n in recent))
     )
     results: list[AssetEvaluation] = []
+    memo = incremental.recall(previous)
+    changed = None if memo is None else incremental.changed_keys(facts, previous)
+    next_memo: incremental.Memo = {}
     for key in graph.toposorted_keys:
         view = graph.node(key)
         condition = view.automation_condition
         if not isinstance(condition, AutomationCondition):
+            continue
+        if changed is not None and incremental.reusable(
+            memo.get(key),  # type: ignore[union-attr]
+            condition,
+            key,
+            facts,
+            changed,
+            tick.requested,
+            previous,
+        ):
+            kept = memo[key]  # type: ignore[index]
+            results.append(kept[1])
+            next_memo[key] = kept
             continue
         true, tree = AssetEvaluator(tick, key).evaluate(condition)
         requested, discarded = _guarded(facts, key, true, view.is_materializable)
@@ -81,15 +119,15 @@ def evaluate_automation_conditions(
             budget -= len(requested)
         if requested:
             tick.requested[key] = requested
-        results.append(
-            AssetEvaluation(
-                key=key,
-                partitioned=view.partitions_def is not None,
-                tree=tree,
-                requested=requested,
-                discarded=discarded,
-            )
+        evaluation = AssetEvaluation(
+            key=key,
+            partitioned=view.partitions_def is not None,
+            tree=tree,
+            requested=requested,
+            discarded=discarded,
         )
+        results.append(evaluation)
+        next_memo[key] = (condition, evaluation)
     total = sum(len(s) for s in tick.requested.values())
     next_cursor = AutomationCursor(
         evaluation_time=now,
@@ -104,7 +142,11 @@ def evaluate_automation_conditions(
         seen=_carried_seen(previous.seen, tick.seen),
         recent_requests=(*recent, (now, total)) if total else recent,
         recorded=previous.recorded,
+        token=uuid.uuid4().hex,
+        runs_in_flight=tuple(sorted(run.run_id for run in facts.unfinished_runs())),
     )
+    assert next_cursor.token is not None
+    incremental.remember(next_cursor.token, next_memo)
     return AutomationResult(
         evaluation_time=now,
         results=results,

@@ -42,6 +42,10 @@ class AutomationCursor:
     node_state: Mapping[str, Mapping[str, list[str]]] = field(default_factory=dict)
     seen: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     recent_requests: tuple[tuple[float, int], ...] = ()
+    #: runs that were queued or not finished at this tick
+    runs_in_flight: tuple[str, ...] = ()
+    #: names this tick, for the evaluations it keeps in its process (see `incremental`)
+    token: str | None = None
     #: a digest of each asset's last stored evaluation (kept by whoever stores them)
     recorded: Mapping[str, str] = field(default_factory=dict)
 
@@ -58,6 +62,8 @@ class AutomationCursor:
                 "seen": self.seen,
                 "recent_requests": [list(pair) for pair in self.recent_requests],
                 "recorded": self.recorded,
+                "token": self.token,
+                "runs_in_flight": list(self.runs_in_flight),
             },
             separators=(",", ":"),
             sort_keys=True,
@@ -84,6 +90,8 @@ class AutomationCursor:
             seen=doc["seen"],
             recent_requests=tuple((t, n) for t, n in doc["recent_requests"]),
             recorded=doc.get("recorded", {}),
+            token=doc.get("token"),
+            runs_in_flight=tuple(doc.get("runs_in_flight", ())),
         )
 
     @classmethod

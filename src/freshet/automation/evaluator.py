@@ -484,6 +484,22 @@ _HANDLERS: Mapping[type, _Handler] = {
 }
 
 
+_DESCRIPTIONS: dict[int, tuple[AutomationCondition, str]] = {}
+
+
+def _describe(node: AutomationCondition) -> str:
+    """`node.describe()`, remembered per node object: the same trees are evaluated for every
+    asset at every tick."""
+    known = _DESCRIPTIONS.get(id(node))
+    if known is not None and known[0] is node:
+        return known[1]
+    text = node.describe()
+    if len(_DESCRIPTIONS) > 100_000:
+        _DESCRIPTIONS.clear()
+    _DESCRIPTIONS[id(node)] = (node, text)
+    return text
+
+
 def _record(
     node: AutomationCondition,
     node_id: str,
@@ -499,7 +515,7 @@ def _record(
         node_id=node_id,
         node_type=node.name,
         label=node.label,
-        description=node.describe(),
+        description=_describe(node),
         candidate_count=len(candidates),
         true_count=len(true),
         true_partitions=tuple(sorted(s for s in true if s is not None)) if keep else None,

@@ -19,10 +19,11 @@ from freshet.core.partitions import (
     UnpartitionedSubset,
     default_partition_mapping,
 )
-from freshet.errors import PartitionError
+from freshet.errors import FreshetError, PartitionError
+from freshet.lineage.selection import coerce_selection
 from freshet.lineage.view import AssetGraphView
 from freshet.storage.base import StorageReader
-from freshet.storage.records import AssetStatusRecord, RunsFilter, RunStatus
+from freshet.storage.records import AssetStatusRecord, RunRecord, RunsFilter, RunStatus
 
 _UNFINISHED = (
     RunStatus.QUEUED,
@@ -31,6 +32,9 @@ _UNFINISHED = (
     RunStatus.STARTED,
     RunStatus.CANCELING,
 )
+
+RANGE_SEPARATOR = "..."
+"""How a run record names a partition range (`first...last`)."""
 
 ALL_SLOTS = "*"
 """In `in_flight`: every partition of the asset (a run without a single partition)."""
@@ -66,6 +70,7 @@ class TickFacts:
         self._slots: dict[AssetKey, dict[Slot, SlotFacts]] = {}
         self._unpartitioned_loaded = False
         self._in_flight: dict[AssetKey, set[Slot | str]] | None = None
+        self._unfinished: list[RunRecord] | None = None
         self._upstream: dict[tuple[AssetKey, AssetKey, Slot], tuple[Slot, ...]] = {}
         self._all_keys: dict[AssetKey, tuple[str, ...]] = {}
         self._materialized: dict[AssetKey, set[str]] = {}
@@ -194,14 +199,32 @@ class TickFacts:
         `ALL_SLOTS` among them when a run targets the asset without a single partition."""
         if self._in_flight is None:
             self._in_flight = {}
-            for run in self.storage.get_runs(RunsFilter(statuses=list(_UNFINISHED))):
-                for asset in run.asset_selection:
+            for run in self.unfinished_runs():
+                for asset in self.run_asset_keys(run):
                     slots = self._in_flight.setdefault(asset, set())
-                    if self.graph.has(asset) and self.graph.node(asset).partitions_def is None:
+                    if self.graph.node(asset).partitions_def is None:
                         slots.add(None)
+                    elif run.partition is None or RANGE_SEPARATOR in run.partition:
+                        slots.add(ALL_SLOTS)
                     else:
-                        slots.add(ALL_SLOTS if run.partition is None else run.partition)
+                        slots.add(run.partition)
         return self._in_flight.get(key, ())
+
+    def unfinished_runs(self) -> list[RunRecord]:
+        if self._unfinished is None:
+            self._unfinished = self.storage.get_runs(RunsFilter(statuses=list(_UNFINISHED)))
+        return self._unfinished
+
+    def run_asset_keys(self, run: RunRecord) -> set[AssetKey]:
+        """The assets of this graph a run targets: its recorded keys, or those its selection
+        (launched runs) resolves to; nothing for a selection this graph cannot resolve."""
+        keys = set(run.asset_selection)
+        if not keys and run.selection:
+            try:
+                keys = set(coerce_selection(run.selection).resolve(self.graph))
+            except FreshetError:
+                keys = set()
+        return {k for k in keys if self.graph.has(k)}
 
     def check_passed(self, check: AssetCheckKey, slot: Slot) -> bool:
         record = self.storage.get_latest_check_evaluation(check, slot)

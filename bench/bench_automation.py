@@ -1,0 +1,130 @@
+"""Automation ticks over N eager assets (random DAG, <= 3 parents, as in the peer workload),
+and over 100 daily-partitioned assets with 10,000 partitions each.
+
+    python bench/bench_automation.py --assets 1000 [--repeat 5]
+    python bench/bench_automation.py --partitioned [--assets 100] [--days 10000]
+
+Eager: tick 1 on an empty SQLite instance requests every asset (all missing, requested
+together); everything is then materialized (untimed), one tick settles, and the idle tick
+(nothing changed since the previous one) is timed `--repeat` times, each from the previous
+cursor. Partitioned: the latest partition of every asset is materialized (untimed), then the
+idle tick is timed. Peak RSS is that of the whole process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+from datetime import UTC, datetime, timedelta
+
+from _shapes import report
+
+import freshet as fr
+
+AC = fr.AutomationCondition
+
+
+def _eager_defs(n: int) -> fr.Definitions:
+    import random
+
+    rng = random.Random(7)
+    assets = []
+    for i in range(n):
+        parents = rng.sample(range(i), k=min(i, rng.randint(0, 3))) if i else []
+        assets.append(
+            fr.asset(
+                name=f"a{i}", deps=[f"a{p}" for p in parents], automation_condition=AC.eager()
+            )(lambda: 1)
+        )
+    return fr.Definitions(assets=assets)
+
+
+def _partitioned_defs(n: int, days: int, now: datetime) -> fr.Definitions:
+    start = (now - timedelta(days=days)).strftime("%Y-%m-%d")
+    daily = fr.DailyPartitionsDefinition(start_date=start)
+    assets = [
+        fr.asset(
+            name=f"p{i}",
+            deps=[f"p{i - 1}"] if i else [],
+            partitions_def=daily,
+            automation_condition=AC.eager(),
+        )(lambda: 1)
+        for i in range(n)
+    ]
+    return fr.Definitions(assets=assets)
+
+
+def _peak_rss_mib() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _tick(defs, instance, cursor, at=None):
+    import time
+
+    start = time.perf_counter()
+    result = fr.evaluate_automation_conditions(defs, instance, cursor=cursor, evaluation_time=at)
+    return result, time.perf_counter() - start
+
+
+def eager(n: int, repeat: int) -> None:
+    defs = _eager_defs(n)
+    with tempfile.TemporaryDirectory() as home, fr.Instance.from_home(home) as instance:
+        first, requesting = _tick(defs, instance, None)
+        fr.materialize(defs, instance=instance)
+        cursor = _tick(defs, instance, first.cursor)[0].cursor
+        samples = []
+        for _ in range(repeat):
+            result, seconds = _tick(defs, instance, cursor)
+            cursor = result.cursor
+            samples.append(seconds)
+        assert result.total_requested == 0
+    report("automation_requesting_tick", [requesting], assets=n, requested=first.total_requested)
+    report("automation_idle_tick", samples, assets=n, peak_rss_mib=_peak_rss_mib())
+
+
+def partitioned(n: int, days: int, repeat: int) -> None:
+    now = datetime.now(UTC)
+    defs = _partitioned_defs(n, days, now)
+    with tempfile.TemporaryDirectory() as home, fr.Instance.from_home(home) as instance:
+        first, requesting = _tick(defs, instance, None, now)
+        latest = next(iter(first.get_requested_partitions("p0")))
+        fr.materialize(defs, instance=instance, partition_key=latest)
+        cursor = _tick(defs, instance, first.cursor, now)[0].cursor
+        samples = []
+        for _ in range(repeat):
+            result, seconds = _tick(defs, instance, cursor, now)
+            cursor = result.cursor
+            samples.append(seconds)
+        assert result.total_requested == 0
+    report(
+        "automation_partitioned_requesting_tick",
+        [requesting],
+        assets=n,
+        partitions_per_asset=days,
+        requested=first.total_requested,
+    )
+    report(
+        "automation_partitioned_idle_tick",
+        samples,
+        assets=n,
+        partitions_per_asset=days,
+        peak_rss_mib=_peak_rss_mib(),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--assets", type=int, default=None)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--partitioned", action="store_true")
+    parser.add_argument("--days", type=int, default=10000)
+    args = parser.parse_args()
+    if args.partitioned:
+        partitioned(args.assets or 100, args.days, args.repeat)
+    else:
+        eager(args.assets or 1000, args.repeat)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""Incremental ticks: an asset whose inputs did not change since the previous tick keeps the
+previous tick's evaluation instead of being evaluated again, so an idle tick costs what
+changed, not the size of the graph.
+
+An asset is evaluated again when: it or a dependency has an event since the cursor (a
+materialization, observation, failure, planned step, or a run of it queued or ended); a
+dependency is requested in this tick; its previous evaluation requested or held back
+something, or had a node true that compares with the previous tick (newly_*, *_changed,
+cron_tick_passed, newly_true, will_be_requested); its condition or code version changed;
+or its condition depends on the clock or on the whole graph (cron, freshness, stale(), the
+latest time window of a partitioned asset). The previous evaluations are kept in this
+process, keyed by the cursor's token: a cursor from elsewhere (or a restarted process)
+simply gets a full tick.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from freshet.automation.cursor import AutomationCursor
+from freshet.automation.facts import TickFacts
+from freshet.automation.result import AssetEvaluation, NodeEvaluation
+from freshet.core.automation.conditions import (
+    AutomationCondition,
+    CronTickPassedCondition,
+    InLatestTimeWindowCondition,
+    LateCondition,
+    NeededForFreshnessCondition,
+    StaleCondition,
+    UpdatedSinceCronCondition,
+)
+from freshet.core.keys import AssetKey
+
+#: more events than this since the cursor: evaluate everything rather than sort them out
+MAX_EVENTS = 20_000
+
+_CLOCK_OR_GRAPH = (
+    CronTickPassedCondition,
+    UpdatedSinceCronCondition,
+    LateCondition,
+    NeededForFreshnessCondition,
+    StaleCondition,
+)
+_TRANSIENT = frozenset(
+    {
+        "newly_missing",
+        "newly_updated",
+        "newly_requested",
+        "code_version_changed",
+        "data_version_changed",
+        "cron_tick_passed",
+        "newly_true",
+        "will_be_requested",
+    }
+)
+
+Memo = dict[AssetKey, tuple[AutomationCondition, AssetEvaluation]]
+_MEMOS: dict[str, Memo] = {}
+_VOLATILE: dict[int, tuple[AutomationCondition, bool, bool]] = {}
+
+
+def recall(cursor: AutomationCursor) -> Memo | None:
+    return None if cursor.token is None else _MEMOS.get(cursor.token)
+
+
+def remember(token: str, memo: Memo) -> None:
+    _MEMOS.clear()  # one tick back is all a next tick needs
+    _MEMOS[token] = memo
+
+
+def changed_keys(facts: TickFacts, previous: AutomationCursor) -> set[AssetKey] | None:
+    """Assets with an event since the previous tick (None: too many to tell, or no previous
+    tick)."""
+    if previous.evaluation_time is None:
+        return None
+    changed: set[AssetKey] = set()
+    # runs queued, started or ended since (also those recorded without an event)
+    flying = {run.run_id: run for run in facts.unfinished_runs()}
+    for run_id in set(flying).symmetric_difference(previous.runs_in_flight):
+        run = flying.get(run_id) or facts.storage.get_run(run_id)
+        if run is not None:
+            changed |= facts.run_asset_keys(run)
+    since = previous.storage_id or 0
+    if facts.max_storage_id is None or facts.max_storage_id <= since:
+        return changed
+    records = facts.storage.get_event_records(after_storage_id=since, limit=MAX_EVENTS + 1)
+    if len(records) > MAX_EVENTS:
+        return None
+    runs: set[str] = set()
+    for record in records:
+        event = record.event
+        if event.asset_key is not None:
+            changed.add(event.asset_key)
+        elif event.event_type.value.startswith("RUN_"):
+            runs.add(event.run_id)
+    for run_id in runs:
+        run = facts.storage.get_run(run_id)
+        if run is not None:
+            changed |= facts.run_asset_keys(run)
+    return changed
+
+
+def reusable(
+    entry: tuple[AutomationCondition, AssetEvaluation] | None,
+    condition: AutomationCondition,
+    key: AssetKey,
+    facts: TickFacts,
+    changed: set[AssetKey],
+    requested: Mapping[AssetKey, Any],
+    previous: AutomationCursor,
+) -> bool:
+    if entry is None or key in changed:
+        return False
+    old_condition, evaluation = entry
+    if old_condition is not condition and old_condition != condition:
+        return False
+    if evaluation.requested or evaluation.discarded or _transient_truth(evaluation.tree):
+        return False
+    view = facts.graph.node(key)
+    if _volatile(condition, view.partitions_def is not None):
+        return False
+    seen = previous.seen.get(key.to_user_string(), {})
+    if "code_version" in seen and seen["code_version"] != view.code_version:
+        return False
+    return not any(p in changed or p in requested for p in view.parent_keys)
+
+
+def _transient_truth(node: NodeEvaluation) -> bool:
+    if node.true_count and node.node_type in _TRANSIENT:
+        return True
+    return any(_transient_truth(child) for child in node.children)
+
+
+def _volatile(condition: AutomationCondition, partitioned: bool) -> bool:
+    """Whether the condition reads the clock or the whole graph (remembered per object)."""
+    known = _VOLATILE.get(id(condition))
+    if known is None or known[0] is not condition:
+        nodes = list(condition.walk())
+        clock = any(isinstance(n, _CLOCK_OR_GRAPH) for n in nodes)
+        window = any(isinstance(n, InLatestTimeWindowCondition) for n in nodes)
+        if len(_VOLATILE) > 100_000:
+            _VOLATILE.clear()
+        known = (condition, clock, window)
+        _VOLATILE[id(condition)] = known
+    return known[1] or (partitioned and known[2])

@@ -1,0 +1,92 @@
+"""Incremental ticks: an asset whose inputs did not change keeps its previous evaluation, and
+an incremental tick decides exactly what a full one decides."""
+
+from __future__ import annotations
+
+import pytest
+
+import freshet as fr
+from freshet.automation import incremental
+
+AC = fr.AutomationCondition
+
+
+def _defs(value=1, code="1"):
+    def make(name, deps=(), **kwargs):
+        return fr.asset(name=name, deps=list(deps), automation_condition=AC.eager(), **kwargs)(
+            lambda: value
+        )
+
+    return fr.Definitions(
+        assets=[
+            make("a", code_version=code),
+            make("b", ["a"]),
+            make("c", ["b"]),
+            make("other"),
+        ]
+    )
+
+
+@pytest.fixture
+def instance():
+    with fr.Instance.ephemeral() as inst:
+        yield inst
+
+
+def test_an_idle_tick_keeps_every_previous_evaluation(instance):
+    defs = _defs()
+    fr.materialize(defs, instance=instance)
+    first = fr.evaluate_automation_conditions(defs, instance)
+    settled = fr.evaluate_automation_conditions(defs, instance, cursor=first.cursor)
+    idle = fr.evaluate_automation_conditions(defs, instance, cursor=settled.cursor)
+    assert all(idle.get_evaluation(k) is settled.get_evaluation(k) for k in "abc")
+
+
+def test_a_change_reevaluates_only_what_reads_it(instance):
+    defs = _defs()
+    fr.materialize(defs, instance=instance)
+    first = fr.evaluate_automation_conditions(defs, instance)
+    settled = fr.evaluate_automation_conditions(defs, instance, cursor=first.cursor)
+    fr.materialize(_defs(value=2), selection="a", instance=instance)
+    after = fr.evaluate_automation_conditions(defs, instance, cursor=settled.cursor)
+    assert after.get_evaluation("other") is settled.get_evaluation("other")
+    assert after.get_evaluation("a") is not settled.get_evaluation("a")
+    assert after.get_requested_partitions("b") == {None}
+    # c reads b, requested in this tick (will_be_requested): evaluated again, not requested
+    assert after.get_evaluation("c") is not settled.get_evaluation("c")
+    assert after.get_num_requested("c") == 0
+
+
+def _requests(instance, steps, forget):
+    """Run `steps` (changes between ticks); each tick's requests, optionally forgetting the
+    kept evaluations before each tick (a full tick from the same cursor)."""
+    cursor, seen = None, []
+    for step in steps:
+        step(instance)
+        if forget:
+            incremental._MEMOS.clear()
+        result = fr.evaluate_automation_conditions(_defs(), instance, cursor=cursor)
+        cursor = result.cursor
+        seen.append(sorted((r.key.to_user_string(), r.num_requested) for r in result.results))
+    return seen
+
+
+def test_incremental_ticks_decide_what_full_ticks_decide():
+    def nothing(instance):
+        pass
+
+    def build_all(instance):
+        fr.materialize(_defs(), instance=instance)
+
+    def new_a(instance):
+        fr.materialize(_defs(value=2), selection="a", instance=instance)
+
+    def same_a(instance):
+        fr.materialize(_defs(value=2), selection="a", instance=instance)
+
+    def build_b(instance):
+        fr.materialize(_defs(value=2), selection="b", instance=instance)
+
+    steps = [nothing, build_all, nothing, new_a, nothing, build_b, same_a, nothing, nothing]
+    with fr.Instance.ephemeral() as one, fr.Instance.ephemeral() as other:
+        assert _requests(one, steps, forget=False) == _requests(other, steps, forget=True)
