@@ -1,5 +1,6 @@
 """Definitions validate everything at construction and name the objects involved."""
 
+import re
 import warnings
 
 import pytest
@@ -185,3 +186,62 @@ def test_a_definition_given_for_a_supplied_key_replaces_the_supplied_spec():
 
     defs = fr.Definitions(assets=[_reads_external("a", (fr.AssetSpec("app_events"),)), app_events])
     assert defs.get_assets_def("app_events") is app_events
+
+
+def test_a_cycle_is_reported_with_the_other_problems():
+    @fr.asset(deps=["b"], required_resource_keys={"warehouse"})
+    def a(context): ...
+
+    @fr.asset(deps=["a"])
+    def b(): ...
+
+    @fr.asset
+    def c(): ...
+
+    @fr.asset(name="c")
+    def c_again(): ...
+
+    with pytest.raises(fr.DefinitionsError) as caught:
+        fr.Definitions(assets=[a, b, c, c_again])
+    message = str(caught.value)
+    assert "3 problems" in message
+    assert "asset 'c' is defined twice" in message
+    assert "'warehouse'" in message
+    assert "the asset graph has a cycle: a -> b -> a" in message
+
+
+class _NamedExecutor:
+    def __init__(self, name):
+        self.name = name
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"executor": 42}, "executor=42: expected an executor definition"),
+        ({"sensors": ["x"]}, "sensors: str is not a sensor"),
+    ],
+    ids=["executor-int", "sensor-str"],
+)
+def test_options_of_the_wrong_type_are_definitions_errors(kwargs, message):
+    with pytest.raises(fr.DefinitionsError, match=re.escape(message)):
+        fr.Definitions(assets=[], **kwargs)
+
+
+def test_options_not_acted_on_yet_are_warnings():
+    @fr.asset(automation_condition=fr.AutomationCondition.eager())
+    def watched(): ...
+
+    job = fr.define_asset_job("all_job", selection="*")
+    defs = fr.Definitions(assets=[watched], jobs=[job], executor=_NamedExecutor("multiprocess"))
+    warnings = "\n".join(defs.warnings)
+    assert "executor 'multiprocess' is not acted on yet" in warnings
+    assert "asset 'watched': automation_condition= is not acted on yet by the daemon" in warnings
+    assert len(defs.warnings) == 2
+
+
+def test_in_process_executor_and_plain_definitions_give_no_warning():
+    @fr.asset
+    def plain(): ...
+
+    assert fr.Definitions(assets=[plain], executor=_NamedExecutor("in_process")).warnings == []

@@ -106,11 +106,11 @@ class Definitions:
             self._graph = AssetGraph.build(assets_defs, checks)
         _check_unknown_deps(self._graph.unknown_deps, problems)
         _check_checks(self._graph, checks, problems)
-        if not problems.items:
-            cycle = self._graph.find_cycle()
-            if cycle:
-                path = " -> ".join(k.to_user_string() for k in cycle)
-                problems.add(CycleError, f"the asset graph has a cycle: {path}")
+        cycle = self._graph.find_cycle()
+        if cycle:
+            path = " -> ".join(k.to_user_string() for k in cycle)
+            problems.add(CycleError, f"the asset graph has a cycle: {path}")
+        _check_executor_type(executor, problems)
         _check_partitions(self._graph, problems)
         for problem in automation_problems(self._graph):
             problems.add(InvalidDefinitionError, problem)
@@ -131,6 +131,12 @@ class Definitions:
             raise InvalidDefinitionError(f"expected a Definitions, got a {type(defs).__name__}")
 
     # -- accessors -------------------------------------------------------------------
+    @property
+    def warnings(self) -> list[str]:
+        """Options given that freshet accepts but does not act on yet (see
+        `OPTIONS_NOT_ACTED_ON`); `freshet check` prints them."""
+        return [message for finder in OPTIONS_NOT_ACTED_ON for message in finder(self)]
+
     @property
     def assets(self) -> tuple[AssetsDefinition, ...]:
         return self._assets_defs
@@ -697,3 +703,51 @@ class _DefinitionsModule(types.ModuleType):
 
 
 sys.modules[__name__].__class__ = _DefinitionsModule
+
+
+# ---- options accepted but not acted on yet ---------------------------------------------------
+# One finder per option that `Definitions` accepts but that nothing in freshet acts on yet.
+# Remove a finder when the issue that implements its feature lands, so that `freshet check`
+# stops warning about it.
+
+_NOT_YET = "is not acted on yet"
+#: executors freshet runs steps with (every run executes in process today)
+ACTED_ON_EXECUTORS = frozenset({"in_process"})
+
+
+def _unknown_executor(defs: Definitions) -> list[str]:
+    executors = [("Definitions(executor=...)", defs.executor)] + [
+        (f"job {job.name!r} (executor_def=...)", getattr(job, "executor_def", None))
+        for job in defs.get_all_job_defs()
+    ]
+    return [
+        f"{where}: executor {getattr(executor, 'name', executor)!r} {_NOT_YET}; steps run in "
+        "this process, one after another"
+        for where, executor in executors
+        if executor is not None and getattr(executor, "name", None) not in ACTED_ON_EXECUTORS
+    ]
+
+
+def _automation_conditions(defs: Definitions) -> list[str]:
+    keys = [k for k, n in defs.get_asset_graph().nodes.items() if n.automation_condition]
+    return [
+        f"asset {k.to_user_string()!r}: automation_condition= {_NOT_YET} by the daemon; it is "
+        "evaluated only when you run `freshet automation tick`"
+        for k in sorted(keys)
+    ]
+
+
+OPTIONS_NOT_ACTED_ON: tuple[Callable[[Definitions], list[str]], ...] = (
+    _unknown_executor,
+    _automation_conditions,
+)
+
+
+def _check_executor_type(executor: Any, problems: _Problems) -> None:
+    """A value of the wrong type is an error even while executors are not acted on."""
+    if executor is not None and not isinstance(getattr(executor, "name", None), str):
+        problems.add(
+            InvalidDefinitionError,
+            f"executor={executor!r}: expected an executor definition (an object with a name), "
+            f"got a {type(executor).__name__}",
+        )

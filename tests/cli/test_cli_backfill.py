@@ -258,3 +258,14 @@ def test_on_a_terminal_successful_runs_share_one_line_and_failures_stay():
         "\r[2/3] 2024-01-02 ✓\x1b[K\n"
         "[3/3] 2024-01-03 ✗  failed: clean (run r3)\n"
     )
+
+
+def test_backfill_commands_accept_an_id_prefix(invoke, defs_file, project):
+    (project / "interrupt-2024-01-01").touch()
+    _start(invoke, "--from", "2024-01-01", "--to", "2024-01-02")
+    [backfill_id] = _backfill_ids(invoke)
+    shown = invoke("backfill", "show", backfill_id[:5])
+    assert shown.exit_code == 0, shown.output
+    assert f"backfill   {backfill_id}" in shown.stdout
+    canceled = invoke("backfill", "cancel", backfill_id[:5])
+    assert f"backfill {backfill_id} canceled" in canceled.stdout

@@ -86,3 +86,24 @@ def test_pyproject_locates_the_definitions(invoke, write, project):
     (project / "subfolder").mkdir()
     result = invoke("check")
     assert result.exit_code == 0, result.output
+
+
+def test_options_not_acted_on_are_warned_about(invoke, write):
+    write(
+        "defs.py",
+        """
+        import freshet as fr
+
+        @fr.asset(automation_condition=fr.AutomationCondition.eager())
+        def eager(): ...
+
+        defs = fr.Definitions(assets=[eager])
+        """,
+    )
+    result = invoke("-f", "defs.py", "check")
+    assert result.exit_code == 0
+    assert (
+        "warning: asset 'eager': automation_condition= is not acted on yet by the daemon"
+        in result.stderr
+    )
+    assert result.stdout.endswith(": OK\n")

@@ -189,7 +189,8 @@ def test_failed_check_is_shown_and_counted(invoke, write):
     )
     result = invoke("-f", "checked.py", "materialize")
     assert result.exit_code == 0  # a non-blocking check does not fail the run
-    assert "rows:no_negatives" in result.stdout and "check failed (ERROR)" in result.stdout
+    check_line = next(line for line in result.stdout.splitlines() if "rows__check" in line)
+    assert "✗" in check_line and "check failed: rows:no_negatives (ERROR)" in check_line
     assert "1 materialized, 0 failed, 1 check(s) failed" in result.stdout
     # printed while the check step's output was captured, yet not part of its compute log
     logs = invoke("runs", "logs", _run_id(result.stdout), "--stdout")

@@ -118,3 +118,61 @@ def test_unknown_run_exits_2(invoke, command):
     result = invoke("runs", command, "no-such-run")
     assert result.exit_code == 2
     assert "no run 'no-such-run'" in result.stderr and "freshet runs list" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["show", "logs"], ids=["show", "logs"])
+def test_an_eight_character_prefix_names_the_run(invoke, run_id, command):
+    result = invoke("runs", command, run_id[:8])
+    assert result.exit_code == 0, result.output
+    if command == "show":
+        assert f"run        {run_id}" in result.stdout
+
+
+def test_logs_of_an_unknown_step_list_the_steps(invoke, run_id):
+    result = invoke("runs", "logs", run_id, "--step", "nope")
+    assert result.exit_code == 2
+    assert "has no step 'nope'" in result.stderr
+    assert "its steps: loud, broken, downstream" in result.stderr
+
+
+def test_stdout_and_stderr_together_print_both_labelled(invoke, run_id):
+    result = invoke("runs", "logs", run_id, "--step", "loud", "--stdout", "--stderr")
+    assert result.exit_code == 0
+    assert result.stdout == (
+        "== loud (stdout) ==\nhello stdout\n== loud (stderr) ==\nhello stderr\n"
+    )
+
+
+CHECKED = """
+import freshet as fr
+
+@fr.asset
+def orders():
+    return [1, -2]
+
+@fr.asset_check(asset=orders)
+def all_positive(orders):
+    bad = [o for o in orders if o <= 0]
+    return fr.AssetCheckResult(passed=not bad, metadata={"bad_rows": len(bad)})
+
+defs = fr.Definitions(assets=[orders], asset_checks=[all_positive])
+"""
+
+
+def test_a_failed_check_is_visible_in_progress_and_in_runs_show(invoke, write):
+    write("defs.py", CHECKED)
+    materialized = invoke("-f", "defs.py", "materialize")
+    check_line = next(line for line in materialized.stdout.splitlines() if "check" in line)
+    assert "✗" in check_line and "check failed: orders:all_positive (ERROR)" in check_line
+    run_id = materialized.stdout.splitlines()[-1].split()[1]
+    shown = invoke("runs", "show", run_id)
+    assert "orders:all_positive  FAILED  ERROR     bad_rows=1" in shown.stdout
+    assert "1 of 1 check(s) failed" in shown.stdout
+    as_json = json.loads(invoke("runs", "show", run_id, "--json").stdout)
+    [check] = as_json["checks"]
+    assert (check["check"], check["passed"], check["severity"]) == (
+        "orders:all_positive",
+        False,
+        "ERROR",
+    )
+    assert check["metadata"]["bad_rows"]["value"] == 1

@@ -391,8 +391,8 @@ def show_backfill(ctx: click.Context, backfill_id: str, as_json: bool) -> ExitCo
 def cancel(ctx: click.Context, backfill_id: str) -> ExitCode:
     """Cancel a backfill: a running one stops before its next run."""
     with Instance.from_home(home_path(ctx)) as instance:
-        cancel_backfill(instance, backfill_id)
-    click.echo(f"backfill {backfill_id} canceled")
+        record = cancel_backfill(instance, backfill_id)
+    click.echo(f"backfill {record.backfill_id} canceled")
     return ExitCode.OK
 
 

@@ -29,6 +29,8 @@ def command(ctx: click.Context) -> ExitCode:
     assets = len(graph.nodes)
     checks = sum(len(specs) for specs in graph.check_specs_by_asset.values())
     jobs = len(defs.get_all_job_defs())
+    for warning in defs.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(f"{_count(assets, 'asset')}, {_count(checks, 'check')}, {_count(jobs, 'job')}: OK")
     return ExitCode.OK
 

@@ -23,6 +23,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "automation": ("freshet.cli.automation", "Run, try and explain automation ticks; on/off."),
     "backfill": ("freshet.cli.backfill", "Backfill partitions; list, show, cancel or resume."),
     "check": ("freshet.cli.check", "Load and validate the definitions."),
+    "checks": ("freshet.cli.checks", "List asset checks with their latest results."),
     "daemon": ("freshet.cli.daemon", "Run the daemon (run queue, run monitoring); show status."),
     "init": ("freshet.cli.init", "Create a new project that runs as generated."),
     "instance": ("freshet.cli.instance", "Show, migrate or prune the instance."),

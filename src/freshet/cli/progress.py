@@ -47,6 +47,8 @@ class Progress:
         self.failed_steps: set[str] = set()
         self.skipped_steps: set[str] = set()
         self.failed_checks = 0
+        #: failed checks of each running step, shown on its line when it ends
+        self._failed_checks_by_step: dict[str, list[str]] = {}
 
     def __call__(self, event: Event) -> None:
         handler = _HANDLERS.get(event.event_type)
@@ -62,8 +64,13 @@ class Progress:
         click.echo(f"run {event.run_id}: {len(step_keys)} step(s)", file=self._out)
 
     def _on_success(self, event: Event) -> None:
-        duration = format_duration(event.data.get("duration_ms"))
-        self._line(self._symbols.success, event.step_key, duration.rjust(8))
+        duration = format_duration(event.data.get("duration_ms")).rjust(8)
+        failed_checks = self._failed_checks_by_step.pop(event.step_key or "", [])
+        if failed_checks:
+            text = f"{duration}  check failed: {', '.join(failed_checks)}"
+            self._line(self._symbols.failure, event.step_key, text)
+            return
+        self._line(self._symbols.success, event.step_key, duration)
 
     def _on_failure(self, event: Event) -> None:
         error = event.data.get("error", {})
@@ -89,7 +96,8 @@ class Progress:
         name = event.data.get("check_name", "?")
         asset = event.asset_key.to_user_string() if event.asset_key else "?"
         severity = event.data.get("severity", "ERROR")
-        self._line(self._symbols.failure, f"{asset}:{name}", f"check failed ({severity})")
+        failed = self._failed_checks_by_step.setdefault(event.step_key or "", [])
+        failed.append(f"{asset}:{name} ({severity})")
 
     def _on_engine_event(self, event: Event) -> None:
         if event.level >= LogLevel.ERROR:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import getpass
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -127,10 +127,18 @@ def show_run(ctx: click.Context, run_id: str, as_json: bool) -> ExitCode:
     """Show a run: its record and a summary of each step."""
     with Instance.from_home(home_path(ctx), read_only=True) as instance:
         run = _get_run(instance, run_id)
-        run_id = run.run_id
-        steps = summarize_steps(instance.get_event_records(event_type=_STEP_EVENTS, run_id=run_id))
+        steps = summarize_steps(
+            instance.get_event_records(event_type=_STEP_EVENTS, run_id=run.run_id)
+        )
+        check_records = instance.get_event_records(
+            event_type=EventType.ASSET_CHECK_EVALUATION, run_id=run.run_id
+        )
+    checks = [_check_json(record) for record in check_records]
+    steps = _with_failed_checks(steps, check_records)
     if as_json:
-        echo_json({**_run_json(run), "steps": [_step_json(step) for step in steps]})
+        echo_json(
+            {**_run_json(run), "steps": [_step_json(step) for step in steps], "checks": checks}
+        )
         return ExitCode.OK
     fields = [
         ("run", run.run_id),
@@ -154,6 +162,23 @@ def show_run(ctx: click.Context, run_id: str, as_json: bool) -> ExitCode:
         ("STEP", "STATUS", "DURATION", "DETAIL"),
         [(s.key, s.status.value, format_duration(s.duration_ms), s.detail) for s in steps],
     )
+    if checks:
+        click.echo()
+        echo_table(
+            ("CHECK", "RESULT", "SEVERITY", "METADATA"),
+            [
+                (
+                    c["check"],
+                    "passed" if c["passed"] else "FAILED",
+                    c["severity"] or "-",
+                    format_metadata(c["metadata"]) or "-",
+                )
+                for c in checks
+            ],
+        )
+        failed = sum(1 for c in checks if not c["passed"])
+        if failed:
+            click.echo(f"{failed} of {len(checks)} check(s) failed")
     return ExitCode.OK
 
 
@@ -161,26 +186,35 @@ def show_run(ctx: click.Context, run_id: str, as_json: bool) -> ExitCode:
 @click.argument("run_id")
 @click.option("--step", "step_key", metavar="KEY", help="Only this step.")
 @click.option(
-    "--stdout",
-    "stream",
-    flag_value=ComputeLogStream.STDOUT.value,
-    help="Print the captured stdout of the step(s) instead of events.",
+    "--stdout", is_flag=True, help="Print the captured stdout of the step(s) instead of events."
 )
 @click.option(
-    "--stderr",
-    "stream",
-    flag_value=ComputeLogStream.STDERR.value,
-    help="Print the captured stderr of the step(s) instead of events.",
+    "--stderr", is_flag=True, help="Print the captured stderr of the step(s) instead of events."
 )
 @click.pass_context
-def run_logs(ctx: click.Context, run_id: str, step_key: str | None, stream: str | None) -> ExitCode:
-    """Print a run's event log (time, level, step, event, message), or its compute logs."""
+def run_logs(
+    ctx: click.Context, run_id: str, step_key: str | None, stdout: bool, stderr: bool
+) -> ExitCode:
+    """Print a run's event log (time, level, step, event, message), or its compute logs
+    (--stdout and --stderr together print both, each under a labelled header)."""
     with Instance.from_home(home_path(ctx), read_only=True) as instance:
-        run_id = _get_run(instance, run_id).run_id
-        if stream is not None:
-            _echo_compute_logs(instance, run_id, step_key, ComputeLogStream(stream))
+        run = _get_run(instance, run_id)
+        records = instance.get_event_records(run_id=run.run_id)
+        steps = list(dict.fromkeys(r.event.step_key for r in records if r.event.step_key))
+        if step_key is not None and step_key not in steps:
+            known = ", ".join(steps) or "none"
+            raise click.BadParameter(
+                f"run {run.run_id} has no step {step_key!r}; its steps: {known}",
+                param_hint="'--step'",
+            )
+        streams = [
+            s
+            for s, wanted in ((ComputeLogStream.STDOUT, stdout), (ComputeLogStream.STDERR, stderr))
+            if wanted
+        ]
+        if streams:
+            _echo_compute_logs(instance, run.run_id, step_key, streams)
             return ExitCode.OK
-        records = instance.get_event_records(run_id=run_id)
     _echo_events([r for r in records if step_key is None or r.event.step_key == step_key])
     return ExitCode.OK
 
@@ -301,21 +335,69 @@ def _echo_events(records: Sequence[EventRecord]) -> None:
 
 
 def _echo_compute_logs(
-    instance: Instance, run_id: str, step_key: str | None, stream: ComputeLogStream
+    instance: Instance, run_id: str, step_key: str | None, streams: Sequence[ComputeLogStream]
 ) -> None:
+    """Each captured stream of each step; headers name step and stream whenever more than one
+    step or stream is printed."""
     steps = [step_key] if step_key is not None else instance.compute_logs.list_steps(run_id)
+    labelled = step_key is None or len(streams) > 1
     printed = False
     for key in steps:
-        text = instance.compute_logs.read(run_id, key, stream)
-        if not text:
-            continue
-        if step_key is None:
-            click.echo(f"== {key} ({stream.value}) ==")
-        click.echo(text, nl=not text.endswith("\n"))
-        printed = True
+        for stream in streams:
+            text = instance.compute_logs.read(run_id, key, stream)
+            if not text:
+                continue
+            if labelled:
+                click.echo(f"== {key} ({stream.value}) ==")
+            click.echo(text, nl=not text.endswith("\n"))
+            printed = True
     if not printed:
         which = f"step {step_key!r}" if step_key is not None else "any step"
-        click.echo(f"no {stream.value} captured for {which} of run {run_id}", err=True)
+        names = " or ".join(s.value for s in streams)
+        click.echo(f"no {names} captured for {which} of run {run_id}", err=True)
+
+
+def _with_failed_checks(
+    steps: Sequence[StepSummary], check_records: Sequence[EventRecord]
+) -> list[StepSummary]:
+    """Steps whose checks failed say so in their detail (the step itself succeeded)."""
+    failed: dict[str, list[str]] = {}
+    for record in check_records:
+        if not record.event.data.get("passed", True):
+            check = _check_json(record)
+            failed.setdefault(record.event.step_key or "", []).append(
+                f"{check['check']} ({check['severity'] or 'ERROR'})"
+            )
+    return [
+        replace(step, detail=f"check failed: {', '.join(failed[step.key])}")
+        if step.key in failed and not step.detail
+        else step
+        for step in steps
+    ]
+
+
+def _check_json(record: EventRecord) -> dict[str, Any]:
+    event = record.event
+    data = event.data
+    asset = event.asset_key.to_user_string() if event.asset_key else "?"
+    return {
+        "check": f"{asset}:{data.get('check_name', '?')}",
+        "passed": bool(data.get("passed", True)),
+        "severity": data.get("severity"),
+        "partition": event.partition,
+        "evaluated_at": iso_time(event.timestamp),
+        "description": data.get("description"),
+        "metadata": data.get("metadata") or {},
+    }
+
+
+def format_metadata(metadata: Mapping[str, Any]) -> str:
+    """`name=value, ...` of stored metadata entries ({"type": ..., "value": ...} each)."""
+    parts = []
+    for name, entry in metadata.items():
+        value = entry.get("value") if isinstance(entry, Mapping) else entry
+        parts.append(f"{name}={value}")
+    return ", ".join(parts)
 
 
 def _duration_ms(run: RunRecord) -> float | None:

@@ -99,15 +99,33 @@ def backfill(
             run_instance.close()
 
 
+#: the shortest backfill id prefix looked up (ids have 8 characters)
+MIN_ID_PREFIX = 4
+
+
 def get_backfill(instance: Instance, backfill_id: str) -> BackfillRecord:
-    """The stored backfill, or an error saying how to find the right id."""
+    """The stored backfill with this id or an unambiguous prefix of it (4+ characters), or an
+    error saying how to find the right id; an ambiguous prefix lists what it matches."""
     record = instance.storage.get_backfill(backfill_id)
-    if record is None:
+    if record is not None:
+        return record
+    matches = []
+    if len(backfill_id) >= MIN_ID_PREFIX:
+        matches = [
+            b for b in instance.storage.get_backfills() if b.backfill_id.startswith(backfill_id)
+        ]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        shown = ", ".join(b.backfill_id for b in matches)
         raise UsageError(
-            f"no backfill {backfill_id!r} in the instance at {instance.home or 'memory'}; list "
-            "backfills with `freshet backfill list` (and check --home / FRESHET_HOME)"
+            f"backfill id prefix {backfill_id!r} is ambiguous: it matches {shown}; give more "
+            "characters"
         )
-    return record
+    raise UsageError(
+        f"no backfill {backfill_id!r} in the instance at {instance.home or 'memory'}; list "
+        "backfills with `freshet backfill list` (and check --home / FRESHET_HOME)"
+    )
 
 
 def resume_backfill(
@@ -122,6 +140,7 @@ def resume_backfill(
     """Continue a paused backfill with the partitions it has not run yet. Partitions that
     failed stay failed: start a new backfill with `only="failed"` to retry them."""
     record = get_backfill(instance, backfill_id)
+    backfill_id = record.backfill_id
     if record.status in (BackfillStatus.CANCELING, BackfillStatus.CANCELED):
         raise UsageError(
             f"backfill {backfill_id} was canceled and cannot be resumed; start a new one for "
@@ -181,6 +200,7 @@ def cancel_backfill(instance: Instance, backfill_id: str) -> BackfillRecord:
     """Mark a backfill canceled. A backfill running in another process stops before its next
     run; one that is paused can no longer be resumed."""
     record = get_backfill(instance, backfill_id)
+    backfill_id = record.backfill_id
     if record.status is BackfillStatus.CANCELED:
         return record
     if record.status.is_finished:
