@@ -197,3 +197,21 @@ def test_run_queue_defaults() -> None:
 def test_bad_run_queue_config_names_the_path(text: str, message: str) -> None:
     with pytest.raises(InstanceConfigError, match=message):
         parse(text)
+
+
+def test_automation_section_sets_the_duty_interval_and_rate_limit(tmp_path: Path) -> None:
+    from freshet.instance.config import AutomationConfig, parse_instance_config
+
+    file = tmp_path / "freshet.yaml"
+    config = parse_instance_config(
+        {"automation": {"interval_seconds": 10, "max_materializations_per_minute": 50}},
+        file,
+        tmp_path,
+        {},
+    )
+    assert config.automation == AutomationConfig(
+        interval_seconds=10.0, max_materializations_per_minute=50
+    )
+    assert parse_instance_config(None, file, tmp_path, {}).automation.interval_seconds == 30.0
+    with pytest.raises(InstanceConfigError, match=r"automation\.every: unknown key"):
+        parse_instance_config({"automation": {"every": 5}}, file, tmp_path, {})

@@ -246,9 +246,7 @@ def test_partitioned_asset_sums_up_its_partitions():
     assert fr.get_asset_statuses(first, instance)[fr.AssetKey("events")].status is Status.MISSING
     _run(first, instance, [D1, D2, D3])
     # 3 of 5 partitions: the asset is not up to date while partitions are missing
-    assert fr.get_asset_statuses(first, instance)[fr.AssetKey("events")].status is (
-        Status.MISSING
-    )
+    assert fr.get_asset_statuses(first, instance)[fr.AssetKey("events")].status is (Status.MISSING)
     _run(first, instance, ["2024-01-04", "2024-01-05"])
     assert fr.get_asset_statuses(first, instance)[fr.AssetKey("events")].status is (
         Status.UP_TO_DATE

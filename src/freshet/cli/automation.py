@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
-from freshet.automation.result import AssetEvaluation, NodeEvaluation
+from freshet.automation.result import AssetEvaluation, NodeEvaluation, RequestedRun
 from freshet.cli.common import (
     ExitCode,
     definitions_location,
@@ -22,13 +23,14 @@ from freshet.cli.common import (
 from freshet.core.keys import AssetKey
 from freshet.instance.automation import (
     AUTOMATION_NAME,
+    TICK_ID_TAG,
     TickOutcome,
     automation_enabled,
     latest_evaluation,
-    materialize_requested_runs,
     run_automation_tick,
     set_automation_enabled,
 )
+from freshet.instance.inprocess import materialize
 from freshet.instance.instance import Instance
 from freshet.storage.state_records import InstigatorType
 from freshet.workspace.loader import load_definitions_at
@@ -91,6 +93,29 @@ def tick(ctx: click.Context, dry_run: bool, at: float | None, as_json: bool) -> 
     else:
         _print_tick(outcome, dry_run)
     return ExitCode.RUN_FAILED if failed else ExitCode.OK
+
+
+def materialize_requested_runs(
+    defs: Any, instance: Instance, runs: list[RequestedRun], tick_id: int | None
+) -> list[Any]:
+    """Run a tick's requested runs one after another in this process (what `automation
+    tick` does without a daemon); returns their results."""
+    results = []
+    for run in runs:
+        tags = dict(run.tags)
+        if tick_id is not None:
+            tags[TICK_ID_TAG] = str(tick_id)
+        results.append(
+            materialize(
+                defs,
+                selection=list(run.asset_keys),
+                partition_key=run.partition,
+                instance=instance,
+                raise_on_error=False,
+                tags=tags,
+            )
+        )
+    return results
 
 
 def _tick_json(outcome: TickOutcome, dry_run: bool) -> dict[str, object]:

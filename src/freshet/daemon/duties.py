@@ -5,6 +5,7 @@ sensors (ticked in their code locations)."""
 from __future__ import annotations
 
 from freshet.daemon.duty import Duty
+from freshet.instance.automation_duty import AutomationDuty
 from freshet.instance.coordinator import RUN_QUEUE_DUTY, RunCoordinator
 from freshet.instance.instance import Instance
 from freshet.instance.instigation import InstigationDuty
@@ -77,4 +78,5 @@ def default_duties(instance: Instance, host: WorkspaceHost | None = None) -> lis
     ]
     if host is not None:
         duties.append(SchedulesAndSensorsDuty(InstigationDuty(storage=instance.storage, host=host)))
+        duties.append(AutomationDuty(instance, host))
     return duties

@@ -76,14 +76,18 @@ def run_automation_tick(
     evaluation_time: datetime | float | None = None,
     dry_run: bool = False,
     max_materializations_per_minute: int | None = None,
+    cursor_name: str = CURSOR_NAME,
+    to_launch: bool = False,
+    location: str | None = None,
 ) -> TickOutcome:
     """Evaluate a tick from the stored cursor; unless `dry_run`, record it (the tick, the
     changed evaluations and the next cursor, atomically). Launching the requested runs is
-    the caller's (the daemon's automation duty, or `launch_requested_runs`)."""
+    the caller's (the daemon's automation duty, or `materialize_requested_runs`); with
+    `to_launch`, a tick with requests is stored STARTED until its runs are queued."""
     storage = instance.storage
     if not dry_run and not automation_enabled(storage):
         return TickOutcome(result=None, skipped_reason="automation is off (freshet automation on)")
-    cursor = storage.get_cursor(CURSOR_NAME)
+    cursor = storage.get_cursor(cursor_name)
     result = evaluate_automation_conditions(
         defs,
         instance,
@@ -110,7 +114,11 @@ def run_automation_tick(
     tick = Tick(
         instigator_type=InstigatorType.AUTOMATION,
         instigator_name=AUTOMATION_NAME,
-        status=TickStatus.SUCCESS if result.total_requested else TickStatus.SKIPPED,
+        status=(
+            (TickStatus.STARTED if to_launch else TickStatus.SUCCESS)
+            if result.total_requested
+            else TickStatus.SKIPPED
+        ),
         timestamp=result.evaluation_time,
         end_timestamp=time.time(),
         data={
@@ -118,10 +126,11 @@ def run_automation_tick(
             "num_requested": result.total_requested,
             "num_recorded": len(changed),
             "run_requests": [r.to_json() for r in result.run_requests],
+            "location": location,
         },
     )
     next_cursor = replace(result.cursor, recorded=digests)
-    record = storage.commit_automation_tick(tick, changed, CURSOR_NAME, next_cursor.to_json())
+    record = storage.commit_automation_tick(tick, changed, cursor_name, next_cursor.to_json())
     return TickOutcome(result=replace(result, cursor=next_cursor), record=record)
 
 
@@ -158,29 +167,3 @@ def latest_evaluation(
             "automation_condition, or no tick has run yet (`freshet automation tick`)"
         )
     return AssetEvaluation.from_json(records[0].body), records[0].tick_id
-
-
-def materialize_requested_runs(
-    defs: Any, instance: Instance, runs: list[RequestedRun], tick_id: int | None
-) -> list[Any]:
-    """Run a tick's requested runs one after another in this process (what `freshet
-    automation tick` does without a daemon); returns their results."""
-    # Imported here for start-up time: only a tick executed in this process runs assets.
-    from freshet.instance.inprocess import materialize
-
-    results = []
-    for run in runs:
-        tags = dict(run.tags)
-        if tick_id is not None:
-            tags[TICK_ID_TAG] = str(tick_id)
-        results.append(
-            materialize(
-                defs,
-                selection=list(run.asset_keys),
-                partition_key=run.partition,
-                instance=instance,
-                raise_on_error=False,
-                tags=tags,
-            )
-        )
-    return results

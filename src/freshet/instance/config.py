@@ -14,6 +14,9 @@
     run_monitoring:
       worker_heartbeat_timeout_seconds: 60
       worker_start_timeout_seconds: 180           # before a worker's first heartbeat
+    automation:                                  # the daemon's automation duty
+      interval_seconds: 30
+      max_materializations_per_minute: 100        # default: no limit
 
 Any value may be `{env: NAME}`: read from the environment when the home is opened, never
 written back or shown. Every problem is reported at once, with its path in the file.
@@ -38,7 +41,8 @@ from freshet.instance.queue_config import (
 
 CONFIG_FILE = "freshet.yaml"
 
-_TOP_LEVEL_KEYS = ("storage", "run_queue", "run_monitoring")
+_TOP_LEVEL_KEYS = ("storage", "run_queue", "run_monitoring", "automation")
+_AUTOMATION_KEYS = ("interval_seconds", "max_materializations_per_minute")
 _RUN_QUEUE_KEYS = ("max_concurrent_runs", "tag_concurrency_limits")
 _TAG_LIMIT_KEYS = ("key", "value", "limit")
 _MONITORING_KEYS = ("worker_heartbeat_timeout_seconds", "worker_start_timeout_seconds")
@@ -79,6 +83,15 @@ class InstanceConfig:
     storage: StorageConfig = field(default_factory=SqliteStorageConfig)
     run_queue: RunQueueConfig = field(default_factory=RunQueueConfig)
     run_monitoring: RunMonitoringConfig = field(default_factory=RunMonitoringConfig)
+    automation: AutomationConfig = field(default_factory=lambda: AutomationConfig())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AutomationConfig:
+    """How often the daemon ticks automation, and the rate limit of its requests."""
+
+    interval_seconds: float = 30.0
+    max_materializations_per_minute: int | None = None
 
 
 def load_instance_config(home: Path) -> InstanceConfig:
@@ -120,10 +133,23 @@ def parse_instance_config(
         config = _sqlite(reader, storage["sqlite"], home)
     run_queue = _run_queue(reader, top.get("run_queue"))
     monitoring = _run_monitoring(reader, top.get("run_monitoring"))
+    automation = _automation(reader, top.get("automation"))
     if reader.problems:
         body = "".join(f"\n  - {problem}" for problem in reader.problems)
         raise InstanceConfigError(f"{file} is invalid ({len(reader.problems)} problem(s)):{body}")
-    return InstanceConfig(storage=config, run_queue=run_queue, run_monitoring=monitoring)
+    return InstanceConfig(
+        storage=config, run_queue=run_queue, run_monitoring=monitoring, automation=automation
+    )
+
+
+def _automation(reader: _Reader, value: Any) -> AutomationConfig:
+    section = reader.mapping(value, "automation", _AUTOMATION_KEYS)
+    interval = reader.number(section, "automation.interval_seconds", whole=False, minimum=0.1)
+    most = reader.number(section, "automation.max_materializations_per_minute", whole=True)
+    return AutomationConfig(
+        interval_seconds=30.0 if interval is None else float(interval),
+        max_materializations_per_minute=None if most is None else int(most),
+    )
 
 
 def _run_queue(reader: _Reader, value: Any) -> RunQueueConfig:
