@@ -25,14 +25,15 @@ class RunQueueDuty:
     name = RUN_QUEUE_DUTY
     interval_seconds = QUEUE_INTERVAL_SECONDS
 
-    def __init__(self, coordinator: RunCoordinator) -> None:
+    def __init__(self, coordinator: RunCoordinator, launcher: RunLauncher) -> None:
         self._coordinator = coordinator
+        self._launcher = launcher
 
     def tick(self) -> None:
         self._coordinator.tick()
 
     def close(self) -> None:
-        pass
+        self._launcher.close()
 
 
 class RunMonitoringDuty:
@@ -70,10 +71,10 @@ def default_duties(instance: Instance, host: WorkspaceHost | None = None) -> lis
     """The duties a daemon runs for `instance`; they share one launcher, so that a worker the
     queue started is seen by monitoring the moment it exits. With a workspace `host`, the
     daemon also ticks its schedules and sensors."""
-    launcher = RunLauncher(instance.home)
+    launcher = RunLauncher(instance.home, prewarm=True)
     timeout = instance.run_monitoring_config.worker_heartbeat_timeout_seconds
     duties: list[Duty] = [
-        RunQueueDuty(RunCoordinator(instance, launcher, launched_by="the daemon")),
+        RunQueueDuty(RunCoordinator(instance, launcher, launched_by="the daemon"), launcher),
         RunMonitoringDuty(RunMonitor(instance, launcher), interval_seconds=min(1.0, timeout / 4)),
     ]
     if host is not None:

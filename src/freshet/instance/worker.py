@@ -175,11 +175,23 @@ def _end_unfinished(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m freshet.instance.worker")
-    parser.add_argument("run_id")
+    parser.add_argument("run_id", nargs="?")
     parser.add_argument("--home", required=True)
+    parser.add_argument(
+        "--wait-for-run",
+        action="store_true",
+        help="start up, then read the run id from stdin (a spare worker; EOF: exit)",
+    )
     args = parser.parse_args(argv)
+    if (args.run_id is None) != args.wait_for_run:
+        parser.error("give a RUN_ID or --wait-for-run")
     with Instance.from_home(args.home) as instance:
-        return execute_launched_run(instance, args.run_id)
+        run_id = args.run_id
+        if args.wait_for_run:
+            run_id = sys.stdin.readline().strip()
+            if not run_id:
+                return 0
+        return execute_launched_run(instance, run_id)
 
 
 if __name__ == "__main__":
