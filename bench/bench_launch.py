@@ -5,8 +5,10 @@ is detected.
 
 Figures:
 - `queued_to_first_step_started`: RUN_ENQUEUED to the first STEP_START of a run of one asset of
-  an N-asset code location, dequeued by a running daemon (its worker: interpreter, imports,
-  the user's module, Definitions, plan);
+  an N-asset code location, dequeued by a running daemon whose spare worker is ready (runs
+  launched 2 s apart; the worker imports the user's module, builds Definitions and the plan);
+- `queued_to_first_step_back_to_back`: the same with each run launched as soon as the last
+  ended (the spare may still be starting up);
 - `killed_worker_detected_by_exit`: kill -9 of a worker the daemon started, to RUN_FAILURE;
 - `killed_worker_detected_by_heartbeat`: the same for a worker another daemon started (this
   daemon only sees its heartbeats stop; worker_heartbeat_timeout_seconds 3).
@@ -32,6 +34,7 @@ from freshet.instance.instance import Instance
 from freshet.storage.records import EventType, RunStatus
 
 HEARTBEAT_TIMEOUT = 3
+SPACING_SECONDS = 2.0
 SLOW_ASSET = """
 
 @fr.asset
@@ -113,6 +116,7 @@ def main() -> None:
                     os.kill(int(pid_file.read_text()), signal.SIGKILL)
                     killed = time.time()
                     [run] = wait_finished(instance, [run_id], timeout=120)
+                    assert run.status is RunStatus.FAILURE, run
                     [failure] = instance.get_event_records(EventType.RUN_FAILURE, run_id=run_id)
                     beats.append(failure.timestamp - killed)
             report(
