@@ -519,6 +519,7 @@ def graph_asset(
     fn: Callable[..., Any] | None = None,
     *,
     name: str | None = None,
+    key: Any = None,
     key_prefix: str | Sequence[str] | None = None,
     ins: Mapping[str, AssetIn] | None = None,
     description: str | None = None,
@@ -537,7 +538,15 @@ def graph_asset(
     """An asset computed by a graph of ops; the ops' intermediate outputs stay in memory."""
 
     def decorate(func: Callable[..., Any]) -> AssetsDefinition:
-        asset_key = AssetKey((*_prefix_tuple(key_prefix), name or func.__name__))
+        if key is not None and (name is not None or key_prefix is not None):
+            raise InvalidDefinitionError(
+                f"@graph_asset on {func.__name__}: give either key= or name=/key_prefix=, not both"
+            )
+        asset_key = (
+            AssetKey.from_coercible(key)
+            if key is not None
+            else AssetKey((*_prefix_tuple(key_prefix), name or func.__name__))
+        )
         what = f"graph_asset {asset_key.to_user_string()!r}"
         built = build_graph(func, name=asset_key.to_python_identifier(), description=description)
         if list(built.output_map) != ["result"]:

@@ -142,6 +142,9 @@ def asset_check(
     retry_policy: RetryPolicy | None = None,
     metadata: Mapping[str, Any] | None = None,
     partitions_def: Any = None,
+    op_tags: Mapping[str, str] | None = None,
+    pool: str | None = None,
+    compute_kind: str | None = None,
 ) -> Any:
     """A function that checks `asset` and returns an `AssetCheckResult`. Its one data
     parameter (if any) receives the asset's value, loaded by the asset's IO manager. With
@@ -173,6 +176,8 @@ def asset_check(
             required_resource_keys=resource_keys_of(shape, required_resource_keys),
             retry_policy=retry_policy,
             description=spec.description,
+            tags={**(op_tags or {}), **({"kind": compute_kind} if compute_kind else {})},
+            pool=pool,
         )
         return AssetChecksDefinition(
             specs=(spec,),
@@ -204,6 +209,9 @@ def multi_asset_check(
     required_resource_keys: Sequence[str] | None = None,
     config_schema: Any = None,
     retry_policy: RetryPolicy | None = None,
+    op_tags: Mapping[str, str] | None = None,
+    pool: str | None = None,
+    compute_kind: str | None = None,
 ) -> Any:
     """One function evaluating several checks (possibly on several assets): it yields or
     returns one `AssetCheckResult(asset_key=..., check_name=...)` per spec."""
@@ -234,6 +242,8 @@ def multi_asset_check(
             required_resource_keys=resource_keys_of(shape, required_resource_keys),
             retry_policy=retry_policy,
             description=description or (func.__doc__ or "").strip() or None,
+            tags={**(op_tags or {}), **({"kind": compute_kind} if compute_kind else {})},
+            pool=pool,
         )
         return AssetChecksDefinition(
             specs=tuple(specs), op=op_def, asset_input=None, can_subset=can_subset

@@ -68,7 +68,12 @@ class ConfigMapping:
         return _as_run_config_dict(self.config_fn(value), f"config mapping {self.name!r}")
 
 
-def config_mapping(fn: Callable[[Any], Any] | None = None, *, config_schema: Any = None) -> Any:
+def config_mapping(
+    fn: Callable[[Any], Any] | None = None,
+    *,
+    config_schema: Any = None,
+    config_fn: Callable[[Any], Any] | None = None,
+) -> Any:
     """Declare a `ConfigMapping` with a function from the job's config to its ops' run
     config; use it as `@job(config=...)`."""
 
@@ -80,6 +85,7 @@ def config_mapping(fn: Callable[[Any], Any] | None = None, *, config_schema: Any
             schema = schema.config_class
         return ConfigMapping(config_fn=func, config_schema=schema)
 
+    fn = fn if fn is not None else config_fn
     return decorate(fn) if fn is not None else decorate
 
 

@@ -163,7 +163,11 @@ class Field:
         description: str | None = None,
         is_required: bool | None = None,
         default_value: Any = REQUIRED,
+        config: Any = None,
+        is_secret: bool = False,
     ) -> None:
+        if config is not None:  # the name ported code gives the entry's type
+            type = config
         if default is REQUIRED:
             default = default_value
         if is_required is None:

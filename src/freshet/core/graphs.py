@@ -44,6 +44,7 @@ class GraphDefinition:
         executor_def: Any = None,
         op_retry_policy: Any = None,
         allow_inputs: bool = False,
+        partitions_def: Any = None,
     ) -> JobDefinition:
         if self.input_names and not allow_inputs:
             raise InvalidDefinitionError(
@@ -51,8 +52,12 @@ class GraphDefinition:
                 "become a job: a job's ops must get every input from other ops"
             )
         graph = self if op_retry_policy is None else _with_default_retry(self, op_retry_policy)
-        partitions_def = None
         if isinstance(config, PartitionedConfig):
+            if partitions_def is not None and partitions_def != config.partitions_def:
+                raise InvalidDefinitionError(
+                    f"job {name or self.name!r}: partitions_def differs from that of its "
+                    "partitioned config; give one"
+                )
             partitions_def = config.partitions_def
         elif not isinstance(config, ConfigMapping):
             config = dict(config or {})
@@ -182,9 +187,14 @@ def job(
     description: str | None = None,
     executor_def: Any = None,
     op_retry_policy: Any = None,
+    partitions_def: Any = None,
+    run_tags: Mapping[str, str] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    owners: Any = None,
 ) -> Any:
     """Compose ops into a runnable job (a graph plus resources, default config and tags).
-    `op_retry_policy` applies to every op without a retry policy of its own."""
+    `op_retry_policy` applies to every op without a retry policy of its own; `run_tags` are
+    added to the job's tags; `metadata` and `owners` describe it and do not change a run."""
 
     def decorate(func: Callable[..., Any]) -> JobDefinition:
         built = build_graph(func, name=name, description=description)
@@ -196,9 +206,10 @@ def job(
         return built.to_job(
             resource_defs=resource_defs,
             config=config,
-            tags=tags,
+            tags={**(tags or {}), **(run_tags or {})},
             executor_def=executor_def,
             op_retry_policy=op_retry_policy,
+            partitions_def=partitions_def,
         )
 
     return decorate(fn) if fn is not None else decorate

@@ -96,15 +96,19 @@ def define_asset_job(
     tags: Mapping[str, str] | None = None,
     description: str | None = None,
     executor_def: Any = None,
+    run_tags: Mapping[str, str] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    owners: Any = None,
 ) -> UnresolvedAssetJob:
     """A job that materializes an asset selection (an `AssetSelection`, a selection string,
-    or a list of assets/keys)."""
+    or a list of assets/keys). `run_tags` are added to its tags; `metadata` and `owners`
+    describe it and do not change a run."""
     return UnresolvedAssetJob(
         name=check_name(name, "job name"),
         selection=selection,
         partitions_def=partitions_def,
         config=dict(config or {}),
-        tags=dict(tags or {}),
+        tags={**(tags or {}), **(run_tags or {})},
         description=description,
         executor_def=executor_def,
     )

@@ -80,6 +80,7 @@ class DynamicOutput:
     value: Any
     mapping_key: str
     output_name: str = DEFAULT_OUTPUT
+    metadata: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_name(self.mapping_key, "DynamicOutput mapping_key")

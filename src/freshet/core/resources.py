@@ -252,7 +252,7 @@ class ResourceDefinition:
 
     def __call__(self, context: InitResourceContext | None = None) -> Any:
         """Direct invocation for tests: the value (a context manager for generator resources)."""
-        cm = self.open(context or build_init_resource_context())
+        cm = self.open(context or build_init_resource_context(config=self.fixed_config))
         return cm if self.is_generator else cm.__enter__()
 
 

@@ -375,7 +375,34 @@ class AssetCheckExecutionContext(OpExecutionContext):
         return {spec.key for spec in self._check_specs}
 
 
-def _direct_resources(resources: Mapping[str, Any] | None) -> Any:
+def _direct_resources(
+    resources: Mapping[str, Any] | None, resources_config: Mapping[str, Any] | None = None
+) -> Any:
+    if resources_config:
+        # resource definitions configured for a unit test: initialised here, as a run would
+        from freshet.core.resources import ResourceDefinition  # lazy: pydantic at first use
+
+        resources = {
+            key: value.configured(resources_config[key].get("config", resources_config[key]))
+            if isinstance(value, ResourceDefinition) and key in resources_config
+            else value
+            for key, value in (resources or {}).items()
+        }
+    return _plain_resources({key: _opened(value) for key, value in (resources or {}).items()})
+
+
+def _opened(value: Any) -> Any:
+    """A resource definition given to a unit-test context is initialised, as in a run (a
+    generator resource is entered and not torn down)."""
+    # lazy: the resources module loads pydantic, which `import freshet` avoids
+    from freshet.core.resources import ResourceDefinition, build_init_resource_context
+
+    if not isinstance(value, ResourceDefinition):
+        return value
+    return value.open(build_init_resource_context(config=value.fixed_config)).__enter__()
+
+
+def _plain_resources(resources: Mapping[str, Any] | None) -> Any:
     class _Resources:
         def __init__(self, values: Mapping[str, Any]) -> None:
             self.__dict__.update(values)
@@ -395,21 +422,44 @@ def build_asset_context(
     run_tags: Mapping[str, str] | None = None,
     asset_key: AssetKey | str | None = None,
     partitions_def: Any = None,
+    asset_config: Any = None,
+    partition_key_range: PartitionKeyRange | None = None,
+    resources_config: Mapping[str, Any] | None = None,
 ) -> AssetExecutionContext:
-    """A context for calling an asset function directly in a unit test."""
+    """A context for calling an asset function directly in a unit test (`asset_config` is
+    another name for `config`)."""
     step = AssetKey.from_coercible(asset_key).to_python_identifier() if asset_key else "direct"
     return AssetExecutionContext(
         run_id=f"direct-{uuid.uuid4().hex[:12]}",
         step_key=step,
         job_name="direct_invocation",
         log=StepLogger(None, step),
-        resources=_direct_resources(resources),
-        op_config=config,
+        resources=_direct_resources(resources, resources_config),
+        op_config=_one_config(config, asset_config, "config", "asset_config"),
         instance=instance,
         partition_key=partition_key,
+        partition_keys=_range_keys(partition_key_range, partitions_def, instance),
         run_tags=run_tags,
         partitions_def=partitions_def,
     )
+
+
+def _one_config(first: Any, second: Any, first_name: str, second_name: str) -> Any:
+    if first is not None and second is not None:
+        raise UsageError(f"give {first_name}= or {second_name}=, not both")
+    return first if first is not None else second
+
+
+def _range_keys(
+    key_range: PartitionKeyRange | None, partitions_def: Any, instance: Any
+) -> tuple[str, ...]:
+    """The keys of a partition key range given to a unit-test context."""
+    if key_range is None:
+        return ()
+    if partitions_def is None:
+        raise UsageError("partition_key_range needs partitions_def= to know the keys between")
+    subset = partitions_def.subset_for_range(key_range, dynamic_store=instance)
+    return tuple(subset)
 
 
 def build_op_context(
@@ -418,15 +468,26 @@ def build_op_context(
     config: Any = None,
     partition_key: str | None = None,
     instance: Any = None,
+    op_config: Any = None,
+    resources_config: Mapping[str, Any] | None = None,
+    partition_key_range: PartitionKeyRange | None = None,
+    partitions_def: Any = None,
+    mapping_key: str | None = None,
+    run_tags: Mapping[str, str] | None = None,
 ) -> OpExecutionContext:
-    """A context for calling an op function directly in a unit test."""
+    """A context for calling an op function directly in a unit test (`op_config` is another
+    name for `config`)."""
     return OpExecutionContext(
         run_id=f"direct-{uuid.uuid4().hex[:12]}",
         step_key="direct",
         job_name="direct_invocation",
         log=StepLogger(None, "direct"),
-        resources=_direct_resources(resources),
-        op_config=config,
+        resources=_direct_resources(resources, resources_config),
+        op_config=_one_config(config, op_config, "config", "op_config"),
         instance=instance,
         partition_key=partition_key,
+        partition_keys=_range_keys(partition_key_range, partitions_def, instance),
+        run_tags=run_tags,
+        mapping_key=mapping_key,
+        partitions_def=partitions_def,
     )

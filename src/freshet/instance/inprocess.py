@@ -181,7 +181,7 @@ def _selected_keys(
 
 
 def materialize(
-    assets_or_definitions: Any,
+    assets: Any,
     selection: Any = None,
     resources: Mapping[str, Any] | None = None,
     run_config: Any = None,
@@ -196,11 +196,11 @@ def materialize(
 ) -> RunResult:
     """Materialize assets in this process.
 
-    `assets_or_definitions` is a list of asset definitions or a `Definitions`; `selection`
+    `assets` is a list of asset definitions or a `Definitions`; `selection`
     (a string like ``"+orders"`` or an `AssetSelection`) narrows what runs (default: every
     materializable asset given). Without an `instance` the run uses an ephemeral one."""
-    defs = _as_definitions(assets_or_definitions, resources)
-    keys = _selected_keys(defs, selection, assets_or_definitions, instance)
+    defs = _as_definitions(assets, resources)
+    keys = _selected_keys(defs, selection, assets, instance)
     owned = instance is None
     run_instance = Instance.ephemeral() if instance is None else instance
     try:
@@ -208,7 +208,7 @@ def materialize(
             defs,
             keys,
             instance=run_instance,
-            resources=resources if isinstance(assets_or_definitions, Definitions) else None,
+            resources=resources if isinstance(assets, Definitions) else None,
             run_config=run_config,
             partition_key=partition_key,
             raise_on_error=raise_on_error,
@@ -223,7 +223,7 @@ def materialize(
 
 
 def materialize_to_memory(
-    assets_or_definitions: Any,
+    assets: Any,
     selection: Any = None,
     resources: Mapping[str, Any] | None = None,
     run_config: Any = None,
@@ -234,7 +234,7 @@ def materialize_to_memory(
 ) -> RunResult:
     """Like `materialize`, but every value is kept in memory (no files written): every IO
     manager the assets use is replaced by one in-memory IO manager."""
-    given = assets_or_definitions
+    given = assets
     assets = given.assets if isinstance(given, Definitions) else list(_as_list(given))
     io_keys = {
         key for a in assets if isinstance(a, AssetsDefinition) for key in a.io_manager_keys.values()

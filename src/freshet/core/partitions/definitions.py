@@ -58,7 +58,15 @@ class StaticPartitionsDefinition(PartitionsDefinition):
     _positions: dict[str, int] = field(compare=False)
     _hash: int = field(compare=False)
 
-    def __init__(self, keys: Sequence[str]) -> None:
+    def __init__(
+        self, keys: Sequence[str] | None = None, *, partition_keys: Sequence[str] | None = None
+    ) -> None:
+        if (keys is None) == (partition_keys is None):
+            raise InvalidDefinitionError(
+                "StaticPartitionsDefinition takes its keys once: StaticPartitionsDefinition([...]) "
+                "or StaticPartitionsDefinition(partition_keys=[...])"
+            )
+        keys = keys if keys is not None else partition_keys
         if isinstance(keys, str) or not isinstance(keys, Iterable):
             raise InvalidDefinitionError(
                 f"StaticPartitionsDefinition takes a list of keys, got {keys!r}; "
