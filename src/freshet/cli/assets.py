@@ -29,6 +29,7 @@ from freshet.status.api import (
     latest_check_results,
     selection_statuses,
 )
+from freshet.status.freshness import AssetFreshness, freshness_of
 from freshet.status.partitions import get_partition_status, partition_counts, partition_ranges
 from freshet.storage.records import AssetStatusRecord
 from freshet.workspace.loader import load_definitions_at
@@ -112,6 +113,7 @@ def status(ctx: click.Context, selection: str | None, as_json: bool) -> ExitCode
         statuses = get_asset_statuses(defs, instance, selection=selection)
         counts = partition_counts(defs, instance, statuses)
         checks = latest_check_results(defs, instance.storage, statuses)
+        freshness = freshness_of(defs.get_asset_graph(), instance.storage, statuses)
     ordered = sorted(statuses.values(), key=lambda s: s.key.to_user_string())
     if as_json:
         echo_json(
@@ -121,6 +123,7 @@ def status(ctx: click.Context, selection: str | None, as_json: bool) -> ExitCode
                     "last_materialized_at": iso_time(s.last_materialized_at),
                     "partitions": counts.get(s.key),
                     "checks": [_check_json(c) for c in checks.get(s.key, [])],
+                    "freshness": None if s.key not in freshness else freshness[s.key].to_json(),
                 }
                 for s in ordered
             ]
@@ -131,17 +134,42 @@ def status(ctx: click.Context, selection: str | None, as_json: bool) -> ExitCode
         causes = [c.message for c in item.causes] or ["-"]
         partitions = partitions_cell(counts[item.key]) if item.key in counts else "-"
         check_cell = checks_cell(checks.get(item.key, []))
+        fresh = freshness.get(item.key)
+        if fresh is not None and fresh.is_late:
+            causes.append(fresh.causes[-1] if len(fresh.causes) > 1 else fresh.causes[0])
         rows.append(
-            (item.key.to_user_string(), item.status.value, partitions, check_cell, causes[0])
+            (
+                item.key.to_user_string(),
+                item.status.value,
+                _freshness_cell(fresh),
+                partitions,
+                check_cell,
+                causes[0],
+            )
         )
-        rows.extend(("", "", "", "", cause) for cause in causes[1:])
-    echo_table(("KEY", "STATUS", "PARTITIONS", "CHECKS", "WHY"), rows)
+        rows.extend(("", "", "", "", "", cause) for cause in causes[1:])
+    echo_table(("KEY", "STATUS", "FRESHNESS", "PARTITIONS", "CHECKS", "WHY"), rows)
     totals: dict[str, int] = {}
     for item in ordered:
         totals[item.status.value] = totals.get(item.status.value, 0) + 1
     summary = ", ".join(f"{n} {name}" for name, n in sorted(totals.items())) or "no assets"
     click.echo(summary)
     return ExitCode.OK
+
+
+def _freshness_cell(state: AssetFreshness | None) -> str:
+    """`on time`, `late 42 min`, `unknown`; `-` for an asset without a freshness policy."""
+    if state is None:
+        return "-"
+    if state.is_late and state.late_by_minutes is not None:
+        return f"late {_minutes(state.late_by_minutes)}"
+    return state.status.value.replace("_", " ")
+
+
+def _minutes(value: float) -> str:
+    if value >= 120:
+        return f"{value / 60:.1f} h"
+    return f"{value:.0f} min"
 
 
 @command.command("partitions")

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from freshet.core.keys import AssetCheckKey, AssetKey
 from freshet.lineage.selection import SelectionStatus, StatusResolver, select_assets
 from freshet.lineage.view import HasAssetGraph
+from freshet.status.freshness import freshness_of
 from freshet.status.staleness import AssetStatus, StalenessResolver, StaleStatus
 from freshet.storage.base import StorageReader
 from freshet.storage.records import EventRecord
@@ -45,6 +46,8 @@ def selection_statuses(
             return resolver.keys_with(stale_status)
         if status is SelectionStatus.CHECKS_FAILING:
             return failing_check_assets(defs, storage)
+        if status is SelectionStatus.LATE:
+            return {k for k, state in freshness_of(graph, storage).items() if state.is_late}
         rows = storage.get_asset_status(graph.toposorted_keys, with_events=False)
         if status is SelectionStatus.FAILED:
             return {k for k, r in rows.items() if r.last_failed_run_id is not None}

@@ -215,10 +215,9 @@ def test_operators_and_precedence(text, expected):
         (
             "status:fresh",
             7,
-            "a status (missing, stale, up_to_date, failed, in_progress, checks_failing)",
+            "a status (missing, stale, up_to_date, failed, in_progress, checks_failing, late)",
             "'fresh'",
         ),
-        ("status:late", 7, "a status (missing, stale, up_to_date, failed", "'late'"),
         ("key:a.b", 4, "an asset key (names of letters", "'a.b'"),
         ("key:a.*", 4, "with '*' as a wildcard", "'a.*'"),
         ("x and -a", 6, "an asset key (names of letters", "'-a'"),
@@ -290,3 +289,10 @@ def test_depth_at_the_limit_parses():
     assert parse(f"{MAX_DEPTH}+a+{MAX_DEPTH}") == TraversalNode(
         operand=A, up=MAX_DEPTH, down=MAX_DEPTH
     )
+
+
+def test_status_late_parses_now_that_freshness_policies_act():
+    from freshet.lineage.selection.ast import SelectionStatus
+
+    assert SelectionStatus("late") is SelectionStatus.LATE
+    parse("status:late and group:sales")

@@ -35,7 +35,7 @@ class FunctionName(StrEnum):
 
 class SelectionStatus(StrEnum):
     """Values of `status:`; resolved by the caller's status resolver (it needs an instance).
-    Only the statuses freshet can answer are listed (`late` comes with freshness policies)."""
+    `late`: assets whose `FreshnessPolicy` they do not meet now."""
 
     MISSING = "missing"
     STALE = "stale"
@@ -43,6 +43,7 @@ class SelectionStatus(StrEnum):
     FAILED = "failed"
     IN_PROGRESS = "in_progress"
     CHECKS_FAILING = "checks_failing"
+    LATE = "late"
 
 
 class Node:
