@@ -97,3 +97,16 @@ def test_workspace_and_file_are_exclusive(write, invoke):
     result = invoke("-w", "workspace.yaml", "-f", "a/cli_ws_a.py", "check")
     assert result.exit_code == 2
     assert "give -w/--workspace or -f/-m, not both" in result.output
+
+
+def test_assets_list_json_names_each_assets_code_location(write, invoke):
+    _two_locations(write)
+    result = invoke("-w", "workspace.yaml", "assets", "list", "--json")
+    assert result.exit_code == 0, result.output
+    listed = {item["key"]: item["location"] for item in json.loads(result.output)}
+    assert listed == {"a_table": "team_a", "b_table": "team_b"}
+    assert "cli_ws_a" not in sys.modules
+    table = invoke("-w", "workspace.yaml", "assets", "list")
+    assert table.output.splitlines()[0].split()[:2] == ["KEY", "LOCATION"]
+    single = invoke("-f", "a/cli_ws_a.py", "assets", "list", "--json")
+    assert [item["location"] for item in json.loads(single.output)] == ["cli_ws_a"]

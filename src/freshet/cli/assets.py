@@ -32,7 +32,13 @@ from freshet.status.api import (
 from freshet.status.freshness import AssetFreshness, freshness_of
 from freshet.status.partitions import get_partition_status, partition_counts, partition_ranges
 from freshet.storage.records import AssetStatusRecord
-from freshet.workspace.loader import load_definitions_at
+from freshet.workspace.host import WorkspaceHost
+from freshet.workspace.loader import (
+    find_origin,
+    find_origins,
+    load_definitions,
+    load_definitions_at,
+)
 
 #: the partition categories `assets partitions` lists, in display order
 PARTITION_CATEGORIES = (
@@ -61,29 +67,49 @@ def command() -> None:
 @definitions_options
 @click.pass_context
 def list_assets(ctx: click.Context, selection: str | None, as_json: bool) -> ExitCode:
-    """List assets: key, group, kinds, checks and when each was last materialized."""
-    defs = load_definitions_at(definitions_location(ctx), Path.cwd())
-    graph = defs.get_asset_graph()
+    """List assets: key, group, kinds, checks and when each was last materialized (with -w
+    and no -l: the assets of every code location, each read from its code server)."""
+    rows: list[dict[str, Any]] = []
+    checks: dict[AssetKey, Sequence[CheckResult]] = {}
+    sources = _asset_sources(ctx)
     with Instance.from_home(home_path(ctx), read_only=True) as instance:
-        keys = (
-            graph.all_keys
-            if selection is None
-            else select_assets(graph, selection, statuses=selection_statuses(defs, instance))
-        )
-        ordered = sorted(keys, key=lambda key: key.to_user_string())
-        statuses = instance.get_asset_status(ordered)
-        checks = latest_check_results(defs, instance.storage, ordered)
-    rows = [_row(graph.node(key), statuses.get(key), checks.get(key, [])) for key in ordered]
+        for location_name, defs in sources:
+            graph = defs.get_asset_graph()
+            keys = (
+                graph.all_keys
+                if selection is None
+                else select_assets(graph, selection, statuses=selection_statuses(defs, instance))
+            )
+            ordered = sorted(keys, key=lambda key: key.to_user_string())
+            statuses = instance.get_asset_status(ordered)
+            found = latest_check_results(defs, instance.storage, ordered)
+            checks.update(found)
+            rows += [
+                {
+                    **_row(graph.node(key), statuses.get(key), found.get(key, [])),
+                    "location": location_name,
+                }
+                for key in ordered
+            ]
     if as_json:
         echo_json(
             [{**row, "last_materialized_at": iso_time(row["last_materialized_at"])} for row in rows]
         )
         return ExitCode.OK
+    several = len(sources) > 1
     echo_table(
-        ("KEY", "GROUP", "KINDS", "CHECKS", "LAST MATERIALIZED"),
+        (
+            "KEY",
+            *(("LOCATION",) if several else ()),
+            "GROUP",
+            "KINDS",
+            "CHECKS",
+            "LAST MATERIALIZED",
+        ),
         [
             (
                 row["key"],
+                *((row["location"],) if several else ()),
                 row["group"],
                 ",".join(row["kinds"]) or "-",
                 checks_cell(checks.get(AssetKey.from_user_string(row["key"]), [])),
@@ -93,6 +119,21 @@ def list_assets(ctx: click.Context, selection: str | None, as_json: bool) -> Exi
         ],
     )
     return ExitCode.OK
+
+
+def _asset_sources(ctx: click.Context) -> list[tuple[str, Any]]:
+    """(location name, definitions or snapshot) to list: one location loaded in this process,
+    or, for a workspace without -l, every loaded location's snapshot from its code server."""
+    location = definitions_location(ctx)
+    if location.workspace is not None and location.location_name is None:
+        with WorkspaceHost(find_origins(location, Path.cwd())) as host:
+            entries = list(host)
+        for entry in entries:
+            if entry.snapshot is None:
+                click.echo(f"warning: code location {entry.name!r} failed to load", err=True)
+        return [(e.name, e.snapshot) for e in entries if e.snapshot is not None]
+    origin = find_origin(location, Path.cwd())
+    return [(origin.location_name, load_definitions(origin))]
 
 
 @command.command("status")
