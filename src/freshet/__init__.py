@@ -85,6 +85,7 @@ _EXPORTS: dict[str, str] = {
     "DefaultScheduleStatus": "freshet.core.schedules",
     # config and resources
     "Config": "freshet.core.config",
+    "PermissiveConfig": "freshet.core.config_types",
     "RunConfig": "freshet.core.config",
     "EnvVar": "freshet.core.config",
     "Field": "freshet.core.config",
@@ -271,7 +272,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         static_partitioned_config,
         weekly_partitioned_config,
     )
-    from freshet.core.config_types import BoolSource, IntSource, StringSource
+    from freshet.core.config_types import BoolSource, IntSource, PermissiveConfig, StringSource
     from freshet.core.discovery import (
         load_asset_checks_from_modules,
         load_asset_checks_from_package_module,

@@ -13,13 +13,15 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from freshet.core.assets import AssetsDefinition, AssetSpec, external_asset
+from freshet.core.builtin_io_managers import FilesystemIOManager
 from freshet.core.checks import AssetChecksDefinition
 from freshet.core.config import config_schema_from
+from freshet.core.io_managers import build_input_context
 from freshet.core.jobs import JobDefinition, UnresolvedAssetJob
 from freshet.core.keys import AssetKey
 from freshet.core.ops import DEFAULT_IO_MANAGER_KEY
 from freshet.core.partitions import PartitionsDefinition, validate_mapping
-from freshet.core.resources import coerce_resource, required_resource_keys
+from freshet.core.resources import build_resources, coerce_resource, required_resource_keys
 from freshet.core.schedules import ScheduleDefinition
 from freshet.core.sensors import SensorDefinition
 from freshet.errors import (
@@ -183,6 +185,31 @@ class Definitions:
         except KeyError:
             known = ", ".join(sorted(self._jobs)) or "none"
             raise DefinitionsError(f"no job named {name!r} (jobs: {known})") from None
+
+    def load_asset_value(
+        self,
+        asset_key: Any,
+        *,
+        instance: Any = None,
+        partition_key: str | None = None,
+        resource_config: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """An asset's stored value, loaded by its IO manager outside a run (pass the
+        `instance` whose storage the default IO manager wrote to)."""
+        key = AssetKey.from_coercible(asset_key)
+        io_key = self.get_assets_def(key).io_manager_keys.get(key, DEFAULT_IO_MANAGER_KEY)
+        resources = dict(self._resources)
+        if io_key == DEFAULT_IO_MANAGER_KEY:
+            resources.setdefault(io_key, FilesystemIOManager())
+        base_dir = "" if instance is None else str(instance.storage_dir)
+        context = build_input_context(
+            name=key.to_python_identifier(),
+            asset_key=key,
+            partition_key=partition_key,
+            base_dir=base_dir,
+        )
+        with build_resources(resources, keys=[io_key], resource_config=resource_config) as opened:
+            return opened[io_key].load_input(context)
 
     def resolve_job_def(self, name: str) -> JobDefinition:
         """The job named `name` (the same as `get_job_def`)."""

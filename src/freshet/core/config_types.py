@@ -104,6 +104,13 @@ class Config(BaseModel):
                 )
 
 
+class PermissiveConfig(Config):
+    """A `Config` that also keeps keys it does not declare (read them with
+    `config.model_extra` or `getattr`)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
 def config_to_dict(model: BaseModel) -> dict[str, Any]:
     """A config instance as plain dicts and lists, keyed by alias; `EnvVar`s are kept."""
     out: dict[str, Any] = {}

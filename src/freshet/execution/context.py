@@ -289,6 +289,19 @@ class OpExecutionContext:
         return set(self._selected)
 
     @property
+    def selected_output_names(self) -> set[str]:
+        """The outputs of the selected assets (all outputs of an op)."""
+        if self._assets_def is None:
+            return set(self._op_def.outs) if self._op_def is not None else set()
+        names = self._assets_def.output_names_by_key
+        return {names[k] for k in self._selected if k in names}
+
+    @property
+    def op_execution_context(self) -> OpExecutionContext:
+        """This context (it is also the op's)."""
+        return self
+
+    @property
     def is_subset(self) -> bool:
         return self._assets_def is not None and len(self._selected) < len(self._assets_def.keys)
 
