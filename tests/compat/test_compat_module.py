@@ -86,3 +86,14 @@ def test_step_events_filter_by_the_event_type_enum():
     types = [e.event_type for e in result.all_events]
     assert dg.DagsterEventType.STEP_SUCCESS in types
     assert dg.DagsterEventType.ASSET_MATERIALIZATION in types
+
+
+def test_executors_are_named_the_way_definitions_take_them():
+    @dg.asset
+    def one():
+        return 1
+
+    defs = dg.Definitions(assets=[one], executor=dg.in_process_executor)
+    assert defs.executor.name == "in_process"
+    configured = dg.multiprocess_executor.configured({"max_concurrent": 2})
+    assert (configured.name, configured.config) == ("multiprocess", {"max_concurrent": 2})

@@ -87,3 +87,22 @@ def test_mem_io_manager_in_a_job(dg):
         consume(produce())
 
     assert in_memory.execute_in_process().output_for_node("consume") == 1
+
+
+def test_resource_configured_at_launch(dg):
+    class Warehouse(dg.ConfigurableResource):
+        url: str
+
+        def describe(self) -> str:
+            return f"warehouse at {self.url}"
+
+    @dg.asset
+    def report(warehouse: Warehouse) -> str:
+        return warehouse.describe()
+
+    result = dg.materialize_to_memory(
+        [report],
+        resources={"warehouse": Warehouse.configure_at_launch()},
+        run_config={"resources": {"warehouse": {"config": {"url": "db://prod"}}}},
+    )
+    assert result.asset_value("report") == "warehouse at db://prod"

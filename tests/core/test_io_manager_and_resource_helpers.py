@@ -196,3 +196,18 @@ def test_input_manager_key_must_be_a_resource_key():
         @fr.op(ins={"table": fr.In(input_manager_key=5)})
         def reads(table):
             return table
+
+
+def test_configure_at_launch_takes_every_field_from_run_config():
+    class Db(fr.ConfigurableResource):
+        url: str
+
+    with pytest.raises(fr.DefinitionsError, match="configure_at_launch"):
+        Db.configure_at_launch(url="fixed")
+
+    @fr.asset
+    def uses(db: Db):
+        return db.url
+
+    with pytest.raises(fr.ConfigError, match=r"resources\.db\.config"):
+        fr.materialize_to_memory([uses], resources={"db": Db.configure_at_launch()})

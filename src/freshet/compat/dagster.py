@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import freshet
@@ -18,7 +19,7 @@ import freshet
 __all__ = sorted(
     {*freshet.__all__, "DagsterType", "UnsupportedFeatureError", "get_dagster_logger"}
     | {"Noneable", "Array", "Shape", "Permissive", "String", "Int", "Float", "Bool"}
-    | {"instance_for_test", "Any"}
+    | {"instance_for_test", "Any", "in_process_executor", "multiprocess_executor"}
     | {"DagsterInstance", "DagsterEventType", "DagsterRunStatus", "ExecuteInProcessResult"}
     | {"DagsterError", "DagsterInvariantViolationError", "DagsterInvalidDefinitionError"}
     | {"DagsterInvalidConfigError", "DagsterExecutionStepExecutionError"}
@@ -57,8 +58,6 @@ UNSUPPORTED: dict[str, str] = {
         "subprocess from the asset's own function",
     ),
     "AutomationConditionSensorDefinition": "the automation duty of the freshet daemon",
-    "in_process_executor": "the default executor (runs are in process unless configured)",
-    "multiprocess_executor": "the executor setting in freshet.yaml",
     "DagsterRun": "Instance.get_run(run_id) (a RunRecord)",
     "EventLogEntry": "RunResult.all_events or Instance.get_event_records(...)",
     "repository": "Definitions(...)",
@@ -89,6 +88,23 @@ UNSUPPORTED: dict[str, str] = {
     "build_asset_check_context": "build_op_context() (check functions take an op context)",
     "AssetValueLoader": "an IO manager's load_input with build_input_context(...)",
 }
+
+
+@dataclass(frozen=True)
+class ExecutorDefinition:
+    """An executor named the way `Definitions(executor=...)` and `@job(executor_def=...)`
+    take it. freshet runs steps in process; `freshet check` says when another executor is
+    asked for and not acted on."""
+
+    name: str
+    config: Mapping[str, Any] = field(default_factory=dict)
+
+    def configured(self, config: Mapping[str, Any]) -> ExecutorDefinition:
+        return replace(self, config=dict(config))
+
+
+in_process_executor = ExecutorDefinition("in_process")
+multiprocess_executor = ExecutorDefinition("multiprocess")
 
 
 # Dagster's config-schema vocabulary, as freshet's dict-schema forms

@@ -132,6 +132,25 @@ class ConfigurableResource(Config):
         finally:
             self.teardown_after_execution(context)
 
+    @classmethod
+    def configure_at_launch(cls, **values: Any) -> ResourceDefinition:
+        """This resource with its fields given in each run's config
+        (`resources.<key>.config`) rather than in code."""
+        if values:
+            raise InvalidDefinitionError(
+                f"{cls.__name__}.configure_at_launch(): give every field in run config, or "
+                f"build {cls.__name__}(...) in code; fixing some fields here is not supported"
+            )
+
+        def at_launch(context: InitResourceContext) -> Iterator[Any]:
+            config = context.resource_config
+            resource = config if isinstance(config, cls) else cls(**(config or {}))
+            with resource.yield_for_execution(context) as value:
+                yield value
+
+        at_launch.__name__ = cls.__name__
+        return ResourceDefinition(resource_fn=at_launch, config_schema=cls)
+
 
 class ConfigurableIOManager(ConfigurableResource, IOManager):
     """An IO manager declared as a configurable resource; it is its own resource value."""
