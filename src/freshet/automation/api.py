@@ -110,6 +110,7 @@ def _evaluate(
             next_memo[key] = kept
             continue
         true, tree = AssetEvaluator(tick, key).evaluate(condition)
+        true = frozenset(true)  # every partition, when the whole condition holds for all
         requested, discarded = _guarded(facts, key, true, view.is_materializable)
         if budget is not None and len(requested) > budget:
             kept = frozenset(sorted(requested, key=_order)[:budget])
@@ -127,7 +128,8 @@ def _evaluate(
             discarded=discarded,
         )
         results.append(evaluation)
-        next_memo[key] = (condition, evaluation)
+        sticky = incremental.must_reevaluate(condition, evaluation, view.partitions_def is not None)
+        next_memo[key] = (condition, evaluation, sticky)
     total = sum(len(s) for s in tick.requested.values())
     next_cursor = AutomationCursor(
         evaluation_time=now,

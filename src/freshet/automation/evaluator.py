@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from freshet.automation.cursor import AutomationCursor, Slot, slot_text, text_slot
-from freshet.automation.facts import ALL_SLOTS, TickFacts
+from freshet.automation.facts import ALL_SLOTS, AllSlots, TickFacts
 from freshet.automation.result import MAX_RECORDED_PARTITIONS, NodeEvaluation
 from freshet.core.automation.conditions import (
     AllDepsBlockingChecksPassedCondition,
@@ -112,7 +112,10 @@ class AssetEvaluator:
         self.facts = tick.facts
 
     def evaluate(self, condition: AutomationCondition) -> tuple[Slots, NodeEvaluation]:
-        candidates = frozenset(self.facts.all_slots(self.key))
+        slots = self.facts.all_slots(self.key)
+        candidates: Slots = (
+            AllSlots(slots) if self.facts.partitions_def(self.key) is not None else frozenset(slots)
+        )  # type: ignore[assignment]
         return self._node(condition, "0", self.key, candidates, "")
 
     # -- dispatch -----------------------------------------------------------------------
@@ -397,7 +400,7 @@ def _in_latest_time_window(
     if not keys:
         return frozenset()
     if node.lookback_minutes is None:
-        return c & {keys[-1]}
+        return frozenset(k for k in (keys[-1],) if k in c)
     last_end = definition.time_window_for_key(keys[-1]).end.timestamp()  # type: ignore[arg-type]
     horizon = last_end - node.lookback_minutes * 60
     window: set[Slot] = set()
@@ -405,7 +408,7 @@ def _in_latest_time_window(
         if definition.time_window_for_key(partition).end.timestamp() <= horizon:  # type: ignore[arg-type]
             break
         window.add(partition)
-    return c & window
+    return frozenset(k for k in window if k in c)
 
 
 def _will_be_requested(

@@ -7,7 +7,7 @@ for the partitions a condition asks about (the latest time window, for the prese
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -72,7 +72,7 @@ class TickFacts:
         self._in_flight: dict[AssetKey, set[Slot | str]] | None = None
         self._unfinished: list[RunRecord] | None = None
         self._upstream: dict[tuple[AssetKey, AssetKey, Slot], tuple[Slot, ...]] = {}
-        self._all_keys: dict[AssetKey, tuple[str, ...]] = {}
+        self._all_keys: dict[AssetKey, Sequence[str]] = {}
         self._materialized: dict[AssetKey, set[str]] = {}
         self.max_storage_id = storage.get_max_storage_id()
 
@@ -80,16 +80,16 @@ class TickFacts:
     def partitions_def(self, key: AssetKey) -> Any:
         return self.graph.node(key).partitions_def
 
-    def all_slots(self, key: AssetKey) -> tuple[Slot, ...]:
+    def all_slots(self, key: AssetKey) -> Sequence[Slot]:
+        """Every partition of `key` now, as a lazy sequence (10,000 daily partitions are
+        not spelled out unless a condition looks at each of them)."""
         definition = self.partitions_def(key)
         if definition is None:
             return (None,)
         keys = self._all_keys.get(key)
         if keys is None:
-            keys = tuple(
-                definition.get_partition_keys(
-                    current_time=self.now_datetime, dynamic_store=self.storage
-                )
+            keys = definition.get_partition_keys(
+                current_time=self.now_datetime, dynamic_store=self.storage
             )
             self._all_keys[key] = keys
         return keys
@@ -229,6 +229,36 @@ class TickFacts:
     def check_passed(self, check: AssetCheckKey, slot: Slot) -> bool:
         record = self.storage.get_latest_check_evaluation(check, slot)
         return record is not None and bool(record.event.data.get("passed"))
+
+
+class AllSlots(Set[Slot]):
+    """Every partition of an asset as a set, without listing them: intersecting it with a
+    few keys costs those keys; only what must look at each partition iterates it."""
+
+    __slots__ = ("_keys",)
+
+    def __init__(self, keys: Sequence[Slot]) -> None:
+        self._keys = keys
+
+    @classmethod
+    def _from_iterable(cls, it: Iterable[Slot]) -> frozenset[Slot]:  # type: ignore[override]
+        return frozenset(it)
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._keys
+
+    def __iter__(self) -> Iterator[Slot]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __and__(self, other: object) -> frozenset[Slot]:  # type: ignore[override]
+        if isinstance(other, AllSlots):
+            return frozenset(self)
+        return frozenset(v for v in other if v in self)  # type: ignore[attr-defined]
+
+    __rand__ = __and__  # type: ignore[assignment]
 
 
 def _from_row(row: AssetStatusRecord) -> SlotFacts:

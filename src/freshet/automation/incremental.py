@@ -55,7 +55,9 @@ _TRANSIENT = frozenset(
     }
 )
 
-Memo = dict[AssetKey, tuple[AutomationCondition, AssetEvaluation]]
+Memo = dict[AssetKey, tuple[AutomationCondition, AssetEvaluation, bool]]
+"""Per asset: its condition, its evaluation, and whether the next tick must evaluate it
+again whatever changes (see `must_reevaluate`)."""
 _MEMOS: dict[str, Memo] = {}
 _VOLATILE: dict[int, tuple[AutomationCondition, bool, bool]] = {}
 
@@ -101,8 +103,22 @@ def changed_keys(facts: TickFacts, previous: AutomationCursor) -> set[AssetKey] 
     return changed
 
 
+def must_reevaluate(
+    condition: AutomationCondition, evaluation: AssetEvaluation, partitioned: bool
+) -> bool:
+    """Whether the next tick must evaluate this asset again even if nothing it reads
+    changes: it requested or held back something, a node comparing with the previous tick
+    held, or the condition reads the clock or the whole graph."""
+    return bool(
+        evaluation.requested
+        or evaluation.discarded
+        or _transient_truth(evaluation.tree)
+        or _volatile(condition, partitioned)
+    )
+
+
 def reusable(
-    entry: tuple[AutomationCondition, AssetEvaluation] | None,
+    entry: tuple[AutomationCondition, AssetEvaluation, bool] | None,
     condition: AutomationCondition,
     key: AssetKey,
     facts: TickFacts,
@@ -112,18 +128,14 @@ def reusable(
 ) -> bool:
     if entry is None or key in changed:
         return False
-    old_condition, evaluation = entry
-    if old_condition is not condition and old_condition != condition:
-        return False
-    if evaluation.requested or evaluation.discarded or _transient_truth(evaluation.tree):
+    old_condition, _, sticky = entry
+    if sticky or (old_condition is not condition and old_condition != condition):
         return False
     view = facts.graph.node(key)
-    if _volatile(condition, view.partitions_def is not None):
-        return False
     seen = previous.seen.get(key.to_user_string(), {})
     if "code_version" in seen and seen["code_version"] != view.code_version:
         return False
-    return not any(p in changed or p in requested for p in view.parent_keys)
+    return not any(p in changed or p in requested for p in facts.graph.parents(key))
 
 
 def _transient_truth(node: NodeEvaluation) -> bool:
