@@ -755,18 +755,8 @@ def _unknown_executor(defs: Definitions) -> list[str]:
     ]
 
 
-def _automation_conditions(defs: Definitions) -> list[str]:
-    keys = [k for k, n in defs.get_asset_graph().nodes.items() if n.automation_condition]
-    return [
-        f"asset {k.to_user_string()!r}: automation_condition= {_NOT_YET} by the daemon; it is "
-        "evaluated only when you run `freshet automation tick`"
-        for k in sorted(keys)
-    ]
-
-
 OPTIONS_NOT_ACTED_ON: tuple[Callable[[Definitions], list[str]], ...] = (
     _unknown_executor,
-    _automation_conditions,
 )
 
 

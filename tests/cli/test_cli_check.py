@@ -94,16 +94,18 @@ def test_options_not_acted_on_are_warned_about(invoke, write):
         """
         import freshet as fr
 
+        class Remote:
+            name = "remote"
+
         @fr.asset(automation_condition=fr.AutomationCondition.eager())
         def eager(): ...
 
-        defs = fr.Definitions(assets=[eager])
+        defs = fr.Definitions(assets=[eager], executor=Remote())
         """,
     )
     result = invoke("-f", "defs.py", "check")
     assert result.exit_code == 0
-    assert (
-        "warning: asset 'eager': automation_condition= is not acted on yet by the daemon"
-        in result.stderr
-    )
+    assert "executor 'remote' is not acted on yet" in result.stderr
+    # automation conditions are acted on (freshet daemon, freshet automation tick)
+    assert "automation_condition" not in result.stderr
     assert result.stdout.endswith(": OK\n")
