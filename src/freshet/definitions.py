@@ -755,9 +755,7 @@ def _unknown_executor(defs: Definitions) -> list[str]:
     ]
 
 
-OPTIONS_NOT_ACTED_ON: tuple[Callable[[Definitions], list[str]], ...] = (
-    _unknown_executor,
-)
+OPTIONS_NOT_ACTED_ON: tuple[Callable[[Definitions], list[str]], ...] = (_unknown_executor,)
 
 
 def _check_executor_type(executor: Any, problems: _Problems) -> None:

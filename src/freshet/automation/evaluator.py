@@ -268,10 +268,10 @@ def _sum_records(records: list[NodeEvaluation]) -> NodeEvaluation:
         node_id=first.node_id,
         node_type=first.node_type,
         label=first.label,
-        description=first.description,
         candidate_count=sum(r.candidate_count for r in records),
         true_count=sum(r.true_count for r in records),
         children=children,
+        condition=first.condition,
     )
 
 
@@ -487,22 +487,6 @@ _HANDLERS: Mapping[type, _Handler] = {
 }
 
 
-_DESCRIPTIONS: dict[int, tuple[AutomationCondition, str]] = {}
-
-
-def _describe(node: AutomationCondition) -> str:
-    """`node.describe()`, remembered per node object: the same trees are evaluated for every
-    asset at every tick."""
-    known = _DESCRIPTIONS.get(id(node))
-    if known is not None and known[0] is node:
-        return known[1]
-    text = node.describe()
-    if len(_DESCRIPTIONS) > 100_000:
-        _DESCRIPTIONS.clear()
-    _DESCRIPTIONS[id(node)] = (node, text)
-    return text
-
-
 def _record(
     node: AutomationCondition,
     node_id: str,
@@ -512,15 +496,15 @@ def _record(
     children: Iterable[NodeEvaluation],
     facts: TickFacts,
 ) -> NodeEvaluation:
-    partitioned = facts.partitions_def(key) is not None
-    keep = partitioned and len(candidates) <= MAX_RECORDED_PARTITIONS
+    count = len(candidates)
+    keep = count <= MAX_RECORDED_PARTITIONS and facts.partitions_def(key) is not None
     return NodeEvaluation(
-        node_id=node_id,
-        node_type=node.name,
-        label=node.label,
-        description=_describe(node),
-        candidate_count=len(candidates),
-        true_count=len(true),
-        true_partitions=tuple(sorted(s for s in true if s is not None)) if keep else None,
-        children=tuple(children),
+        node_id,
+        node.name,
+        node.label,
+        count,
+        len(true),
+        tuple(sorted(s for s in true if s is not None)) if keep else None,
+        tuple(children),
+        node,
     )

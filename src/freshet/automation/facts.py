@@ -71,6 +71,7 @@ class TickFacts:
         self._unpartitioned_loaded = False
         self._in_flight: dict[AssetKey, set[Slot | str]] | None = None
         self._unfinished: list[RunRecord] | None = None
+        self._definitions: dict[AssetKey, Any] = {}
         self._upstream: dict[tuple[AssetKey, AssetKey, Slot], tuple[Slot, ...]] = {}
         self._all_keys: dict[AssetKey, Sequence[str]] = {}
         self._materialized: dict[AssetKey, set[str]] = {}
@@ -78,7 +79,11 @@ class TickFacts:
 
     # -- partitions -------------------------------------------------------------------
     def partitions_def(self, key: AssetKey) -> Any:
-        return self.graph.node(key).partitions_def
+        try:
+            return self._definitions[key]
+        except KeyError:
+            found = self._definitions[key] = self.graph.node(key).partitions_def
+            return found
 
     def all_slots(self, key: AssetKey) -> Sequence[Slot]:
         """Every partition of `key` now, as a lazy sequence (10,000 daily partitions are

@@ -17,16 +17,24 @@ MAX_RECORDED_PARTITIONS = 1000
 class NodeEvaluation(NamedTuple):
     """One node of an evaluated condition tree. `true_partitions` is None for an
     unpartitioned asset (then `true_count` is 0 or 1) and when there were too many
-    candidates to keep. (A named tuple: a tick builds tens of thousands of them.)"""
+    candidates to keep. (A named tuple: a tick builds tens of thousands of them; the
+    one-line description is written from `condition` only when asked for.)"""
 
     node_id: str
     node_type: str
     label: str | None
-    description: str
     candidate_count: int
     true_count: int
     true_partitions: tuple[str, ...] | None = None
     children: tuple[NodeEvaluation, ...] = ()
+    condition: Any = None
+    stored_description: str | None = None
+
+    @property
+    def description(self) -> str:
+        if self.stored_description is not None:
+            return self.stored_description
+        return "" if self.condition is None else str(self.condition.describe())
 
     @property
     def title(self) -> str:
@@ -59,7 +67,7 @@ class NodeEvaluation(NamedTuple):
             node_id=doc["node_id"],
             node_type=doc["type"],
             label=doc.get("label"),
-            description=doc.get("description", ""),
+            stored_description=doc.get("description", ""),
             candidate_count=doc["candidates"],
             true_count=doc["true"],
             true_partitions=None if parts is None else tuple(parts),

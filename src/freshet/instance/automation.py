@@ -101,9 +101,13 @@ def run_automation_tick(
     digests = dict(previous.recorded)
     changed: list[AutomationEvaluationRecord] = []
     for evaluation in result.results:
+        name = evaluation.key.to_user_string()
+        known = _DIGESTS.get(id(evaluation))
+        if known is not None and known[0] is evaluation and digests.get(name) == known[1]:
+            continue  # kept from the previous tick (incremental): stored already
         body = evaluation.to_json()
         digest = _digest(body)
-        name = evaluation.key.to_user_string()
+        _DIGESTS[id(evaluation)] = (evaluation, digest)
         if digests.get(name) != digest:
             digests[name] = digest
             changed.append(
@@ -134,7 +138,14 @@ def run_automation_tick(
     return TickOutcome(result=replace(result, cursor=next_cursor), record=record)
 
 
+_DIGESTS: dict[int, tuple[AssetEvaluation, str]] = {}
+"""Digests of evaluations this process stored, so a kept evaluation is not serialized again
+(reset when it grows past a bound)."""
+
+
 def _digest(body: Mapping[str, Any]) -> str:
+    if len(_DIGESTS) > 200_000:
+        _DIGESTS.clear()
     text = json.dumps(body, sort_keys=True, separators=(",", ":"))
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
