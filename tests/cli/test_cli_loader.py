@@ -211,3 +211,27 @@ def test_relative_python_file_resolves_against_cwd(write, project: Path):
     target = find_origin(DefinitionsLocation(python_file="sub/defs.py"), project)
     assert target.python_file == project / "sub" / "defs.py"
     assert target.search_path == project / "sub"
+
+
+def test_a_resource_missing_a_required_field_shows_the_users_line_not_pydantics(invoke, write):
+    write(
+        "defs.py",
+        """
+        import freshet as fr
+
+        class Warehouse(fr.ConfigurableResource):
+            url: str
+
+        @fr.asset
+        def one(warehouse: Warehouse):
+            return 1
+
+        defs = fr.Definitions(assets=[one], resources={"warehouse": Warehouse()})
+        """,
+    )
+    result = invoke("-f", "defs.py", "check")
+    assert result.exit_code == 2
+    assert 'resources={"warehouse": Warehouse()}' in result.stderr
+    assert "Field required" in result.stderr and "url" in result.stderr
+    assert "site-packages" not in result.stderr
+    assert "errors.pydantic.dev" not in result.stderr

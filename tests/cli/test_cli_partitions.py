@@ -134,3 +134,19 @@ def test_only_partitioned_assets_without_a_partition_is_a_usage_error(write, inv
     assert result.exit_code == 2
     assert "daily is partitioned: 0 of 31 partitions materialized (31 missing)" in result.output
     assert "freshet backfill --select daily --missing" in result.output
+
+
+def test_partition_and_partition_range_together_name_the_flags(write, invoke):
+    write("defs.py", DEFS)
+    result = invoke(
+        "-f",
+        "defs.py",
+        "materialize",
+        "--partition",
+        "2024-01-01",
+        "--partition-range",
+        "2024-01-01...2024-01-02",
+    )
+    assert result.exit_code == 2
+    assert "--partition and --partition-range are exclusive" in result.stderr
+    assert "partition_key" not in result.stderr

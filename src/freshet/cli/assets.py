@@ -20,7 +20,7 @@ from freshet.cli.common import (
     iso_time,
 )
 from freshet.core.keys import AssetKey
-from freshet.instance.instance import Instance
+from freshet.instance.instance import Instance, home_has_history
 from freshet.lineage.asset_graph import AssetNode
 from freshet.lineage.selection import select_assets
 from freshet.status.api import (
@@ -72,25 +72,37 @@ def list_assets(ctx: click.Context, selection: str | None, as_json: bool) -> Exi
     rows: list[dict[str, Any]] = []
     checks: dict[AssetKey, Sequence[CheckResult]] = {}
     sources = _asset_sources(ctx)
-    with Instance.from_home(home_path(ctx), read_only=True) as instance:
+    home = home_path(ctx)
+    if selection is None and not home_has_history(home):
+        # Nothing ran yet: the definitions answer alone, without opening (or creating) storage.
         for location_name, defs in sources:
             graph = defs.get_asset_graph()
-            keys = (
-                graph.all_keys
-                if selection is None
-                else select_assets(graph, selection, statuses=selection_statuses(defs, instance))
-            )
-            ordered = sorted(keys, key=lambda key: key.to_user_string())
-            statuses = instance.get_asset_status(ordered)
-            found = latest_check_results(defs, instance.storage, ordered)
-            checks.update(found)
+            ordered = sorted(graph.all_keys, key=lambda key: key.to_user_string())
             rows += [
-                {
-                    **_row(graph.node(key), statuses.get(key), found.get(key, [])),
-                    "location": location_name,
-                }
-                for key in ordered
+                {**_row(graph.node(key), None, []), "location": location_name} for key in ordered
             ]
+    else:
+        with Instance.from_home(home, read_only=True) as instance:
+            for location_name, defs in sources:
+                graph = defs.get_asset_graph()
+                keys = (
+                    graph.all_keys
+                    if selection is None
+                    else select_assets(
+                        graph, selection, statuses=selection_statuses(defs, instance)
+                    )
+                )
+                ordered = sorted(keys, key=lambda key: key.to_user_string())
+                statuses = instance.get_asset_status(ordered)
+                found = latest_check_results(defs, instance.storage, ordered)
+                checks.update(found)
+                rows += [
+                    {
+                        **_row(graph.node(key), statuses.get(key), found.get(key, [])),
+                        "location": location_name,
+                    }
+                    for key in ordered
+                ]
     if as_json:
         echo_json(
             [{**row, "last_materialized_at": iso_time(row["last_materialized_at"])} for row in rows]

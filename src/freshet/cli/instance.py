@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,7 +11,7 @@ import click
 from freshet.cli.common import ExitCode, echo_json, home_path
 from freshet.errors import UsageError
 from freshet.instance.instance import Instance
-from freshet.instance.maintenance import migrate, parse_age, prune
+from freshet.instance.maintenance import migrate, parse_age, prune, prune_preview
 
 
 @click.group("instance")
@@ -64,10 +65,26 @@ class AgeType(click.ParamType):
     metavar="AGE",
     help="Delete finished runs (and their events and logs) older than this, e.g. 30d, 12h.",
 )
+@click.option("--yes", "-y", is_flag=True, help="Delete without asking for confirmation.")
+@click.option("--dry-run", is_flag=True, help="Only print what would be deleted.")
 @click.pass_context
-def prune_command(ctx: click.Context, older_than: float) -> ExitCode:
-    """Delete old runs and their events; the latest status of every asset is kept."""
-    with Instance.from_home(home_path(ctx)) as instance:
+def prune_command(ctx: click.Context, older_than: float, yes: bool, dry_run: bool) -> ExitCode:
+    """Delete old runs and their events; the latest status of every asset is kept.
+
+    Prints what it will delete and asks first; --yes skips the question (needed when stdin is
+    not a terminal), --dry-run only prints the counts."""
+    with Instance.from_home(home_path(ctx), read_only=dry_run) as instance:
+        preview = prune_preview(instance, older_than)
+        click.echo(f"{'would delete' if dry_run else 'will delete'}: {preview.describe()}")
+        if dry_run:
+            return ExitCode.OK
+        if not yes:
+            if not sys.stdin.isatty():
+                raise click.UsageError(
+                    "not pruning without a confirmation, and stdin is not a terminal to ask on; "
+                    "add --yes to delete, or --dry-run to only count"
+                )
+            click.confirm("Delete them?", abort=True)
         report = prune(instance, older_than)
     click.echo(report.describe())
     return ExitCode.OK

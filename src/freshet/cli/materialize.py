@@ -17,7 +17,6 @@ from pathlib import Path
 
 import click
 
-from freshet.cli.backfill import run_backfill
 from freshet.cli.common import (
     ExitCode,
     definitions_location,
@@ -99,6 +98,9 @@ def command(
             return ExitCode.OK
         partitioned = _partitioned(graph, keys)
         if key_range is not None and not _single_run(graph, partitioned):
+            # Imported here for start-up time: the backfill engine is needed only for ranges.
+            from freshet.cli.backfill import run_backfill
+
             return run_backfill(
                 defs,
                 instance,

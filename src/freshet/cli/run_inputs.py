@@ -8,7 +8,6 @@ from typing import Any
 
 import click
 
-from freshet.cli.yaml_documents import load_yaml_file
 from freshet.core.partitions import PartitionKeyRange
 from freshet.errors import ConfigError
 
@@ -42,6 +41,9 @@ def parse_tags(items: Iterable[str]) -> dict[str, str]:
 def load_run_config(path: Path) -> Mapping[str, Any]:
     """The run config in a YAML file; syntax errors name the file, line and column."""
     header = f"cannot use run config file {path}"
+    # Imported here for start-up time: PyYAML loads only when a config file is given.
+    from freshet.cli.yaml_documents import load_yaml_file
+
     document = load_yaml_file(path, header)
     if document is None:
         return {}

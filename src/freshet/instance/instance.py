@@ -39,6 +39,20 @@ def resolve_home(path: str | os.PathLike[str] | None = None) -> Path:
     return Path(chosen).expanduser().absolute()
 
 
+def _logs_dir(compute_logs: object) -> str | None:
+    """Where captured stdout/stderr of steps is kept (None when kept in memory)."""
+    folder = getattr(compute_logs, "base_dir", None)
+    return None if folder is None else str(folder)
+
+
+def home_has_history(path: str | os.PathLike[str] | None = None) -> bool:
+    """Whether the home holds anything an instance would read: its default database or a
+    freshet.yaml (which may point elsewhere). Commands that can answer from the definitions
+    alone ask this first, so that a project without runs loads no storage library."""
+    home = resolve_home(path)
+    return (home / "freshet.db").exists() or (home / "freshet.yaml").exists()
+
+
 class Instance:
     """An instance: storage, compute logs and the IO managers' storage folder.
 
@@ -253,6 +267,7 @@ class Instance:
             **self._storage.schema_info(),
             "home": None if self._home is None else str(self._home),
             "storage_dir": str(self._storage_dir),
+            "logs_dir": _logs_dir(self._compute_logs),
         }
 
     # -- lifecycle ------------------------------------------------------------------------

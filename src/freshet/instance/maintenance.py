@@ -15,6 +15,7 @@ from freshet.core.temp_files import remove_stale_temp_files
 from freshet.errors import InstanceConfigError, UsageError
 from freshet.instance.backends import open_home_storage
 from freshet.instance.instance import Instance, resolve_home
+from freshet.storage.records import RunStatus
 from freshet.storage.sql.migrate import MigrationResult, migrate_database
 
 _AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
@@ -67,12 +68,39 @@ def migrate(instance_or_home: Instance | str | os.PathLike[str] | None = None) -
         storage.close()
 
 
-def prune(instance: Instance, older_than_seconds: float) -> PruneReport:
-    """Delete runs that finished more than `older_than_seconds` ago, their events and compute
-    logs, old schedule/sensor ticks (each one's latest is kept), and temporary files that
-    killed writers left in the storage folder. The latest
-    materialization and observation of every asset and partition, and the latest evaluation of
-    every check, survive: asset status is the same before and after."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PrunePreview:
+    """What `prune` with the same age would delete now (events that asset status points at
+    are kept then, so `events` is an upper bound)."""
+
+    cutoff: float
+    runs: int
+    events: int
+
+    def describe(self) -> str:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.cutoff))
+        return (
+            f"{self.runs} run(s) finished before {when}, with up to {self.events} event(s) and "
+            "their logs; also schedule and sensor ticks older than that (each one's latest is "
+            "kept)"
+        )
+
+
+def prune_preview(instance: Instance, older_than_seconds: float) -> PrunePreview:
+    """Count what `prune(instance, older_than_seconds)` would delete, deleting nothing."""
+    _check_age(older_than_seconds)
+    cutoff = time.time() - older_than_seconds
+    finished = [s for s in RunStatus if s.is_finished]
+    old = [
+        run
+        for run in instance.get_runs(status=finished)
+        if run.ended_at is not None and run.ended_at < cutoff
+    ]
+    events = sum(len(instance.get_event_records(run_id=run.run_id)) for run in old)
+    return PrunePreview(cutoff=cutoff, runs=len(old), events=events)
+
+
+def _check_age(older_than_seconds: float) -> None:
     if isinstance(older_than_seconds, bool) or not isinstance(older_than_seconds, int | float):
         raise UsageError(f"prune: older_than_seconds must be a number, got {older_than_seconds!r}")
     if not 0 < older_than_seconds <= MAX_AGE_SECONDS:
@@ -80,6 +108,15 @@ def prune(instance: Instance, older_than_seconds: float) -> PruneReport:
             f"prune: the age must be more than 0 and at most {MAX_AGE_SECONDS} seconds "
             f"(36500d), got {older_than_seconds} seconds; e.g. 30d"
         )
+
+
+def prune(instance: Instance, older_than_seconds: float) -> PruneReport:
+    """Delete runs that finished more than `older_than_seconds` ago, their events and compute
+    logs, old schedule/sensor ticks (each one's latest is kept), and temporary files that
+    killed writers left in the storage folder. The latest
+    materialization and observation of every asset and partition, and the latest evaluation of
+    every check, survive: asset status is the same before and after."""
+    _check_age(older_than_seconds)
     cutoff = time.time() - older_than_seconds
     storage = instance.storage
     result = storage.prune_runs(cutoff)

@@ -189,13 +189,27 @@ def _raise_import_failure(exc: BaseException, where: str) -> NoReturn:
 
 def user_traceback(exc: BaseException) -> str:
     """The traceback of `exc` without freshet's and importlib's frames."""
+    hidden = _HIDDEN_FRAMES + _validation_library_frames()
     frames = [
         frame
         for frame in traceback.extract_tb(exc.__traceback__)
-        if not frame.filename.startswith(_HIDDEN_FRAMES)
+        if not frame.filename.startswith(hidden)
     ]
-    lines = traceback.format_list(frames) + traceback.format_exception_only(type(exc), exc)
-    return "".join(lines)
+    message = "".join(traceback.format_exception_only(type(exc), exc)).splitlines(keepends=True)
+    # pydantic ends its messages with a link to its own docs, not the user's
+    kept = [line for line in message if "errors.pydantic.dev" not in line]
+    return "".join(traceback.format_list(frames) + kept)
+
+
+def _validation_library_frames() -> tuple[str, ...]:
+    """The folders of pydantic (a Config or resource class validating its fields): their
+    frames say nothing about the user's mistake. Found without importing them."""
+    folders = []
+    for name in ("pydantic", "pydantic_core"):
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.submodule_search_locations:
+            folders.extend(str(Path(p)) + os.sep for p in spec.submodule_search_locations)
+    return tuple(folders)
 
 
 def _pick_definitions(module: ModuleType, target: CodeLocationOrigin) -> Definitions:

@@ -1,0 +1,48 @@
+"""Commands that need no database load no storage library: a new project's first `check`,
+`--help` and `assets list` stay fast."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+PROBE = """
+import json, sys
+from freshet.cli.main import cli
+code = cli.main(sys.argv[1:], prog_name="freshet", standalone_mode=False)
+loaded = sorted(m for m in ("sqlalchemy", "alembic") if m in sys.modules)
+print(json.dumps({"code": code, "loaded": loaded}))
+"""
+
+DEFS = """
+import freshet as fr
+
+@fr.asset
+def one():
+    return 1
+
+defs = fr.Definitions(assets=[one])
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("check",), ("--help",), ("assets", "list")],
+    ids=["check", "help", "assets-list"],
+)
+def test_commands_without_a_database_import_no_storage_library(project, args):
+    (project / "defs.py").write_text(DEFS)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, "-f", "defs.py", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["loaded"] == []
+    assert not (project.parent / "home").exists()  # nothing created either
