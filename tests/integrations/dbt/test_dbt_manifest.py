@@ -158,3 +158,13 @@ def test_cli_with_the_context_of_an_asset_that_is_not_dbt_is_refused():
     assert "is for steps of a @dbt_assets definition; 'not_dbt' is not one" in (
         result.failure_message
     )
+
+
+def test_a_key_given_in_the_nodes_meta_is_used():
+    changed = manifest()
+    changed["nodes"]["model.shop.stg_orders"]["config"]["meta"]["freshet"] = {
+        "asset_key": ["staging", "orders"]
+    }
+    shop = _assets(manifest=changed)
+    assert fr.AssetKey(["staging", "orders"]) in shop.keys
+    assert fr.AssetKey(["staging", "orders"]) in _spec(shop, "revenue").dep_keys

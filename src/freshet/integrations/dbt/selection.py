@@ -126,10 +126,7 @@ def _matches(node: DbtNode, atom: _Atom, project: str) -> bool:
 
 
 def _fqn_matches(node: DbtNode, value: str, project: str) -> bool:
-    if node.resource_type == "source":
-        fqn: tuple[str, ...] = node.fqn
-    else:
-        fqn = node.fqn
+    fqn = node.fqn
     parts = value.split(".")
     if len(parts) == 1 and fnmatchcase(node.name, parts[0]):
         return True

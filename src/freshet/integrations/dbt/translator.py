@@ -28,13 +28,11 @@ class DbtTranslator:
     from the dbt group's owner or ``meta.owner``; the code version hashes the node's raw SQL."""
 
     def get_asset_key(self, node: DbtNode) -> fr.AssetKey:
-        meta_key = (
-            (node.meta.get("freshet") or {}).get("asset_key")
-            if isinstance(node.meta.get("freshet"), Mapping)
-            else None
-        )
-        if meta_key:
-            return fr.AssetKey(list(meta_key) if not isinstance(meta_key, str) else [meta_key])
+        """``meta: {freshet: {asset_key: [...]}}`` on the node wins over the default."""
+        options = node.meta.get("freshet")
+        given = options.get("asset_key") if isinstance(options, Mapping) else None
+        if given:
+            return fr.AssetKey([given] if isinstance(given, str) else list(given))
         if node.resource_type == "source":
             return fr.AssetKey([node.source_name or "source", node.name])
         return fr.AssetKey([node.name])
