@@ -136,3 +136,17 @@ def test_field_config_and_config_mapping_config_fn():
 def test_dynamic_output_carries_metadata():
     output = fr.DynamicOutput(1, mapping_key="k", metadata={"size": 1})
     assert output.metadata == {"size": 1}
+
+
+def test_compute_kind_is_a_kind_and_non_argument_deps_are_deps():
+    @fr.asset(compute_kind="python", non_argument_deps=["raw"])
+    def shaped():
+        return 1
+
+    @fr.multi_asset(outs={"x": fr.AssetOut(kinds={"table"})}, compute_kind="sql")
+    def several():
+        return 1
+
+    assert shaped.get_asset_spec().kinds == frozenset({"python"})
+    assert shaped.get_asset_spec().dep_keys == (fr.AssetKey("raw"),)
+    assert several.get_asset_spec("x").kinds == frozenset({"table", "sql"})

@@ -429,9 +429,15 @@ def asset(
     required_resource_keys: Sequence[str] | None = None,
     op_tags: Mapping[str, str] | None = None,
     dagster_type: Any = None,
+    compute_kind: str | None = None,
+    non_argument_deps: Iterable[Any] = (),
 ) -> Any:
     """Declare an asset computed by the decorated function from its upstream assets (the
-    function's parameters). Usable bare (`@asset`) or with options (`@asset(...)`)."""
+    function's parameters). Usable bare (`@asset`) or with options (`@asset(...)`).
+    `compute_kind` is one more of its `kinds`; `non_argument_deps` more `deps`."""
+    if compute_kind is not None:
+        kinds = [*kinds, compute_kind]
+    deps = [*deps, *non_argument_deps]
 
     def decorate(func: Callable[..., Any]) -> AssetsDefinition:
         if key is not None and (name is not None or key_prefix is not None):

@@ -109,6 +109,7 @@ def multi_asset(
     io_manager_key: str | None = None,
     op_tags: Mapping[str, str] | None = None,
     code_version: str | None = None,
+    compute_kind: str | None = None,
 ) -> Any:
     """One function producing several assets, declared by `specs=[AssetSpec(...)]` or
     `outs={"name": AssetOut(...)}`. It returns a tuple (one value per out, in order) or
@@ -125,6 +126,8 @@ def multi_asset(
         final_specs = []
         for _, spec, _ in declared:
             changes: dict[str, Any] = {"deps": _merge_deps(extra, spec.deps, what)}
+            if compute_kind is not None:
+                changes["kinds"] = spec.kinds | {compute_kind}
             if group_name and spec.group_name == DEFAULT_GROUP:
                 changes["group_name"] = group_name
             if partitions_def is not None and spec.partitions_def is None:
