@@ -196,3 +196,54 @@ def test_assets_partitions_lists_compact_ranges_per_status(invoke, write):
     ticks_line = next(line for line in status.splitlines() if line.startswith("ticks"))
     assert "5/1,440 materialized, 1 failed, 1,434 missing" in ticks_line
     assert ticks_line.split()[1] == "missing"
+
+
+SHOWN = """
+import freshet as fr
+
+@fr.asset(group_name="ingest", code_version="3", description="raw orders", owners=["team:data"])
+def orders(context):
+    context.add_output_metadata({"rows": 2})
+    return [1, 2]
+
+@fr.asset_check(asset=orders)
+def has_rows(orders):
+    return fr.AssetCheckResult(passed=bool(orders))
+
+@fr.asset
+def report(orders):
+    return sum(orders)
+
+defs = fr.Definitions(assets=[orders, report], asset_checks=[has_rows])
+"""
+
+
+def test_assets_show_gives_definition_materializations_metadata_and_checks(invoke, write):
+    write("defs.py", SHOWN)
+    assert invoke("-f", "defs.py", "assets", "show", "orders").stdout.count("never") == 1
+    for _ in range(3):
+        invoke("-f", "defs.py", "materialize")
+    result = invoke("-f", "defs.py", "assets", "show", "orders", "--limit", "2", "--json")
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert (shown["group"], shown["code_version"], shown["description"]) == (
+        "ingest",
+        "3",
+        "raw orders",
+    )
+    assert shown["downstream"] == ["report"] and shown["upstream"] == []
+    assert len(shown["materializations"]) == 2
+    latest = shown["materializations"][0]
+    assert latest["metadata"]["rows"]["value"] == 2
+    assert latest["code_version"] == "3" and latest["data_version"]
+    assert latest["timestamp"].endswith("+00:00")
+    assert [c["state"] for c in shown["checks"]] == ["passed"]
+    text = invoke("-f", "defs.py", "assets", "show", "orders").stdout
+    assert "latest materialization:" in text and "  rows: 2" in text
+
+
+def test_assets_show_of_an_unknown_key_suggests_the_closest(invoke, write):
+    write("defs.py", SHOWN)
+    result = invoke("-f", "defs.py", "assets", "show", "order")
+    assert result.exit_code == 2
+    assert "did you mean 'orders'" in result.stderr

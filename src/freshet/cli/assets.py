@@ -31,7 +31,7 @@ from freshet.status.api import (
 )
 from freshet.status.freshness import AssetFreshness, freshness_of
 from freshet.status.partitions import get_partition_status, partition_counts, partition_ranges
-from freshet.storage.records import AssetStatusRecord
+from freshet.storage.records import AssetStatusRecord, EventRecord, EventType
 from freshet.workspace.host import WorkspaceHost
 from freshet.workspace.loader import (
     find_origin,
@@ -223,6 +223,109 @@ def _minutes(value: float) -> str:
     if value >= 120:
         return f"{value / 60:.1f} h"
     return f"{value:.0f} min"
+
+
+@command.command("show")
+@click.argument("asset_key", metavar="KEY")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1, max=1000),
+    default=5,
+    show_default=True,
+    help="How many of the latest materializations to list.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@definitions_options
+@click.pass_context
+def show(ctx: click.Context, asset_key: str, limit: int, as_json: bool) -> ExitCode:
+    """One asset: its definition, its latest materializations with their metadata and
+    versions, its checks, and what it reads and feeds."""
+    defs = load_definitions_at(definitions_location(ctx), Path.cwd())
+    graph = defs.get_asset_graph()
+    key = AssetKey.from_user_string(asset_key)
+    select_assets(graph, [key])  # an unknown key is an error with the closest names
+    node = graph.node(key)
+    with Instance.from_home(home_path(ctx), read_only=True) as instance:
+        records = instance.get_event_records(
+            event_type=EventType.ASSET_MATERIALIZATION, asset_key=key, limit=limit, ascending=False
+        )
+        checks = latest_check_results(defs, instance.storage, [key]).get(key, [])
+    described = {
+        "key": key.to_user_string(),
+        "description": node.description,
+        "group": node.group_name,
+        "kinds": sorted(node.kinds),
+        "owners": list(node.owners),
+        "tags": dict(node.tags),
+        "code_version": node.code_version,
+        "materializable": node.is_materializable,
+        "partitions": None if node.partitions_def is None else str(node.partitions_def),
+        "upstream": sorted(k.to_user_string() for k in graph.parents(key)),
+        "downstream": sorted(k.to_user_string() for k in graph.children(key)),
+        "materializations": [_materialization_json(r) for r in records],
+        "checks": [_check_json(c) for c in checks],
+    }
+    if as_json:
+        echo_json(described)
+        return ExitCode.OK
+    _echo_asset(described)
+    return ExitCode.OK
+
+
+def _materialization_json(record: EventRecord) -> dict[str, Any]:
+    event = record.event
+    return {
+        "run_id": event.run_id,
+        "partition": event.partition,
+        "timestamp": iso_time(event.timestamp),
+        "data_version": event.data.get("data_version"),
+        "code_version": event.data.get("code_version"),
+        "metadata": event.data.get("metadata") or {},
+    }
+
+
+def _echo_asset(described: Mapping[str, Any]) -> None:
+    def listed(values: Sequence[str]) -> str:
+        return ", ".join(values) or "-"
+
+    fields = [
+        ("asset", described["key"]),
+        ("description", described["description"] or "-"),
+        ("group", described["group"]),
+        ("kinds", listed(described["kinds"])),
+        ("owners", listed(described["owners"])),
+        ("tags", listed([f"{k}={v}" for k, v in sorted(described["tags"].items())])),
+        ("code", described["code_version"] or "-"),
+        ("partitions", described["partitions"] or "-"),
+        ("upstream", listed(described["upstream"])),
+        ("downstream", listed(described["downstream"])),
+    ]
+    for name, value in fields:
+        click.echo(f"{name:<12} {value}")
+    click.echo()
+    materializations = described["materializations"]
+    if not materializations:
+        click.echo("never materialized")
+    for index, mat in enumerate(materializations):
+        title = "latest materialization" if index == 0 else "earlier"
+        where = f" partition {mat['partition']}" if mat["partition"] else ""
+        click.echo(f"{title}: {mat['timestamp']}{where}  run {mat['run_id']}")
+        click.echo(
+            f"  data version {mat['data_version'] or '-'}, code version "
+            f"{mat['code_version'] or '-'}"
+        )
+        for name, entry in mat["metadata"].items():
+            value = entry.get("value") if isinstance(entry, Mapping) else entry
+            click.echo(f"  {name}: {value}")
+    if described["checks"]:
+        click.echo()
+        echo_table(
+            ("CHECK", "RESULT", "SEVERITY", "EVALUATED"),
+            [
+                (c["check"], c["state"], c["severity"] or "-", c["evaluated_at"] or "-")
+                for c in described["checks"]
+            ],
+        )
 
 
 @command.command("partitions")
