@@ -149,3 +149,23 @@ def test_materialize_result_takes_the_asset_key_positionally():
 def test_reported_events_validate_their_arguments(build, match):
     with pytest.raises(fr.FreshetError, match=match):
         build()
+
+
+def test_a_fault_in_freshet_itself_still_closes_the_step_with_a_failure(monkeypatch):
+    import freshet.execution.step as step_module
+
+    def broken_handler(*args, **kwargs):
+        raise AttributeError("simulated framework fault")
+
+    monkeypatch.setattr(step_module, "handle_results", broken_handler)
+
+    @fr.asset
+    def fine():
+        return 1
+
+    result = fr.materialize([fine], raise_on_error=False)
+    assert not result.success
+    assert _types(result, "fine")[-1] is EventType.STEP_FAILURE
+    [failure] = result.get_step_failure_events()
+    assert "internal error in freshet while running fine" in failure.message
+    assert "simulated framework fault" in failure.message
