@@ -16,6 +16,7 @@ from freshet.automation.cursor import Slot
 from freshet.core.keys import AssetCheckKey, AssetKey
 from freshet.core.partitions import (
     IdentityPartitionMapping,
+    PartitionKeyRange,
     UnpartitionedSubset,
     default_partition_mapping,
 )
@@ -33,7 +34,6 @@ _UNFINISHED = (
     RunStatus.CANCELING,
 )
 
-RANGE_SEPARATOR = "..."
 """How a run record names a partition range (`first...last`)."""
 
 ALL_SLOTS = "*"
@@ -209,7 +209,7 @@ class TickFacts:
                     slots = self._in_flight.setdefault(asset, set())
                     if self.graph.node(asset).partitions_def is None:
                         slots.add(None)
-                    elif run.partition is None or RANGE_SEPARATOR in run.partition:
+                    elif run.partition is None or PartitionKeyRange.is_range_text(run.partition):
                         slots.add(ALL_SLOTS)
                     else:
                         slots.add(run.partition)

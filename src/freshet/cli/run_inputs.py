@@ -9,21 +9,17 @@ from typing import Any
 import click
 
 from freshet.core.partitions import PartitionKeyRange
-from freshet.errors import ConfigError
+from freshet.errors import ConfigError, PartitionError
 
 
 def parse_partition_range(text: str | None) -> PartitionKeyRange | None:
     """`FIRST...LAST` as a key range (keys may contain '-' and ':', so '...' separates)."""
     if text is None:
         return None
-    first, sep, last = text.partition("...")
-    if not sep or not first.strip() or not last.strip():
-        raise click.BadParameter(
-            f"{text!r}: write the first and last partition separated by '...', e.g. "
-            "2024-01-01...2024-01-31",
-            param_hint="--partition-range",
-        )
-    return PartitionKeyRange(first.strip(), last.strip())
+    try:
+        return PartitionKeyRange.parse(text)
+    except PartitionError as exc:
+        raise click.BadParameter(str(exc), param_hint="--partition-range") from None
 
 
 def parse_tags(items: Iterable[str]) -> dict[str, str]:

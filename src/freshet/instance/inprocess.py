@@ -153,20 +153,7 @@ def _run_asset_plan(
 
 def _as_range(value: Any) -> PartitionKeyRange | None:
     """A range given as a `PartitionKeyRange`, a `(first, last)` pair or `"first...last"`."""
-    if value is None or isinstance(value, PartitionKeyRange):
-        return value
-    if isinstance(value, str) and "..." in value:
-        value = tuple(value.split("...", 1))
-    if (
-        isinstance(value, tuple | list)
-        and len(value) == 2
-        and all(isinstance(v, str) and v for v in value)
-    ):
-        return PartitionKeyRange(value[0], value[1])
-    raise UsageError(
-        f"partition_key_range must be (first, last), 'first...last' or a PartitionKeyRange, "
-        f"got {value!r}"
-    )
+    return None if value is None else PartitionKeyRange.coerce(value, "partition_key_range")
 
 
 def _selected_keys(

@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 SCHEDULE_TAG = "freshet/schedule"
 SENSOR_TAG = "freshet/sensor"
 RUN_KEY_TAG = "freshet/run_key"
+#: the tick that queued a run (so a tick resumed after a crash counts the runs it had queued)
+TICK_TAG = "freshet/tick_id"
 #: seconds a tick may take in its code location before it fails
 DEFAULT_TICK_TIMEOUT = 60.0
 _NAMESPACE = uuid.UUID("8f0c2a55-3c1e-4b8e-9a51-6a1d2f0e7c44")
@@ -271,9 +273,16 @@ class InstigationDuty:
             run_id = self._run_id(ref, request, tick_id, position, at)
             if request.run_key is not None:
                 run_keys.append(request.run_key)
-            if self.storage.get_run(run_id) is not None:
-                continue  # queued by an earlier tick (same run key) or before a crash
-            enqueue(self.storage, self._launch_request(ref, request), run_id=run_id)
+            existing = self.storage.get_run(run_id)
+            if existing is not None:
+                # Queued before a crash by this very tick (it counts), or by an earlier tick
+                # with the same run key (it does not).
+                if existing.tags.get(TICK_TAG) == str(tick_id):
+                    run_ids.append(run_id)
+                continue
+            request_tags = {**request.tags, TICK_TAG: str(tick_id)}
+            launch = self._launch_request(ref, replace(request, tags=request_tags))
+            enqueue(self.storage, launch, run_id=run_id)
             run_ids.append(run_id)
         return run_ids, run_keys
 

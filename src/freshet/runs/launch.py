@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from freshet.core.config import redact_run_config
+from freshet.core.partitions import PartitionKeyRange
 from freshet.errors import SelectionError, UsageError
 from freshet.lineage.selection.parser import parse
 from freshet.storage.base import StorageWriter
@@ -18,7 +19,6 @@ from freshet.storage.records import Event, EventType, RunRecord, RunStatus
 
 ASSET_JOB_NAME = "__asset_job"
 PRIORITY_TAG = "freshet/priority"
-RANGE_SEPARATOR = "..."
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,7 +55,7 @@ class LaunchRequest:
     def partition(self) -> str | None:
         """How the run record names its partition(s): a key, or `first...last`."""
         if self.partition_range is not None:
-            return RANGE_SEPARATOR.join(self.partition_range)
+            return str(PartitionKeyRange(*self.partition_range))
         return self.partition_key
 
 
@@ -77,10 +77,10 @@ def run_priority(tags: Mapping[str, str], *, strict: bool = False) -> int:
 
 def split_partition(partition: str | None) -> tuple[str | None, tuple[str, str] | None]:
     """A run record's partition back as (key, None) or (None, (first, last))."""
-    if partition is None or RANGE_SEPARATOR not in partition:
+    if partition is None or not PartitionKeyRange.is_range_text(partition):
         return partition, None
-    first, _, last = partition.partition(RANGE_SEPARATOR)
-    return None, (first, last)
+    parsed = PartitionKeyRange.parse(partition)
+    return None, (parsed.start, parsed.end)
 
 
 def enqueue(storage: StorageWriter, request: LaunchRequest, *, run_id: str | None = None) -> str:

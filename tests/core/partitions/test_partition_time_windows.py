@@ -321,3 +321,20 @@ def test_partitions_and_schedules_refuse_the_same_non_standard_cron(cron):
     schedule = fr.ScheduleDefinition(job="j", cron_schedule=cron)
     with pytest.raises(fr.DefinitionsError, match="write five fields"):
         fr.Definitions(jobs=[job], schedules=[schedule])
+
+
+@pytest.mark.parametrize(
+    "given",
+    ["2024-01-01...2024-01-31", ("2024-01-01", "2024-01-31"), ["2024-01-01", "2024-01-31"]],
+    ids=["text", "tuple", "list"],
+)
+def test_one_parser_for_partition_ranges(given):
+    parsed = fr.PartitionKeyRange.coerce(given, "partition_key_range")
+    assert parsed == fr.PartitionKeyRange("2024-01-01", "2024-01-31")
+    assert fr.PartitionKeyRange.parse(str(parsed)) == parsed
+
+
+@pytest.mark.parametrize("text", ["2024-01-01", "...2024-01-31", "2024-01-01..."], ids=str)
+def test_a_range_without_both_ends_says_how_to_write_it(text):
+    with pytest.raises(fr.PartitionError, match="separated by '...'"):
+        fr.PartitionKeyRange.parse(text)

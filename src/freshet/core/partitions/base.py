@@ -49,7 +49,46 @@ class PartitionKeyRange:
                 )
 
     def __str__(self) -> str:
-        return f"{self.start}...{self.end}"
+        return f"{self.start}{RANGE_SEPARATOR}{self.end}"
+
+    @classmethod
+    def parse(cls, text: str) -> PartitionKeyRange:
+        """`FIRST...LAST` (the one text form of a range: on the command line, in run records
+        and in `materialize(partition_key_range="a...b")`). Keys may contain '-' and ':', so
+        three dots separate them."""
+        if not isinstance(text, str):
+            raise PartitionError(f"a partition range must be a string, got {text!r}")
+        first, sep, last = text.partition(RANGE_SEPARATOR)
+        if not sep or not first.strip() or not last.strip():
+            raise PartitionError(
+                f"{text!r}: write the first and last partition separated by "
+                f"'{RANGE_SEPARATOR}', e.g. 2024-01-01{RANGE_SEPARATOR}2024-01-31"
+            )
+        return cls(first.strip(), last.strip())
+
+    @classmethod
+    def coerce(cls, value: Any, where: str) -> PartitionKeyRange:
+        """A range given as a `PartitionKeyRange`, a `(first, last)` pair or `"first...last"`;
+        anything else is a PartitionError naming `where`."""
+        if isinstance(value, PartitionKeyRange):
+            return value
+        if isinstance(value, str):
+            return cls.parse(value)
+        if isinstance(value, tuple | list) and len(value) == 2:
+            return cls(value[0], value[1])
+        raise PartitionError(
+            f"{where} must be (first, last), 'first...last' or a PartitionKeyRange, got "
+            f"{value!r}"
+        )
+
+    @staticmethod
+    def is_range_text(text: str | None) -> bool:
+        """Whether a stored partition (of a run record) names a range, not one key."""
+        return text is not None and RANGE_SEPARATOR in text
+
+
+#: separates the first and last key of a partition range in its text form
+RANGE_SEPARATOR = "..."
 
 
 def resolve_current_time(current_time: datetime | None) -> datetime:

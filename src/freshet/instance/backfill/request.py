@@ -69,14 +69,9 @@ def parse_request(
 
 
 def _coerce_range(partition_range: Any) -> PartitionKeyRange | None:
-    if partition_range is None or isinstance(partition_range, PartitionKeyRange):
-        return partition_range
-    if isinstance(partition_range, tuple | list) and len(partition_range) == 2:
-        return PartitionKeyRange(*partition_range)
-    raise UsageError(
-        f"backfill: partition_range must be a pair (first, last) of partition keys, got "
-        f"{partition_range!r}"
-    )
+    if partition_range is None:
+        return None
+    return PartitionKeyRange.coerce(partition_range, "backfill: partition_range")
 
 
 def _coerce_keys(partition_keys: Any) -> tuple[str, ...] | None:
