@@ -49,6 +49,11 @@ DEFS = """
 """
 
 
+def _written(path: Path) -> bool:
+    """The file exists and holds its content (a writer truncates before it writes)."""
+    return path.exists() and bool(path.read_text().strip())
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     (tmp_path / "daemon_defs.py").write_text(textwrap.dedent(DEFS), encoding="utf-8")
@@ -160,7 +165,7 @@ def test_killed_worker_fails_its_run_frees_its_partitions_and_pool_slots(
 ) -> None:
     instance.storage.set_pool_limit("warehouse", 1)
     run_id = launch(instance, project, "slow", partition_range=("d1", "d2"))
-    wait_for(lambda: (project / "slow-started").exists(), 60, "the slow step to start")
+    wait_for(lambda: _written(project / "slow-started"), 60, "the slow step to start")
     pid = int((project / "slow-started").read_text())
     workers.append(pid)
     assert instance.storage.get_pool_usage("warehouse").claimed == 1
@@ -179,7 +184,7 @@ def test_canceling_a_started_run_interrupts_its_step(
     daemon: subprocess.Popen[str], instance: Instance, project: Path, workers: list[int]
 ) -> None:
     run_id = launch(instance, project, "slow", partition_key="d1")
-    wait_for(lambda: (project / "slow-started").exists(), 60, "the slow step to start")
+    wait_for(lambda: _written(project / "slow-started"), 60, "the slow step to start")
     workers.append(int((project / "slow-started").read_text()))
     assert instance.cancel_run(run_id[:8], requested_by="a test").status is RunStatus.CANCELING
     run = wait_for(lambda: finished(instance, run_id), 30, "the run to be canceled")
