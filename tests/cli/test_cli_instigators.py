@@ -68,3 +68,14 @@ def test_sensor_tick_dry_run_then_for_real(write, invoke):
     assert ticks[0]["status"] == "SUCCESS" and ticks[0]["cursor"] == "1"
     again = json.loads(invoke("-f", "defs.py", "sensors", "tick", "new_files", "--json").output)
     assert again["cursor"] == "2"
+
+
+def test_check_reports_schedules_and_sensors_with_their_targets(write, invoke):
+    write("defs.py", DEFS)
+    result = invoke("-f", "defs.py", "check")
+    assert result.exit_code == 0, result.output
+    assert (
+        "schedule nightly: '0 2 * * *' (Europe/Berlin) -> job load, default STOPPED" in result.output
+    )
+    assert "sensor new_files: standard, at most every 10 s -> job load" in result.output
+    assert result.output.splitlines()[-1] == "1 asset, 0 checks, 1 job, 1 schedule, 1 sensor: OK"

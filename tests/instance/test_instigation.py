@@ -38,8 +38,17 @@ def same_key(context):
 def switched_off(context):
     return fr.RunRequest()
 
+@fr.sensor(job=job, minimum_interval_seconds=30)
+def slow(context):
+    import time
+    time.sleep(5)
+    return fr.RunRequest()
+
 defs = fr.Definitions(
-    assets=[table], jobs=[job], schedules=[every_ten_minutes], sensors=[same_key, switched_off]
+    assets=[table],
+    jobs=[job],
+    schedules=[every_ten_minutes],
+    sensors=[same_key, switched_off, slow],
 )
 """
 
@@ -130,3 +139,14 @@ def test_a_crash_mid_tick_resumes_the_same_tick_without_queueing_twice(setup, mo
     assert len(runs) == 1
     ticks = storage.get_ticks(InstigatorType.SCHEDULE, "every_ten_minutes")
     assert [t.tick.status for t in ticks] == [TickStatus.SUCCESS]
+
+
+def test_a_sensor_running_past_its_timeout_is_a_failure_tick_and_others_go_on(setup):
+    instance, duty = setup
+    duty.tick_timeout = 1.0
+    set_status(instance.storage, InstigatorType.SENSOR, "slow", InstigatorStatus.RUNNING)
+    ticks = {t.instigator_name: t for t in duty.run_once(now=T0)}
+    assert ticks["slow"].status is TickStatus.FAILURE
+    assert "did not answer" in ticks["slow"].error
+    assert ticks["same_key"].status is TickStatus.SUCCESS
+    assert _runs(instance, **{"freshet/sensor": "slow"}) == []

@@ -8,6 +8,7 @@ import click
 
 from freshet.cli.common import ExitCode, definitions_location, definitions_options
 from freshet.cli.locations import echo_locations
+from freshet.definitions import Definitions
 from freshet.workspace.host import LocationStatus, WorkspaceHost
 from freshet.workspace.loader import find_origins, load_definitions_at
 from freshet.workspace.project import DefinitionsLocation
@@ -31,8 +32,48 @@ def command(ctx: click.Context) -> ExitCode:
     jobs = len(defs.get_all_job_defs())
     for warning in defs.warnings:
         click.echo(f"warning: {warning}", err=True)
-    click.echo(f"{_count(assets, 'asset')}, {_count(checks, 'check')}, {_count(jobs, 'job')}: OK")
+    for line in _instigator_lines(defs):
+        click.echo(line)
+    counts = [_count(assets, "asset"), _count(checks, "check"), _count(jobs, "job")]
+    if defs.schedules:
+        counts.append(_count(len(defs.schedules), "schedule"))
+    if defs.sensors:
+        counts.append(_count(len(defs.sensors), "sensor"))
+    click.echo(f"{', '.join(counts)}: OK")
     return ExitCode.OK
+
+
+def _instigator_lines(defs: Definitions) -> list[str]:
+    """One line per schedule and sensor: when it ticks and what it targets."""
+    lines = []
+    for schedule in defs.schedules:
+        target = _target(schedule.job_name, schedule.target)
+        lines.append(
+            f"schedule {schedule.name}: '{schedule.cron_schedule}' "
+            f"({schedule.execution_timezone}) -> {target}, default {schedule.default_status.value}"
+        )
+    for sensor in defs.sensors:
+        if sensor.asset_key is not None:
+            watches = f", watches {sensor.asset_key.to_user_string()}"
+        elif sensor.run_statuses:
+            watches = f", on runs {'/'.join(sensor.run_statuses)}"
+        else:
+            watches = ""
+        lines.append(
+            f"sensor {sensor.name}: {sensor.sensor_type.value}, at most every "
+            f"{sensor.minimum_interval_seconds} s{watches} -> "
+            f"{_target(sensor.job_name, sensor.asset_selection)}, default "
+            f"{sensor.default_status.value}"
+        )
+    return lines
+
+
+def _target(job_name: str | None, selection: object) -> str:
+    if job_name is not None:
+        return f"job {job_name}"
+    if selection is not None:
+        return f"assets {selection}"
+    return "nothing to run (it only reacts)"
 
 
 def _check_workspace(location: DefinitionsLocation) -> ExitCode:
