@@ -150,3 +150,61 @@ def test_a_sensor_running_past_its_timeout_is_a_failure_tick_and_others_go_on(se
     assert "did not answer" in ticks["slow"].error
     assert ticks["same_key"].status is TickStatus.SUCCESS
     assert _runs(instance, **{"freshet/sensor": "slow"}) == []
+
+
+def _berlin(text: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(text).timestamp()
+
+
+@pytest.mark.parametrize(
+    ("cron", "last", "now", "expected"),
+    [
+        # clocks go back on 2024-10-27: 02:30 happens twice, fires once
+        ("30 2 * * *", "2024-10-27T02:30:00+02:00", "2024-10-27T02:40:00+01:00", None),
+        # the next day fires as usual
+        (
+            "30 2 * * *",
+            "2024-10-27T02:30:00+02:00",
+            "2024-10-28T02:31:00+01:00",
+            "2024-10-28T02:30:00+01:00",
+        ),
+        # clocks go forward on 2024-03-31: 02:30 does not exist, fires at 03:00 instead
+        (
+            "30 2 * * *",
+            "2024-03-30T02:30:00+01:00",
+            "2024-03-31T03:05:00+02:00",
+            "2024-03-31T03:00:00+02:00",
+        ),
+        # an hourly schedule fires both 02:00 hours of the long night
+        (
+            "0 * * * *",
+            "2024-10-27T02:00:00+02:00",
+            "2024-10-27T02:05:00+01:00",
+            "2024-10-27T02:00:00+01:00",
+        ),
+    ],
+    ids=["fall-back-once", "next-day", "spring-forward", "hourly-both"],
+)
+def test_daylight_saving_transitions_fire_each_wall_clock_time_once(cron, last, now, expected):
+    from freshet.core.schedules import DefaultScheduleStatus
+    from freshet.snapshot import ScheduleSnapshot
+    from freshet.storage.state_records import InstigatorState
+
+    schedule = ScheduleSnapshot(
+        name="s",
+        cron_schedule=cron,
+        job_name="load",
+        execution_timezone="Europe/Berlin",
+        default_status=DefaultScheduleStatus.RUNNING,
+    )
+    state = InstigatorState(
+        name="s",
+        instigator_type=InstigatorType.SCHEDULE,
+        status=InstigatorStatus.RUNNING,
+        data={"last_tick_time": _berlin(last)},
+    )
+    duty = InstigationDuty(storage=None, host=None)
+    due = duty._due_schedule_tick(schedule, state, _berlin(now))
+    assert due == (None if expected is None else _berlin(expected))

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from freshet.core.partitions.time import fires_every_hour
 from freshet.core.schedules import DefaultScheduleStatus
 from freshet.core.sensors import DefaultSensorStatus, RunRequest, TickEvaluation
 from freshet.errors import FreshetError
@@ -200,7 +201,15 @@ class InstigationDuty:
         ).get_next(datetime):
             latest = datetime.fromtimestamp(now, tz=zone)
         moment = latest.timestamp()
-        return moment if moment > since else None
+        if moment <= since:
+            return None
+        if last is not None and not fires_every_hour(schedule.cron_schedule):
+            # When clocks go back, a wall-clock time occurs twice: fire it once. (Schedules
+            # that fire every hour fire both: each is a real hour.)
+            previous = datetime.fromtimestamp(float(last), tz=zone)
+            if previous.replace(tzinfo=None) == latest.replace(tzinfo=None):
+                return None
+        return moment
 
     def _sensor_due(self, ref: InstigatorRef, state: InstigatorState | None, now: float) -> bool:
         assert ref.sensor is not None
