@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from freshet.errors import UsageError
-from freshet.instance.instance import Instance
-from freshet.instance.sensor_ticks import tick_schedule, tick_sensor
 from freshet.workspace.protocol import SCHEDULE_TICK_PATH, SENSOR_TICK_PATH
 from freshet.workspace.server import LoadedLocation, parse_arguments, serve
+
+if TYPE_CHECKING:
+    from freshet.instance.instance import Instance
 
 
 class _LazyInstance:
@@ -30,6 +31,10 @@ class _LazyInstance:
             raise UsageError("this code server was started without an instance home (--home)")
         with self._lock:
             if self._instance is None:
+                # Imported on the first tick, for start-up time: a location that is only
+                # asked for its snapshot never pays for storage.
+                from freshet.instance.instance import Instance
+
                 self._instance = Instance.from_home(self._home)
             return self._instance
 
@@ -52,6 +57,8 @@ def _name(body: Any) -> str:
 
 def routes(instance: _LazyInstance) -> dict[str, Any]:
     def schedule_tick(location: LoadedLocation, body: Any) -> Any:
+        from freshet.instance.sensor_ticks import tick_schedule  # on first use: start-up time
+
         assert location.defs is not None
         when = _number(body, "scheduled_execution_time", required=True)
         assert when is not None
@@ -59,6 +66,8 @@ def routes(instance: _LazyInstance) -> dict[str, Any]:
         return {"evaluation": evaluation.to_json()}
 
     def sensor_tick(location: LoadedLocation, body: Any) -> Any:
+        from freshet.instance.sensor_ticks import tick_sensor  # on first use: start-up time
+
         assert location.defs is not None
         cursor = body.get("cursor")
         if cursor is not None and not isinstance(cursor, str):
