@@ -67,6 +67,8 @@ class CronCadence(Cadence):
     Counting ticks has no closed form for arbitrary schedules, so the instants found so far
     are kept (as floats) and extended on demand."""
 
+    is_walked = True
+
     def __init__(self, cron_schedule: str, zone: tzinfo, anchor: float) -> None:
         check_cron(cron_schedule)
         self.zone = zone

@@ -123,3 +123,10 @@ def test_a_large_end_offset_stops_at_the_supported_times():
 def test_fmt_that_is_no_format_string_is_refused(fmt):
     with pytest.raises(InvalidDefinitionError, match="fmt"):
         DailyPartitionsDefinition("2024-01-01", fmt=fmt)
+
+
+def test_a_far_future_key_of_a_walked_cron_schedule_is_refused_without_walking_to_it():
+    business_hours = TimeWindowPartitionsDefinition("*/15 9-17 * * 1-5", "2024-01-01")
+    assert business_hours.is_possible_key("9000-01-03-10:00") is False
+    with pytest.raises(PartitionError, match="more than a year from now"):
+        business_hours.key_order("9000-01-03-10:00")

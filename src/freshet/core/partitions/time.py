@@ -172,6 +172,8 @@ class Cadence(ABC):
 
     zone: tzinfo
     is_sub_daily: bool
+    #: True when ticks are found by walking the schedule one by one (cost grows with distance)
+    is_walked: bool = False
 
     @abstractmethod
     def tick_timestamp(self, number: int) -> float: ...

@@ -8,6 +8,7 @@ tick `origin` is the first at or after `start`. A partition exists once its wind
 from __future__ import annotations
 
 import functools
+import time as _time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -53,6 +54,10 @@ Moment = str | date | datetime
 # later times count as this one: every window starting in the supported times has ended by
 # then, and it is still far enough from datetime's limit to read in any timezone
 _LATEST_NOW = END_SUPPORTED_TIMESTAMP + 180 * 86_400
+
+#: how far past now keys of schedules walked tick by tick (core/cron.py) are numbered:
+#: further keys would cost a walk over every window in between (seconds per 100,000 windows)
+WALK_AHEAD_SECONDS = 366 * 86_400
 
 #: the most windows `end_offset` may add (or, negative, remove) beyond the completed ones
 MAX_END_OFFSET = 100_000
@@ -160,6 +165,11 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
             return None
         return index if exact or self.partition_key_at(index) == key else None
 
+    def _is_beyond_walk(self, timestamp: float) -> bool:
+        """Whether numbering a key this far ahead would walk a cron schedule tick by tick for
+        too long (keys more than `WALK_AHEAD_SECONDS` after now); such keys are refused."""
+        return self._cadence.is_walked and timestamp > _time.time() + WALK_AHEAD_SECONDS
+
     def _is_supported(self, index: int) -> bool:
         """Whether partition `index` starts before the end of the supported times."""
         return self.window_start_timestamp(index) < END_SUPPORTED_TIMESTAMP
@@ -182,6 +192,8 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
             return None
         parsed, offset = named
         timestamp = local_timestamp(parsed, self._zone, offset)
+        if limit is None and self._is_beyond_walk(timestamp):
+            return None
         # bound the search: schedules walked by croniter would enumerate to reach far times
         if timestamp <= self.window_start_timestamp(-1):
             return -1, False
@@ -382,6 +394,14 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
         named = self._parse_key(key) if isinstance(key, str) else None
         if named is not None and not FIRST_SUPPORTED <= named[0] < END_SUPPORTED:
             return f"{what}: time partitions start {SUPPORTED_SPAN}; {valid}"
+        far = named is not None and self._is_beyond_walk(
+            local_timestamp(named[0], self._zone, named[1])
+        )
+        if count is None and far:
+            return (
+                f"{what}: it is more than a year from now, and windows of cron schedule "
+                f"{self.cron_schedule!r} are numbered only up to a year ahead; {valid}"
+            )
         located = None if named is None else self._locate(key, count)
         if located is None:
             return f"{what}: keys look like {first!r} (format {self.fmt!r}); {valid}"
