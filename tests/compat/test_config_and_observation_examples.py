@@ -1,6 +1,6 @@
-"""Programs in the style of the config-schema, observable-source and definitions guides:
-dict config schemas with Dagster's vocabulary, observation results, spec mapping, and
-per-partition config from any partitions definition."""
+"""Programs in the style of the config-schema and definitions guides: dict config schemas
+with Dagster's vocabulary, spec mapping, and per-partition config from any partitions
+definition."""
 
 import logging
 
@@ -48,17 +48,6 @@ def test_logger_and_test_instance(compat):
 
     with dg.instance_for_test() as instance:
         assert dg.materialize([logged], instance=instance).success
-
-
-def test_observable_source_asset_returns_an_observe_result(dg):
-    @dg.observable_source_asset
-    def upstream_file():
-        return dg.ObserveResult(data_version=dg.DataVersion("v3"), metadata={"size": 10})
-
-    result = dg.observe([upstream_file])
-    assert result.success
-    [observation] = result.get_asset_observation_events()
-    assert observation.asset_key == dg.AssetKey("upstream_file")
 
 
 def test_map_asset_specs_over_specs_and_assets(dg):
