@@ -178,3 +178,14 @@ def test_assets_definition_accessors():
     assert two.get_asset_spec("y").partitions_def is daily
     with pytest.raises(fr.DefinitionsError, match="does not produce 'z'"):
         two.get_asset_spec("z")
+
+
+def test_assets_definition_names_ported_code_reads():
+    @fr.multi_asset(outs={"x": fr.AssetOut(group_name="g"), "y": fr.AssetOut()}, deps=["up"])
+    def pair():
+        return 1, 2
+
+    assert pair.keys_by_output_name == {"x": fr.AssetKey("x"), "y": fr.AssetKey("y")}
+    assert pair.node_def is pair.op
+    assert pair.group_names_by_key == {fr.AssetKey("x"): "g", fr.AssetKey("y"): "default"}
+    assert pair.dependency_keys == {fr.AssetKey("up")}

@@ -287,6 +287,28 @@ class AssetsDefinition:
         return tuple(spec.key for spec in self.check_specs)
 
     @property
+    def keys_by_output_name(self) -> Mapping[str, AssetKey]:
+        return self.keys_by_output
+
+    @property
+    def keys_by_input_name(self) -> Mapping[str, AssetKey]:
+        return self.keys_by_input
+
+    @property
+    def node_def(self) -> OpDefinition | GraphDefinition | None:
+        """What computes the assets: the op, or the graph of a graph asset."""
+        return self.op if self.op is not None else self.graph
+
+    @property
+    def group_names_by_key(self) -> dict[AssetKey, str]:
+        return {spec.key: spec.group_name for spec in self.specs}
+
+    @property
+    def dependency_keys(self) -> set[AssetKey]:
+        """Every asset the produced assets depend on."""
+        return {key for spec in self.specs for key in spec.dep_keys}
+
+    @property
     def specs_by_key(self) -> dict[AssetKey, AssetSpec]:
         return {spec.key: spec for spec in self.specs}
 
