@@ -3,7 +3,8 @@
 Fuzz tests (`test_*_fuzz.py`) take their example counts from the profile, so CI stays fast
 and a long run is one option away:
 
-    pytest tests -k fuzz --hypothesis-profile=long   (or FRESHET_HYPOTHESIS_PROFILE=long)
+    pytest tests -k fuzz --hypothesis-profile=long --timeout=0
+    (or FRESHET_HYPOTHESIS_PROFILE=long: 5,000 cases per test instead of 60)
 
 Tests that pin `max_examples` in their own `@settings` keep it under every profile.
 """
