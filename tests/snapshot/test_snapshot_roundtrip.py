@@ -493,12 +493,15 @@ def test_a_stored_version_1_snapshot_still_reads(tmp_path):
         '{"asset_checks":[],"assets":[{"code_version":"1","key":"a","node_name":"a",'
         '"partitions_def":0,"source_file":0,"source_line":3},{"deps":["a",{"key":"c",'
         '"partition_mapping":{"type":"mapping.last"}}],"key":"b","node_name":"b"},'
-        '{"execution_type":"UNEXECUTABLE","key":"c","partitions_def":1}],"executor":null,'
+        '{"execution_type":"UNEXECUTABLE","key":"c","partitions_def":1},'
+        '{"key":"m1","node_name":"m","produced_with":0},'
+        '{"key":"m2","node_name":"m","produced_with":0}],"executor":null,'
         '"format":"freshet.definitions_snapshot","format_version":1,"jobs":[],'
         '"partitions_defs":[{"cron_schedule":"0 0 * * *","end":null,"end_offset":0,'
         '"fmt":"%Y-%m-%d","start":"2024-01-01T00:00:00+00:00","timezone":"UTC",'
         '"type":"partitions.daily"},{"keys":["x","y"],"type":"partitions.static"}],'
-        '"resources":[],"schedules":[],"sensors":[],"source_files":["/project/assets.py"]}'
+        '"produced_together":[["m1","m2"]],"resources":[],"schedules":[],"sensors":[],'
+        '"source_files":["/project/assets.py"]}'
     )
     snapshot = DefinitionsSnapshot.from_json(stored)
     graph = snapshot.get_asset_graph()
@@ -514,6 +517,8 @@ def test_a_stored_version_1_snapshot_still_reads(tmp_path):
     assert b.partition_mapping_for(fr.AssetKey("c")) == fr.LastPartitionMapping()
     assert b.produced_with == (fr.AssetKey("b"),) and b.group_name == "default"
     assert graph.node(fr.AssetKey("c")).is_external
+    together = {fr.AssetKey("m1"), fr.AssetKey("m2")}
+    assert graph.required_multi_asset_neighbors(fr.AssetKey("m2")) == together
     assert snapshot.to_json() == stored
 
 

@@ -52,16 +52,19 @@ _EXECUTION_TYPES = {t.value: t for t in ExecutionType}
 
 class TablesWriter:
     """Values many parts of a snapshot share, written once each and named by position:
-    partitions definitions (ten thousand assets with one daily definition store it once)
-    and source files."""
+    partitions definitions (ten thousand assets with one daily definition store it once),
+    source files, and the keys a multi-asset produces (every one of its assets names them:
+    written per asset, a 1,000-asset dbt project would hold a million keys)."""
 
-    __slots__ = ("_by_id", "_files", "_index", "_partitions")
+    __slots__ = ("_by_id", "_files", "_groups", "_groups_by_id", "_index", "_partitions")
 
     def __init__(self) -> None:
         self._partitions: list[JSON] = []
         self._index: dict[PartitionsDefinition, int] = {}
         self._by_id: dict[int, int] = {}
         self._files: dict[str, int] = {}
+        self._groups: dict[tuple[AssetKey, ...], int] = {}
+        self._groups_by_id: dict[int, int] = {}
 
     def partitions_ref(self, definition: PartitionsDefinition | None, where: str) -> int | None:
         if definition is None:
@@ -81,8 +84,21 @@ class TablesWriter:
             position = self._files[path] = len(self._files)
         return position
 
+    def produced_with_ref(self, keys: tuple[AssetKey, ...]) -> int:
+        position = self._groups_by_id.get(id(keys))
+        if position is None:
+            position = self._groups.get(keys)
+            if position is None:
+                position = self._groups[keys] = len(self._groups)
+            self._groups_by_id[id(keys)] = position
+        return position
+
     def to_json(self) -> dict[str, JSON]:
-        return {"partitions_defs": list(self._partitions), "source_files": list(self._files)}
+        return {
+            "partitions_defs": list(self._partitions),
+            "source_files": list(self._files),
+            "produced_together": [[k.to_user_string() for k in keys] for keys in self._groups],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,12 +107,14 @@ class TablesRead:
 
     partitions: list[PartitionsDefinition]
     source_files: list[str]
+    produced_together: list[tuple[AssetKey, ...]]
 
     @classmethod
     def read(cls, doc: Mapping[str, JSON]) -> TablesRead:
         return cls(
             partitions=[partitions_def_from_json(d) for d in doc["partitions_defs"]],
             source_files=list(doc["source_files"]),
+            produced_together=[tuple(_key(k) for k in keys) for keys in doc["produced_together"]],
         )
 
 
@@ -227,7 +245,7 @@ class AssetNodeSnapshot:
         if self.is_graph_asset:
             doc["is_graph_asset"] = True
         if self.produced_with != (self.key,):
-            doc["produced_with"] = [k.to_user_string() for k in self.produced_with]
+            doc["produced_with"] = tables.produced_with_ref(self.produced_with)
         if self.can_subset:
             doc["can_subset"] = True
         if self.source_file is not None:
@@ -286,9 +304,7 @@ class AssetNodeSnapshot:
             auto_observe_interval_minutes=get("auto_observe_interval_minutes"),
             node_name=get("node_name"),
             is_graph_asset=get("is_graph_asset", False),
-            produced_with=(own,)
-            if produced is None
-            else tuple([keys.get(k) or key(k) for k in produced]),
+            produced_with=(own,) if produced is None else tables.produced_together[produced],
             can_subset=get("can_subset", False),
             source_file=None if source is None else tables.source_files[source],
             source_line=get("source_line"),
