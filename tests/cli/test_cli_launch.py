@@ -37,7 +37,7 @@ def test_launch_queues_the_run_without_importing_the_project(
     write("launched_defs.py", "raise RuntimeError('imported by the launcher')\n")
     result = invoke("-f", "launched_defs.py", "launch", "--select", "+b", "--tag", "team=data")
     assert result.exit_code == 0, result.output
-    run_id = result.output.strip()
+    run_id = result.stdout.strip()
     assert "launched_defs" not in sys.modules
     with Instance.from_home(os.environ["FRESHET_HOME"]) as instance:
         run = instance.get_run(run_id)
@@ -109,7 +109,7 @@ def test_runs_cancel_and_reexecute_take_id_prefixes(
     write: Callable[[str, str], Path], invoke: Callable[..., Result]
 ) -> None:
     write("defs.py", DEFS)
-    run_id = invoke("-f", "defs.py", "launch", "--select", "b").output.strip()
+    run_id = invoke("-f", "defs.py", "launch", "--select", "b").stdout.strip()
     canceled = invoke("runs", "cancel", run_id[:8])
     assert canceled.exit_code == 0, canceled.output
     assert f"run {run_id} canceled" in canceled.output
@@ -141,3 +141,13 @@ def test_pools_set_and_list(invoke: Callable[..., Result]) -> None:
     assert listed.exit_code == 0
     assert listed.output.split("\n")[1].split() == ["warehouse", "2", "0"]
     assert invoke("pools", "set", "warehouse", "-1").exit_code == 2
+
+
+def test_launch_without_a_daemon_says_when_the_run_will_start(
+    write: Callable[[str, str], Path], invoke: Callable[..., Result]
+) -> None:
+    write("defs.py", DEFS)
+    result = invoke("-f", "defs.py", "launch", "--select", "a")
+    assert "no daemon is serving the run queue" in result.stderr
+    listed = invoke("runs", "list")
+    assert "QUEUED" in listed.stdout and "--select a" in listed.stdout

@@ -98,6 +98,12 @@ def command(
         run_id = enqueue(instance.storage, request)
         if not wait:
             click.echo(run_id)
+            if not queue_is_served(instance):
+                click.echo(
+                    "note: no daemon is serving the run queue; the run starts when "
+                    "`freshet daemon` runs (or use --wait)",
+                    err=True,
+                )
             return ExitCode.OK
         click.echo(f"run {run_id} queued")
         run = follow_run(instance, run_id, show_tracebacks=global_options(ctx).debug)

@@ -408,6 +408,8 @@ def _duration_ms(run: RunRecord) -> float | None:
 
 def _assets_summary(run: RunRecord, shown: int = 3) -> str:
     names = [key.to_user_string() for key in run.asset_selection]
+    if not names and run.selection is not None:
+        return f"--select {run.selection}"
     if len(names) <= shown:
         return ", ".join(names) or "-"
     return f"{', '.join(names[:shown])} +{len(names) - shown} more"
