@@ -107,10 +107,10 @@ def end_dead_run(storage: Storage, run: RunRecord, reason: str) -> bool:
         message=f"run {'canceled' if canceling else 'failed'}: {reason}",
         data={"reason": reason},
     )
-    won = storage.transition_run(end, (RunStatus.QUEUED, *IN_PROGRESS)) is not None
+    # Freed before the run ends, so that whoever sees it ended sees its slots free too.
     storage.release_run_slots(run.run_id)
     storage.delete_heartbeat(HeartbeatKind.RUN_WORKER, run.run_id)
-    return won
+    return storage.transition_run(end, (RunStatus.QUEUED, *IN_PROGRESS)) is not None
 
 
 def _unfinished_steps(storage: Storage, run_id: str) -> Iterable[tuple[str, list[str], list[str]]]:
