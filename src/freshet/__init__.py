@@ -180,6 +180,9 @@ _EXPORTS: dict[str, str] = {
     "static_partitioned_config": "freshet.core.config_mapping",
     "dynamic_partitioned_config": "freshet.core.config_mapping",
     "RunResult": "freshet.execution.result",
+    "in_process_executor": "freshet.core.executors",
+    "multiprocess_executor": "freshet.core.executors",
+    "dask_executor": "freshet.core.executors",
     "AssetSelection": "freshet.lineage.selection",
     # running
     "AssetExecutionContext": "freshet.execution.context",
@@ -282,6 +285,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         map_asset_specs,
     )
     from freshet.core.events import AssetMaterialization, AssetObservation, ExpectationResult
+    from freshet.core.executors import dask_executor, in_process_executor, multiprocess_executor
     from freshet.core.files import file_relative_path
     from freshet.core.graphs import GraphDefinition, graph, job
     from freshet.core.io_managers import (

@@ -16,6 +16,7 @@ from freshet.core.assets import AssetsDefinition, AssetSpec, external_asset
 from freshet.core.builtin_io_managers import FilesystemIOManager
 from freshet.core.checks import AssetChecksDefinition
 from freshet.core.config import config_schema_from
+from freshet.core.executors import check_executor
 from freshet.core.io_managers import build_input_context
 from freshet.core.jobs import JobDefinition, UnresolvedAssetJob
 from freshet.core.keys import AssetKey
@@ -118,7 +119,14 @@ class Definitions:
             problems.add(InvalidDefinitionError, problem)
         _check_configs(assets_defs, checks, problems)
         _check_resources(assets_defs, checks, self._resources, problems)
+        _check_executors(executor, jobs, problems)
         self._jobs = _resolve_jobs(jobs, self._graph, self._resources, problems)
+        if executor is not None:
+            # a job without its own executor runs with the project's
+            self._jobs = {
+                name: job if job.executor_def is not None else replace(job, executor_def=executor)
+                for name, job in self._jobs.items()
+            }
         _check_schedules(self._schedules, self._jobs, self._graph, problems)
         _check_sensors(self._sensors, self._schedules, self._jobs, self._graph, problems)
         problems.raise_if_any()
@@ -638,6 +646,18 @@ def _check_asset_job_selection(
                 "them too",
             )
             return
+
+
+def _check_executors(executor: Any, jobs: Sequence[Any], problems: _Problems) -> None:
+    """The project's executor and each job's `executor_def` must be executor definitions
+    (fr.in_process_executor, fr.multiprocess_executor, fr.dask_executor)."""
+    found = check_executor(executor, "Definitions(executor=...)")
+    if found is not None:
+        problems.add(InvalidDefinitionError, found)
+    for job in jobs:
+        found = check_executor(getattr(job, "executor_def", None), f"job {job.name!r} executor_def")
+        if found is not None:
+            problems.add(InvalidDefinitionError, found)
 
 
 def _resolve_jobs(

@@ -18,6 +18,7 @@ from freshet.core.keys import AssetKey
 from freshet.instance.instance import Instance
 from freshet.runs.launch import LaunchRequest, enqueue
 from freshet.storage.records import EventType, PartitionStatusCategory, RunRecord, RunStatus
+from freshet.storage.state_records import HeartbeatKind
 from freshet.workspace.origin import CodeLocationOrigin
 
 pytestmark = pytest.mark.slow
@@ -166,8 +167,11 @@ def test_killed_worker_fails_its_run_frees_its_partitions_and_pool_slots(
     instance.storage.set_pool_limit("warehouse", 1)
     run_id = launch(instance, project, "slow", partition_range=("d1", "d2"))
     wait_for(lambda: _written(project / "slow-started"), 60, "the slow step to start")
-    pid = int((project / "slow-started").read_text())
-    workers.append(pid)
+    # the run worker (its heartbeat names it), not the step's process: steps run in worker
+    # processes of the run's executor, which end when the run worker dies
+    [beat] = instance.storage.get_heartbeats(HeartbeatKind.RUN_WORKER, [run_id])
+    pid = int(beat.data["pid"])
+    workers.extend([pid, int((project / "slow-started").read_text())])
     assert instance.storage.get_pool_usage("warehouse").claimed == 1
     os.kill(pid, signal.SIGKILL)
     run = wait_for(lambda: finished(instance, run_id), 30, "the run to be failed")

@@ -60,6 +60,16 @@ class EventSink:
             listener(event)
         return event
 
+    def record(self, events: Sequence[Event], *, stored: bool) -> None:
+        """Take in events emitted in another process (a worker): keep them, hand them to the
+        listeners, and store them at the next flush unless that process `stored` them."""
+        self.events.extend(events)
+        if not stored:
+            self._buffer.extend(events)
+        for event in events:
+            for listener in self._listeners:
+                listener(event)
+
     def flush(self) -> None:
         if self._buffer:
             batch, self._buffer = self._buffer, []

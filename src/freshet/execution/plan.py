@@ -76,12 +76,48 @@ class Step:
         return self.key
 
 
+class PlanKind(StrEnum):
+    ASSETS = "assets"
+    OBSERVATIONS = "observations"
+    GRAPH = "graph"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanRef:
+    """How a plan was made, as data: another process with the same definitions makes the
+    same plan again from it (`plan_assets`, `plan_observations`, or the job's graph)."""
+
+    kind: PlanKind
+    asset_keys: tuple[AssetKey, ...] = ()
+    include_checks: bool = True
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "__type__": "PlanRef",
+            "version": 1,
+            "kind": self.kind.value,
+            "asset_keys": [list(k.path) for k in self.asset_keys],
+            "include_checks": self.include_checks,
+        }
+
+    @classmethod
+    def from_json_dict(cls, data: Mapping[str, Any]) -> PlanRef:
+        if data.get("__type__") != "PlanRef" or data.get("version") != 1:
+            raise ValueError(f"not a version-1 PlanRef: {data!r:.200}")
+        return cls(
+            kind=PlanKind(data["kind"]),
+            asset_keys=tuple(AssetKey(tuple(path)) for path in data["asset_keys"]),
+            include_checks=bool(data["include_checks"]),
+        )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ExecutionPlan:
     steps: tuple[Step, ...]
     asset_keys: frozenset[AssetKey] = frozenset()
     check_keys: frozenset[AssetCheckKey] = frozenset()
     by_key: Mapping[str, Step] = field(default_factory=dict)
+    ref: PlanRef = PlanRef(kind=PlanKind.GRAPH)
 
     def step(self, key: str) -> Step:
         return self.by_key[key]
@@ -149,6 +185,9 @@ def plan_assets(
         asset_keys=frozenset(requested),
         check_keys=frozenset(check_keys),
         by_key={s.key: s for s in ordered},
+        ref=PlanRef(
+            kind=PlanKind.ASSETS, asset_keys=tuple(sorted(requested)), include_checks=include_checks
+        ),
     )
 
 
@@ -275,7 +314,11 @@ def plan_observations(graph: ExecutableAssetGraph, asset_keys: Iterable[AssetKey
                 asset_keys=(key,),
             )
         )
-    return ExecutionPlan(steps=tuple(steps), by_key={s.key: s for s in steps})
+    return ExecutionPlan(
+        steps=tuple(steps),
+        by_key={s.key: s for s in steps},
+        ref=PlanRef(kind=PlanKind.OBSERVATIONS, asset_keys=tuple(keys)),
+    )
 
 
 # ---- op job plans ---------------------------------------------------------------------

@@ -5,48 +5,30 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from freshet.core.config import (
-    ResolvedRunConfig,
-    config_schema_from,
-    redact_run_config,
-    validate_run_config,
-)
+from freshet.core.config import redact_run_config
+from freshet.core.executors import ExecutorDefinition, executor_from_run_config
 from freshet.core.keys import AssetKey
-from freshet.core.resources import build_resources, resource_config_schema
 from freshet.errors import (
     ExecutionError,
-    FreshetError,
     MissingResourceError,
     RunCanceled,
     StepFailedError,
 )
 from freshet.execution.boundary import error_info
 from freshet.execution.events import EventListener, EventSink
-from freshet.execution.executors.in_process import InProcessExecutor
+from freshet.execution.executors.base import ExecutionInstance, ExecutorRun, RunLoader
+from freshet.execution.executors.select import executor_for
 from freshet.execution.plan import ExecutionPlan
+from freshet.execution.plan_config import validate_plan_config
 from freshet.execution.result import RunResult
 from freshet.execution.state import RunState, StepOutcome
 from freshet.execution.versions import data_time_of, version_from_record_data
-from freshet.storage.base import ComputeLogStore, Storage
+from freshet.storage.base import Storage
 from freshet.storage.records import EventType, LogLevel, RunRecord, RunStatus
-
-
-class ExecutionInstance(Protocol):
-    """What a run needs of the instance: storage, compute logs and a storage folder."""
-
-    @property
-    def storage(self) -> Storage: ...
-
-    @property
-    def compute_logs(self) -> ComputeLogStore | None: ...
-
-    @property
-    def storage_dir(self) -> Path: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,16 +52,12 @@ class RunSpec:
     #: values of the graph's own inputs (`execute_in_process(input_values=...)`)
     input_values: Mapping[str, Any] = field(default_factory=dict)
 
-
-def _config_schemas(plan: ExecutionPlan) -> dict[str, Any]:
-    schemas: dict[str, Any] = {}
-    for step in plan.steps:
-        ops = [(step.config_node_name, step.op)] if step.op is not None else []
-        if step.graph is not None:
-            ops += [(node.name, node.definition) for node in step.graph.nodes.values()]
-        for name, op_def in ops:
-            schemas[name] = config_schema_from(op_def.config_schema, where=f"ops.{name}.config")
-    return schemas
+    #: the job's or the definitions' executor (the run config's `execution` wins over it);
+    #: None: the in-process executor
+    executor: ExecutorDefinition | None = None
+    #: how a worker process rebuilds this run (its code location); None: workers are forked
+    #: from this process and inherit it
+    loader: RunLoader | None = None
 
 
 def _required_resources(plan: ExecutionPlan) -> dict[str, str]:
@@ -152,21 +130,16 @@ def _run_partition(spec: RunSpec) -> str | None:
     return keys[0] if keys else None
 
 
-def validate_plan_config(
-    plan: ExecutionPlan, run_config: Any, resources: Mapping[str, Any]
-) -> ResolvedRunConfig:
-    """Check `run_config` against every node and resource of `plan`; raise one
-    `ConfigError` listing every problem with its path."""
-    schemas = _config_schemas(plan)
-    resource_schemas = {k: resource_config_schema(v) for k, v in resources.items()}
-    return validate_run_config(run_config, ops=schemas, resources=resource_schemas)
-
-
 def execute_run(plan: ExecutionPlan, spec: RunSpec, instance: ExecutionInstance) -> RunResult:
-    """Run `plan` to completion in this process and return its result."""
+    """Run `plan` to completion with the chosen executor and return its result.
+
+    The executor is the run config's (`execution: {multiprocess: {...}}`), else
+    `spec.executor`, else the in-process one. Config, resources and the executor are checked
+    before anything is written."""
     resolved = validate_plan_config(plan, spec.run_config, spec.resources)
     needed = _required_resources(plan)
     _check_resources(needed, spec.resources)
+    executor = executor_for(executor_from_run_config(resolved.execution) or spec.executor)
 
     storage = instance.storage
     run_id = spec.run_id or str(uuid.uuid4())
@@ -207,12 +180,21 @@ def execute_run(plan: ExecutionPlan, spec: RunSpec, instance: ExecutionInstance)
     for step in plan.steps:
         if step.node is not None and step.node.mapped_over is not None:
             state.mapped_over[step.key] = step.node.mapped_over
-    _start(sink, plan, spec)
+    run = ExecutorRun(
+        state=state,
+        resources=spec.resources,
+        resource_config=resolved.resources,
+        needed_resources=tuple(needed),
+        loader=spec.loader,
+        instance_opener=getattr(instance, "worker_opener", None),
+        stored_run_config=redact_run_config(spec.run_config),
+    )
+    _start(sink, plan, spec, executor.name)
     try:
         versions, data_times = _prefetch_versions(plan, storage, spec.partitioned_keys)
         state.versions.update(versions)
         state.data_times.update(data_times)
-        _execute_with_resources(plan, spec, state, resolved.resources, needed)
+        executor.execute(plan, run)
     except BaseException as exc:
         _finish(sink, plan, state, error=exc)
         raise
@@ -222,73 +204,18 @@ def execute_run(plan: ExecutionPlan, spec: RunSpec, instance: ExecutionInstance)
     return result
 
 
-def _start(sink: EventSink, plan: ExecutionPlan, spec: RunSpec) -> None:
+def _start(sink: EventSink, plan: ExecutionPlan, spec: RunSpec, executor: str) -> None:
     sink.emit(EventType.RUN_STARTING, message="run starting")
     sink.emit(
         EventType.RUN_START,
-        message=f"started: {len(plan.steps)} step(s)",
-        data={"step_keys": plan.step_keys},
+        message=f"started: {len(plan.steps)} step(s), {executor} executor",
+        data={"step_keys": plan.step_keys, "executor": executor},
     )
     partitioned = spec.partitioned_keys
     for key in sorted(plan.asset_keys):
         for partition in _keys(spec) if key in partitioned else (None,):
             sink.emit(EventType.ASSET_MATERIALIZATION_PLANNED, asset_key=key, partition=partition)
     sink.flush()
-
-
-def _execute_with_resources(
-    plan: ExecutionPlan,
-    spec: RunSpec,
-    state: RunState,
-    resource_config: Mapping[str, Any],
-    needed: Iterable[str],
-) -> None:
-    def on_init(key: str, seconds: float) -> None:
-        state.sink.emit(
-            EventType.RESOURCE_INIT,
-            message=f"initialised resource {key!r} in {seconds * 1000:.1f} ms",
-            data={"resource_key": key, "duration_ms": round(seconds * 1000, 3)},
-        )
-
-    try:
-        manager = build_resources(
-            spec.resources, config=resource_config, keys=list(needed), on_init=on_init
-        )
-        resources = manager.__enter__()
-    except FreshetError as exc:
-        state.sink.emit(
-            EventType.ENGINE_EVENT,
-            level=LogLevel.ERROR,
-            message=str(exc),
-            data={"error": error_info(exc, "resources").to_json()},
-        )
-        state.run_error = exc
-        for step in plan.steps:
-            state.outcomes[step.key] = StepOutcome.SKIPPED
-            state.sink.emit(
-                EventType.STEP_SKIPPED,
-                step_key=step.key,
-                level=LogLevel.WARNING,
-                message=f"skipped {step.key}: resources failed to initialise",
-                data={"reason": str(exc)},
-            )
-        return
-    state.resources = resources
-    ok = False
-    try:
-        InProcessExecutor().execute(plan, state)
-        ok = True
-    finally:
-        try:
-            manager.__exit__(None, None, None)
-        except FreshetError as exc:
-            state.sink.emit(
-                EventType.ENGINE_EVENT,
-                level=LogLevel.ERROR,
-                message=f"resource teardown failed: {exc}",
-            )
-            if ok:
-                state.run_error = exc
 
 
 def _finish(

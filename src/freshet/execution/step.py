@@ -7,6 +7,7 @@ import asyncio
 import concurrent.futures
 import inspect
 import logging
+import os
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -55,7 +56,8 @@ def _execute_step(step: Step, state: RunState, key: str, mapping_key: str | None
     attempt = 0
     started = time.perf_counter()
     state.step_started_at[key] = time.time()
-    sink.emit(EventType.STEP_START, step_key=key, message=f"started {key}")
+    # the process id tells which worker ran the step (and lets a monitor check it is alive)
+    sink.emit(EventType.STEP_START, step_key=key, message=f"started {key}", data={"pid": os.getpid()})
     sink.flush()
     while True:
         try:

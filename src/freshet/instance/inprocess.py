@@ -10,6 +10,7 @@ from typing import Any
 from freshet.core.assets import AssetsDefinition
 from freshet.core.builtin_io_managers import FilesystemIOManager, InMemoryIOManager
 from freshet.core.config_mapping import job_run_config
+from freshet.core.executors import ExecutorDefinition
 from freshet.core.jobs import JobDefinition
 from freshet.core.keys import AssetKey
 from freshet.core.ops import DEFAULT_IO_MANAGER_KEY
@@ -18,6 +19,7 @@ from freshet.core.resources import coerce_resource
 from freshet.definitions import Definitions
 from freshet.errors import UsageError
 from freshet.execution.events import EventListener
+from freshet.execution.executors.base import RunLoader
 from freshet.execution.partitions import (
     canonical_partition_key,
     check_partition_key,
@@ -73,9 +75,14 @@ def run_assets(
     listeners: Sequence[EventListener] = (),
     run_id: str | None = None,
     record_run: bool = True,
+    loader: RunLoader | None = None,
+    default_executor: ExecutorDefinition | None = None,
 ) -> RunResult:
     """Plan and run a set of assets of `defs` on `instance` (as the already recorded run
-    `run_id` when `record_run` is False: a launched run)."""
+    `run_id` when `record_run` is False: a launched run), with the executor the run config
+    or `defs` names, else `default_executor`, else in-process. `loader` rebuilds the run in
+    worker processes (from its code location); without one, workers are forked from this
+    process."""
     merged = _resources(defs.resources, resources, default_io_manager or FilesystemIOManager())
     return _run_asset_plan(
         defs.get_asset_graph(),
@@ -91,6 +98,8 @@ def run_assets(
         listeners=listeners,
         run_id=run_id,
         record_run=record_run,
+        executor=defs.executor or default_executor,
+        loader=loader,
     )
 
 
@@ -121,6 +130,8 @@ def _run_asset_plan(
     listeners: Sequence[EventListener],
     run_id: str | None = None,
     record_run: bool = True,
+    executor: ExecutorDefinition | None = None,
+    loader: RunLoader | None = None,
 ) -> RunResult:
     """Plan `keys`, check the partition key or range against them, and run the plan."""
     plan = plan_assets(graph, keys)
@@ -147,6 +158,8 @@ def _run_asset_plan(
         listeners=listeners,
         run_id=run_id,
         record_run=record_run,
+        executor=executor,
+        loader=loader,
     )
     return execute_run(plan, spec, instance)
 
@@ -258,9 +271,13 @@ def execute_job(
     run_id: str | None = None,
     record_run: bool = True,
     input_values: Mapping[str, Any] | None = None,
+    loader: RunLoader | None = None,
+    default_executor: ExecutorDefinition | None = None,
 ) -> RunResult:
-    """Run an op job or a resolved asset job in this process (as the already recorded run
-    `run_id` when `record_run` is False); `input_values` gives an op graph's own inputs."""
+    """Run an op job or a resolved asset job (as the already recorded run `run_id` when
+    `record_run` is False) with the executor the run config or the job names, else
+    `default_executor`, else in-process; `loader` as for `run_assets`; `input_values` gives
+    an op graph's own inputs."""
     if op_selection is not None:
         raise UsageError(
             f"job {job.name!r}: op_selection is not supported yet; build a job from the ops "
@@ -283,6 +300,8 @@ def execute_job(
                 run_id=run_id,
                 record_run=record_run,
                 input_values=_graph_input_values(job, input_values),
+                executor=job.executor_def or default_executor,
+                loader=loader,
             )
             result = execute_run(plan_graph(job.graph), spec, run_instance)
             outputs = {
@@ -309,6 +328,8 @@ def execute_job(
             listeners=listeners,
             run_id=run_id,
             record_run=record_run,
+            executor=job.executor_def or default_executor,
+            loader=loader,
         )
     finally:
         if owned:

@@ -4,6 +4,7 @@ logs write. The composition root that picks concrete backends.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -157,6 +158,15 @@ class Instance:
     def run_monitoring_config(self) -> RunMonitoringConfig:
         """How run monitoring decides a worker died (freshet.yaml `run_monitoring`)."""
         return self._run_monitoring
+
+    @property
+    def worker_opener(self) -> Callable[[], Instance] | None:
+        """How another process opens this instance (picklable): worker processes of a run
+        open it to write their events. None when the instance lives in this process only
+        (ephemeral): their events then come back to this process to be stored."""
+        if self._home is None:
+            return None
+        return functools.partial(Instance.from_home, str(self._home))
 
     # -- queries --------------------------------------------------------------------------
 

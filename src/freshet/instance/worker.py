@@ -19,11 +19,13 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import Any
 
+from freshet.core.executors import multiprocess_executor
 from freshet.core.partitions import PartitionKeyRange
 from freshet.errors import FreshetError, RunCanceled
 from freshet.execution.boundary import error_info
 from freshet.instance.inprocess import execute_job, run_assets
 from freshet.instance.instance import Instance
+from freshet.instance.run_loader import OriginRunLoader
 from freshet.lineage.selection import select_assets
 from freshet.runs.control import IN_PROGRESS
 from freshet.runs.heartbeat import WorkerHeartbeat
@@ -95,7 +97,10 @@ def _execute(instance: Instance, run: RunRecord) -> int:
     try:
         if run.origin is None:
             raise FreshetError(f"run {run.run_id} records no code location origin to load")
-        defs = load_definitions(CodeLocationOrigin.from_json_dict(dict(run.origin)))
+        origin = CodeLocationOrigin.from_json_dict(dict(run.origin))
+        defs = load_definitions(origin)
+        # steps run in worker processes that load the same code location again
+        loader = OriginRunLoader.of(origin)
         partition_key, partition_range = split_partition(run.partition)
         config = dict(run.run_config) or None
         if run.job_name != ASSET_JOB_NAME:
@@ -110,6 +115,8 @@ def _execute(instance: Instance, run: RunRecord) -> int:
                     tags=run.tags,
                     run_id=run.run_id,
                     record_run=False,
+                    loader=loader,
+                    default_executor=multiprocess_executor,
                 )
                 return 0 if result.success else 1
         graph = defs.get_asset_graph()
@@ -129,6 +136,8 @@ def _execute(instance: Instance, run: RunRecord) -> int:
             job_name=run.job_name,
             run_id=run.run_id,
             record_run=False,
+            loader=loader,
+            default_executor=multiprocess_executor,
         )
     except FreshetError as exc:
         _end_unfinished(instance, run.run_id, EventType.RUN_FAILURE, str(exc), error=exc)
