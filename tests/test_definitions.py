@@ -210,15 +210,10 @@ def test_a_cycle_is_reported_with_the_other_problems():
     assert "the asset graph has a cycle: a -> b -> a" in message
 
 
-class _NamedExecutor:
-    def __init__(self, name):
-        self.name = name
-
-
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"executor": 42}, "executor=42: expected an executor definition"),
+        ({"executor": 42}, "Definitions(executor=...): 42 is not an executor"),
         ({"sensors": ["x"]}, "sensors: str is not a sensor"),
     ],
     ids=["executor-int", "sensor-str"],
@@ -228,20 +223,25 @@ def test_options_of_the_wrong_type_are_definitions_errors(kwargs, message):
         fr.Definitions(assets=[], **kwargs)
 
 
-def test_options_not_acted_on_yet_are_warnings():
+def test_options_acted_on_give_no_warnings():
     @fr.asset(automation_condition=fr.AutomationCondition.eager())
     def watched(): ...
 
     job = fr.define_asset_job("all_job", selection="*")
-    defs = fr.Definitions(assets=[watched], jobs=[job], executor=_NamedExecutor("multiprocess"))
+    defs = fr.Definitions(assets=[watched], jobs=[job], executor=fr.multiprocess_executor)
     warnings = "\n".join(defs.warnings)
-    assert "executor 'multiprocess' is not acted on yet" in warnings
     assert "automation_condition" not in warnings  # the daemon acts on it
-    assert len(defs.warnings) == 1
+    assert "executor" not in warnings  # every executor is acted on
+    assert defs.warnings == []
 
 
-def test_in_process_executor_and_plain_definitions_give_no_warning():
+@pytest.mark.parametrize(
+    "executor",
+    [fr.in_process_executor, fr.multiprocess_executor(max_concurrent=2), fr.dask_executor],
+    ids=["in-process", "multiprocess", "dask"],
+)
+def test_executors_and_plain_definitions_give_no_warning(executor):
     @fr.asset
     def plain(): ...
 
-    assert fr.Definitions(assets=[plain], executor=_NamedExecutor("in_process")).warnings == []
+    assert fr.Definitions(assets=[plain], executor=executor).warnings == []

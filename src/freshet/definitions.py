@@ -113,7 +113,6 @@ class Definitions:
         if cycle:
             path = " -> ".join(k.to_user_string() for k in cycle)
             problems.add(CycleError, f"the asset graph has a cycle: {path}")
-        _check_executor_type(executor, problems)
         _check_partitions(self._graph, problems)
         for problem in automation_problems(self._graph):
             problems.add(InvalidDefinitionError, problem)
@@ -757,32 +756,4 @@ sys.modules[__name__].__class__ = _DefinitionsModule
 # Remove a finder when the issue that implements its feature lands, so that `freshet check`
 # stops warning about it.
 
-_NOT_YET = "is not acted on yet"
-#: executors freshet runs steps with (every run executes in process today)
-ACTED_ON_EXECUTORS = frozenset({"in_process"})
-
-
-def _unknown_executor(defs: Definitions) -> list[str]:
-    executors = [("Definitions(executor=...)", defs.executor)] + [
-        (f"job {job.name!r} (executor_def=...)", getattr(job, "executor_def", None))
-        for job in defs.get_all_job_defs()
-    ]
-    return [
-        f"{where}: executor {getattr(executor, 'name', executor)!r} {_NOT_YET}; steps run in "
-        "this process, one after another"
-        for where, executor in executors
-        if executor is not None and getattr(executor, "name", None) not in ACTED_ON_EXECUTORS
-    ]
-
-
-OPTIONS_NOT_ACTED_ON: tuple[Callable[[Definitions], list[str]], ...] = (_unknown_executor,)
-
-
-def _check_executor_type(executor: Any, problems: _Problems) -> None:
-    """A value of the wrong type is an error even while executors are not acted on."""
-    if executor is not None and not isinstance(getattr(executor, "name", None), str):
-        problems.add(
-            InvalidDefinitionError,
-            f"executor={executor!r}: expected an executor definition (an object with a name), "
-            f"got a {type(executor).__name__}",
-        )
+OPTIONS_NOT_ACTED_ON: tuple[Callable[[Definitions], list[str]], ...] = ()

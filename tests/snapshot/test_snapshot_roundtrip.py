@@ -376,10 +376,7 @@ def test_resources_keep_schema_and_secret_names_but_never_values(monkeypatch):
 
 
 def test_executor_is_named():
-    class Executor:
-        name = "multiprocess"
-
-    _, read = _round_trip(fr.Definitions(executor=Executor()))
+    _, read = _round_trip(fr.Definitions(executor=fr.multiprocess_executor(max_concurrent=4)))
     assert read.executor.name == "multiprocess"
 
 
