@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 import freshet
@@ -19,7 +18,7 @@ import freshet
 __all__ = sorted(
     {*freshet.__all__, "DagsterType", "UnsupportedFeatureError", "get_dagster_logger"}
     | {"Noneable", "Array", "Shape", "Permissive", "String", "Int", "Float", "Bool"}
-    | {"instance_for_test", "Any", "in_process_executor", "multiprocess_executor"}
+    | {"instance_for_test", "Any"}
     | {"DagsterInstance", "DagsterEventType", "DagsterRunStatus", "ExecuteInProcessResult"}
     | {"DagsterError", "DagsterInvariantViolationError", "DagsterInvalidDefinitionError"}
     | {"DagsterInvalidConfigError", "DagsterExecutionStepExecutionError"}
@@ -88,23 +87,6 @@ UNSUPPORTED: dict[str, str] = {
     "build_asset_check_context": "build_op_context() (check functions take an op context)",
     "AssetValueLoader": "an IO manager's load_input with build_input_context(...)",
 }
-
-
-@dataclass(frozen=True)
-class ExecutorDefinition:
-    """An executor named the way `Definitions(executor=...)` and `@job(executor_def=...)`
-    take it. freshet runs steps in process; `freshet check` says when another executor is
-    asked for and not acted on."""
-
-    name: str
-    config: Mapping[str, Any] = field(default_factory=dict)
-
-    def configured(self, config: Mapping[str, Any]) -> ExecutorDefinition:
-        return replace(self, config=dict(config))
-
-
-in_process_executor = ExecutorDefinition("in_process")
-multiprocess_executor = ExecutorDefinition("multiprocess")
 
 
 # Dagster's config-schema vocabulary, as freshet's dict-schema forms

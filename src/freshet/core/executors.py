@@ -97,6 +97,10 @@ class ExecutorDefinition:
             raise DefinitionsError("; ".join(problems))
         return replace(self, config={**self.config, **settings})
 
+    def configured(self, config: Mapping[str, Any]) -> ExecutorDefinition:
+        """The same as calling it with `config`'s items as keyword arguments."""
+        return self(**config)
+
     @property
     def name(self) -> str:
         return self.kind.value
