@@ -1,0 +1,185 @@
+"""Where a new user first waits, as whole processes, and the ratios against Dagster when its
+interpreter is given (a separate venv, see /work/shared/peer-bench/README.md):
+
+- `import freshet` + one `@asset` + `Definitions`, beside `python -c pass`;
+- `freshet materialize` of one asset, beside `python -c "import <freshet's runtime
+  dependencies>"` (the floor: what any program using those libraries pays);
+- what decorating one asset costs (in this process);
+- in-memory materialization per trivial asset (`materialize_to_memory` of a chain).
+
+    python bench/bench_startup.py [--repeat 7] [--dagster-python /tmp/dg/bin/python]
+
+Every figure is a median over `--repeat` fresh processes, measured back to back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+#: argv and subprocess.run options of one command
+Command = tuple[list[str], dict[str, Any]]
+
+RUNTIME_DEPENDENCIES = "import pydantic, sqlalchemy, alembic, click, yaml, croniter"
+
+DEFINE_ONE = {
+    "freshet": "import freshet as fr\n@fr.asset\ndef one():\n    return 1\n"
+    "defs = fr.Definitions(assets=[one])\n",
+    "dagster": "import dagster as dg\n@dg.asset\ndef one():\n    return 1\n"
+    "defs = dg.Definitions(assets=[one])\n",
+}
+
+IN_MEMORY = {
+    "freshet": """
+import time, freshet as fr
+def chain(n):
+    out = [fr.asset(name="c0")(lambda: 0)]
+    for i in range(1, n):
+        out.append(fr.asset(name=f"c{i}", ins={"up": fr.AssetIn(key=f"c{i-1}")})(lambda up: up + 1))
+    return out
+assets = chain(__N__)
+start = time.perf_counter()
+fr.materialize_to_memory(assets)
+print((time.perf_counter() - start) * 1000 / __N__)
+""",
+    "dagster": """
+import time, dagster as dg
+def chain(n):
+    out = [dg.asset(name="c0")(lambda: 0)]
+    for i in range(1, n):
+        out.append(dg.asset(name=f"c{i}", ins={"up": dg.AssetIn(key=f"c{i-1}")})(lambda up: up + 1))
+    return out
+assets = chain(__N__)
+start = time.perf_counter()
+dg.materialize_to_memory(assets)
+print((time.perf_counter() - start) * 1000 / __N__)
+""",
+}
+
+# Measure as installed: Python caches compiled bytecode (some CI images turn that off with
+# PYTHONDONTWRITEBYTECODE, which makes every start compile every module).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def wall_ms(commands: Mapping[str, Command], repeat: int) -> dict[str, float]:
+    """Median wall time of each command as a fresh process, after one unmeasured warm-up of
+    each. The commands take turns, so a change in the machine's load hits all of them."""
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for i in range(repeat + 1):
+        for name, (argv, options) in commands.items():
+            start = time.perf_counter()
+            subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, **options)
+            if i:
+                samples[name].append((time.perf_counter() - start) * 1000)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def printed_ms(commands: Mapping[str, Sequence[str]], repeat: int) -> dict[str, float]:
+    """Median of the number each fresh process prints (its own in-process timing), the
+    commands taking turns."""
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(repeat):
+        for name, argv in commands.items():
+            out = subprocess.run(argv, check=True, capture_output=True, text=True, env=ENV)
+            samples[name].append(float(out.stdout.strip().splitlines()[-1]))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def decorate_us(count: int = 2000) -> float:
+    """Microseconds per `@asset` on a one-line function (this process, freshet imported)."""
+    import freshet as fr
+
+    functions = []
+    for i in range(count):
+        namespace: dict[str, object] = {}
+        exec(f"def a{i}():\n    return {i}\n", namespace)
+        functions.append(namespace[f"a{i}"])
+    fr.asset(functions.pop())  # the first decoration loads what decorating needs
+    start = time.perf_counter()
+    for function in functions:
+        fr.asset(function)
+    return (time.perf_counter() - start) * 1e6 / len(functions)
+
+
+def cli_command(tool: str, python: str, folder: Path) -> Command:
+    """The whole-process command that materializes the one asset of `folder/defs.py`."""
+    if tool == "freshet":
+        Path(folder, "defs.py").write_text(DEFINE_ONE["freshet"])
+        env = {**ENV, "FRESHET_HOME": str(folder / "home")}
+        argv = [python, "-m", "freshet.cli.main", "-f", "defs.py", "materialize"]
+    else:
+        Path(folder, "defs.py").write_text(DEFINE_ONE["dagster"])
+        (folder / "dghome").mkdir(exist_ok=True)
+        (folder / "dghome" / "dagster.yaml").touch()
+        env = {**ENV, "DAGSTER_HOME": str(folder / "dghome")}
+        dagster = str(Path(python).parent / "dagster")
+        argv = [dagster, "asset", "materialize", "--select", "one", "-f", "defs.py"]
+    return argv, {"cwd": folder, "env": env, "stderr": subprocess.DEVNULL}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--chain", type=int, default=100, help="assets in the in-memory run")
+    parser.add_argument("--dagster-python", help="the python of a venv with dagster installed")
+    args = parser.parse_args()
+    tools = {"freshet": sys.executable}
+    if args.dagster_python:
+        tools["dagster"] = args.dagster_python
+    figures: dict[str, float] = {"decorate_one_asset_us": decorate_us()}
+    python_floor = {"python_startup_ms": ([sys.executable, "-c", "pass"], {"env": ENV})}
+    figures.update(wall_ms(python_floor, args.repeat))
+    with tempfile.TemporaryDirectory() as scratch:
+        defining = {
+            f"{tool}_import_and_define_one_ms": ([python, "-c", DEFINE_ONE[tool]], {"env": ENV})
+            for tool, python in tools.items()
+        }
+        figures.update(wall_ms(defining, args.repeat))
+        # the floor takes turns with the CLIs, so their ratio is taken under the same load
+        clis = {
+            "import_runtime_dependencies_ms": (
+                [sys.executable, "-c", RUNTIME_DEPENDENCIES],
+                {"env": ENV},
+            )
+        }
+        for tool, python in tools.items():
+            folder = Path(scratch, tool)
+            folder.mkdir()
+            clis[f"{tool}_cli_materialize_one_ms"] = cli_command(tool, python, folder)
+        figures.update(wall_ms(clis, args.repeat))
+        in_memory = {
+            f"{tool}_in_memory_ms_per_asset": [
+                python,
+                "-c",
+                IN_MEMORY[tool].replace("__N__", str(args.chain)),
+            ]
+            for tool, python in tools.items()
+        }
+        figures.update(printed_ms(in_memory, max(3, args.repeat // 2)))
+    figures = {k: round(v, 2) for k, v in figures.items()}
+    figures["cli_over_runtime_dependencies"] = round(
+        figures["freshet_cli_materialize_one_ms"] / figures["import_runtime_dependencies_ms"], 2
+    )
+    if "dagster" in tools:
+        for what in (
+            "import_and_define_one_ms",
+            "cli_materialize_one_ms",
+            "in_memory_ms_per_asset",
+        ):
+            figures[f"ratio_{what.removesuffix('_ms').removesuffix('_ms_per_asset')}"] = round(
+                figures[f"dagster_{what}"] / figures[f"freshet_{what}"], 1
+            )
+    print(json.dumps({"bench": "startup", "repeat": args.repeat, **figures}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
