@@ -65,3 +65,23 @@ def test_blocking_check_stops_downstream(dg):
     result = dg.materialize([source, positive, downstream], raise_on_error=False)
     materialized = {m.asset_key for m in result.get_asset_materialization_events()}
     assert dg.AssetKey("downstream") not in materialized
+
+
+def test_check_reading_another_asset_with_additional_ins(dg):
+    @dg.asset
+    def orders():
+        return [{"customer": "a"}, {"customer": "b"}]
+
+    @dg.asset
+    def customers():
+        return ["a"]
+
+    @dg.asset_check(asset=orders, additional_ins={"customers": dg.AssetIn("customers")})
+    def known_customers(orders, customers):
+        unknown = [row for row in orders if row["customer"] not in customers]
+        return dg.AssetCheckResult(passed=not unknown, metadata={"unknown": len(unknown)})
+
+    result = dg.materialize([orders, customers, known_customers])
+    assert result.success
+    [evaluation] = result.get_asset_check_evaluations()
+    assert evaluation.passed is False

@@ -115,3 +115,27 @@ def test_asset_check_partitions_def_must_be_a_definition():
 
         @fr.asset_check(asset=events, partitions_def="daily")
         def wrong(): ...
+
+
+def test_additional_ins_must_name_parameters_and_leave_one_for_the_asset():
+    with pytest.raises(fr.DefinitionsError, match="additional_ins names other"):
+
+        @fr.asset_check(asset=orders, additional_ins={"other": fr.AssetIn("customers")})
+        def no_param(orders):
+            return fr.AssetCheckResult(passed=True)
+
+    with pytest.raises(fr.DefinitionsError, match="map the others with"):
+
+        @fr.asset_check(asset=orders)
+        def two_params(orders, customers):
+            return fr.AssetCheckResult(passed=True)
+
+
+def test_additional_ins_are_dependencies_of_the_check():
+    @fr.asset_check(asset=orders, additional_ins={"people": fr.AssetIn("customers")})
+    def cross(orders, people):
+        return fr.AssetCheckResult(passed=len(people) <= len(orders))
+
+    assert cross.spec.additional_deps == (fr.AssetKey("customers"),)
+    result = fr.materialize([orders, customers, cross])
+    assert [e.passed for e in result.get_asset_check_evaluations()] == [True]

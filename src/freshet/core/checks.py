@@ -100,6 +100,8 @@ class AssetChecksDefinition:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     partitions_def: Any = None
     can_subset: bool = False
+    #: other assets the function reads, by parameter name (`additional_ins=`)
+    additional_ins: Mapping[str, AssetKey] = field(default_factory=dict)
 
     @property
     def spec(self) -> AssetCheckSpec:
@@ -145,6 +147,7 @@ def asset_check(
     op_tags: Mapping[str, str] | None = None,
     pool: str | None = None,
     compute_kind: str | None = None,
+    additional_ins: Mapping[str, Any] | None = None,
 ) -> Any:
     """A function that checks `asset` and returns an `AssetCheckResult`. Its one data
     parameter (if any) receives the asset's value, loaded by the asset's IO manager. With
@@ -152,19 +155,28 @@ def asset_check(
 
     def decorate(func: Callable[..., Any]) -> AssetChecksDefinition:
         check = check_name(name or func.__name__, "check name")
+        extra_keys = _additional_in_keys(additional_ins, f"asset check {check!r}")
         spec = AssetCheckSpec(
             check,
             asset=asset,
             description=description or (func.__doc__ or "").strip() or None,
             blocking=blocking,
-            additional_deps=additional_deps,
+            additional_deps=[*additional_deps, *extra_keys.values()],
         )
         what = f"asset check {spec.key.to_user_string()!r}"
         shape = read_function_shape(func, what=what)
-        if len(shape.data_params) > 1:
+        unknown = sorted(set(extra_keys) - set(shape.data_param_names))
+        if unknown:
             raise InvalidDefinitionError(
-                f"{what} ({shape.location}): takes at most one data parameter (the checked "
-                f"asset's value), got {', '.join(shape.data_param_names)}"
+                f"{what} ({shape.location}): additional_ins names {', '.join(unknown)} but the "
+                "function has no such parameter"
+            )
+        own = [p for p in shape.data_params if p.name not in extra_keys]
+        if len(own) > 1:
+            raise InvalidDefinitionError(
+                f"{what} ({shape.location}): takes at most one data parameter for the checked "
+                f"asset's value, got {', '.join(p.name for p in own)}; map the others with "
+                "additional_ins={name: AssetIn(...)}"
             )
         op_def = OpDefinition(
             name=f"{spec.asset_key.to_python_identifier()}__check__{check}",
@@ -182,12 +194,30 @@ def asset_check(
         return AssetChecksDefinition(
             specs=(spec,),
             op=op_def,
-            asset_input=shape.data_params[0].name if shape.data_params else None,
+            asset_input=own[0].name if own else None,
             metadata=dict(metadata or {}),
             partitions_def=_check_partitions_def(partitions_def, what),
+            additional_ins=extra_keys,
         )
 
     return decorate(fn) if fn is not None else decorate
+
+
+def _additional_in_keys(additional_ins: Mapping[str, Any] | None, what: str) -> dict[str, AssetKey]:
+    """Parameter name -> asset key for `additional_ins` ({name: AssetIn(...)})."""
+    keys: dict[str, AssetKey] = {}
+    for param, spec in (additional_ins or {}).items():
+        given = getattr(spec, "key", spec)
+        if getattr(spec, "key_prefix", None) is not None or given is None:
+            prefix = getattr(spec, "key_prefix", None) or ()
+            prefix = (prefix,) if isinstance(prefix, str) else tuple(prefix)
+            keys[param] = AssetKey((*prefix, param))
+            continue
+        try:
+            keys[param] = AssetKey.from_coercible(given)
+        except InvalidDefinitionError as exc:
+            raise InvalidDefinitionError(f"{what}: additional_ins[{param!r}]: {exc}") from None
+    return keys
 
 
 def _check_partitions_def(partitions_def: Any, what: str) -> Any:

@@ -283,6 +283,10 @@ def _check_step(
     if check_def.asset_input is not None:
         asset_key = check_def.spec.asset_key
         inputs = (_asset_input(graph, check_def.asset_input, asset_key, producer, None),)
+    inputs += tuple(
+        _asset_input(graph, name, key, producer, None)
+        for name, key in check_def.additional_ins.items()
+    )
     return Step(
         key=check_def.op.name,
         kind=StepKind.CHECK,
