@@ -107,3 +107,38 @@ def test_unknown_names_are_usage_errors():
         tick_sensor(defs, "nope", cursor=None, instance=fr.Instance.ephemeral())
     with pytest.raises(fr.FreshetError, match="no schedule named 'nope'"):
         tick_schedule(defs, "nope", 0.0, fr.Instance.ephemeral())
+
+
+@pytest.mark.parametrize(
+    ("request_", "message"),
+    [
+        (fr.RunRequest(asset_selection=["nope"]), "requested unknown asset(s) nope"),
+        (fr.RunRequest(job_name="other"), "requested job 'other', which is not in"),
+        (fr.RunRequest(partition_key="2024-01-01"), "of a target that is not partitioned"),
+    ],
+    ids=["unknown-asset", "unknown-job", "partition-of-unpartitioned"],
+)
+def test_requests_naming_what_does_not_exist_fail_the_tick(request_, message):
+    @fr.sensor(job=raw_job, name="asking")
+    def asking(context):
+        return request_
+
+    defs = fr.Definitions(assets=[raw], jobs=[raw_job], sensors=[asking])
+    with pytest.raises(SensorEvaluationError, match=r"sensor 'asking' .*" + message.split("(")[0]):
+        tick_sensor(defs, "asking", cursor=None, instance=fr.Instance.ephemeral())
+
+
+def test_a_partition_the_target_does_not_have_fails_the_tick():
+    daily = fr.DailyPartitionsDefinition("2024-01-01", end_date="2024-02-01")
+
+    @fr.asset(partitions_def=daily)
+    def events(context):
+        return 1
+
+    @fr.sensor(target="events", name="backdated")
+    def backdated(context):
+        return fr.RunRequest(partition_key="2023-12-31")
+
+    defs = fr.Definitions(assets=[events], sensors=[backdated])
+    with pytest.raises(SensorEvaluationError, match=r"sensor 'backdated': .*2023-12-31"):
+        tick_sensor(defs, "backdated", cursor=None, instance=fr.Instance.ephemeral())

@@ -28,7 +28,7 @@ from freshet.core.sensors import (
     normalize_tick_result,
 )
 from freshet.definitions import Definitions
-from freshet.errors import UsageError
+from freshet.errors import FreshetError, UsageError
 from freshet.lineage.selection import select_assets
 from freshet.status.freshness import AssetFreshness, FreshnessStatus, freshness_of
 from freshet.storage.records import RunRecord, RunsFilter, RunStatus
@@ -50,7 +50,7 @@ def tick_schedule(
         resources=defs.resources,
         schedule_name=name,
     )
-    return schedule.evaluate_tick(context)
+    return checked_requests(defs, schedule.evaluate_tick(context), f"schedule {name!r}", schedule)
 
 
 def tick_sensor(
@@ -64,10 +64,13 @@ def tick_sensor(
 ) -> TickEvaluation:
     sensor_def = _sensor(defs, name)
     now = evaluation_time if evaluation_time is not None else time.time()
+    where = f"sensor {name!r}"
     if sensor_def.sensor_type is SensorType.RUN_STATUS:
-        return _tick_run_status_sensor(sensor_def, cursor, instance, now)
+        evaluation = _tick_run_status_sensor(sensor_def, cursor, instance, now)
+        return checked_requests(defs, evaluation, where, sensor_def, instance)
     if sensor_def.sensor_type is SensorType.FRESHNESS:
-        return _tick_freshness_sensor(defs, sensor_def, cursor, instance, now)
+        evaluation = _tick_freshness_sensor(defs, sensor_def, cursor, instance, now)
+        return checked_requests(defs, evaluation, where, sensor_def, instance)
     context = SensorEvaluationContext(
         cursor=cursor,
         instance=instance,
@@ -76,7 +79,63 @@ def tick_sensor(
         last_tick_completion_time=last_tick_completion_time,
         evaluation_time=now,
     )
-    return evaluate_sensor(sensor_def, context)
+    return checked_requests(defs, evaluate_sensor(sensor_def, context), where, sensor_def, instance)
+
+
+def checked_requests(
+    defs: Definitions,
+    evaluation: TickEvaluation,
+    where: str,
+    target: Any,
+    instance: Any = None,
+) -> TickEvaluation:
+    """Refuse a tick whose run requests name an asset, job or partition these definitions do
+    not have, before anything is queued (a clear FAILURE tick instead of a failed run)."""
+    graph = defs.get_asset_graph()
+    job_names = {job.name for job in defs.get_all_job_defs()}
+    for request in evaluation.run_requests:
+        job_name = request.job_name or getattr(target, "job_name", None)
+        if request.job_name is not None and request.job_name not in job_names:
+            raise SensorEvaluationError(
+                f"{where} requested job {request.job_name!r}, which is not in this code location"
+            )
+        keys = request.asset_selection
+        unknown = [k.to_user_string() for k in keys or () if k not in graph.nodes]
+        if unknown:
+            raise SensorEvaluationError(
+                f"{where} requested unknown asset(s) {', '.join(sorted(unknown))}"
+            )
+        if request.partition_key is None:
+            continue
+        if keys is None and job_name is not None:
+            partitions_def = defs.get_job_def(job_name).partitions_def
+            definitions = [partitions_def] if partitions_def is not None else []
+        else:
+            selected = keys if keys is not None else _target_keys(defs, target)
+            definitions = [
+                graph.node(k).partitions_def
+                for k in selected
+                if graph.node(k).partitions_def is not None
+            ]
+        if not definitions:
+            raise SensorEvaluationError(
+                f"{where} requested partition {request.partition_key!r} of a target that is "
+                "not partitioned"
+            )
+        store = getattr(instance, "storage", None)
+        for definition in definitions:
+            try:
+                definition.validate_key(request.partition_key, dynamic_store=store)
+            except FreshetError as exc:
+                raise SensorEvaluationError(f"{where}: {exc}") from None
+    return evaluation
+
+
+def _target_keys(defs: Definitions, target: Any) -> set[AssetKey]:
+    selection = getattr(target, "target", None) or getattr(target, "asset_selection", None)
+    if selection is None:
+        return set()
+    return select_assets(defs.get_asset_graph(), selection)
 
 
 def _schedule(defs: Definitions, name: str) -> ScheduleDefinition:
