@@ -18,6 +18,7 @@ HUGE = "99999999999999999999999"
         (("instance", "prune", "--older-than", f"{HUGE}w"), "--older-than"),
         (("instance", "prune", "--older-than", "0d"), "--older-than"),
         (("instance", "prune", "--older-than", "soon"), "--older-than"),
+        (("pools", "set", "db", HUGE), "LIMIT"),
     ],
     ids=[
         "runs-limit-huge",
@@ -27,6 +28,7 @@ HUGE = "99999999999999999999999"
         "prune-age-huge-weeks",
         "prune-age-zero",
         "prune-age-not-an-age",
+        "pool-limit-huge",
     ],
 )
 def test_out_of_range_number_is_a_usage_error_naming_the_option(invoke, args, option):

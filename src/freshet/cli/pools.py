@@ -16,7 +16,7 @@ def command() -> None:
 
 @command.command("set")
 @click.argument("name")
-@click.argument("limit", type=click.IntRange(min=0))
+@click.argument("limit", type=click.IntRange(min=0, max=1_000_000))
 @click.pass_context
 def set_limit(ctx: click.Context, name: str, limit: int) -> ExitCode:
     """Let at most LIMIT steps of pool NAME run at once."""
