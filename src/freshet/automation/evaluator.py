@@ -345,6 +345,10 @@ def _code_version_changed(
     seen = ev.tick.previous.seen.get(name, {})
     if "code_version" in seen:
         before = seen["code_version"]
+    elif ev.facts.partitions_def(key) is None:
+        # the first tick: against the last build (read with every unpartitioned status row)
+        built = ev.facts.one(key, None)
+        before = built.code_version if built.materialization_id else current
     elif any(f.materialization_id for f in ev.facts.facts(key, c).values()):
         before = ev.facts.latest_code_version(key)  # the first tick: against the last build
     else:
