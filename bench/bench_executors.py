@@ -3,8 +3,9 @@
     python bench/bench_executors.py [--steps 200] [--repeat 3] [--skip-dask]
 
 - multiprocess, 200 independent trivial steps, max_concurrent 2, SQLite instance: wall time
-  per step (pool start included), for workers forked from the calling process
-  (`materialize(...)`) and for spawned workers that load a code location from its origin;
+  per step (pool start included), for workers forked from the calling process (the default:
+  `materialize(...)`, and a run of a code location as a run worker makes it) and for
+  spawned workers that load the code location from its origin;
 - multiprocess fan-out of 4 steps that each sleep 1 s, max_concurrent 2: wall time and each
   step's start/end (from its STEP_START/STEP_SUCCESS events), showing two at a time;
 - Dask, a LocalCluster of 2 single-threaded workers started beforehand, 200 trivial steps:
@@ -85,10 +86,13 @@ def bench_multiprocess(n: int, repeat: int) -> None:
         samples = timed(lambda: fr.materialize(defs, instance=instance), repeat)
         origin = _origin(Path(home), n)
         execution = {"multiprocess": {"max_concurrent": 2}}
-        spawned = timed(lambda: _run_origin(origin, instance, execution), repeat)
+        forked = timed(lambda: _run_origin(origin, instance, execution), repeat)
+        spawn = {"multiprocess": {"max_concurrent": 2, "start_method": "spawn"}}
+        spawned = timed(lambda: _run_origin(origin, instance, spawn), repeat)
     per_step = sorted(samples)[len(samples) // 2] * 1000 / n
     report("in_process_independent", inproc, steps=n, ms_per_step=_per(inproc, n))
     report("multiprocess_fork_independent", samples, steps=n, max_concurrent=2, ms_per_step=round(per_step, 2))
+    report("multiprocess_fork_origin_independent", forked, steps=n, max_concurrent=2, ms_per_step=_per(forked, n))
     report("multiprocess_spawn_origin_independent", spawned, steps=n, max_concurrent=2, ms_per_step=_per(spawned, n))
 
 

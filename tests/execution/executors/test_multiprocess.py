@@ -240,3 +240,48 @@ def test_spawned_workers_need_a_code_location(sqlite_instance):
     )
     with pytest.raises(fr.ExecutionError, match="start_method 'spawn' for a run without a code"):
         fr.materialize(defs, instance=sqlite_instance)
+
+
+PROJECT = """
+import os
+
+import freshet as fr
+
+@fr.asset
+def first() -> int:
+    return os.getpid()
+
+@fr.asset
+def second(first: int) -> int:
+    return first
+
+defs = fr.Definitions(assets=[first, second])
+"""
+
+
+@pytest.mark.slow
+def test_spawned_workers_load_the_code_location_from_its_origin(tmp_path, sqlite_instance):
+    from freshet.instance.inprocess import run_assets
+    from freshet.instance.run_loader import OriginRunLoader
+    from freshet.workspace.loader import load_definitions
+    from freshet.workspace.origin import CodeLocationOrigin
+
+    file = tmp_path / "project" / "defs.py"
+    file.parent.mkdir()
+    file.write_text(PROJECT)
+    origin = CodeLocationOrigin(
+        location_name="project", python_file=file, working_directory=file.parent
+    )
+    defs = load_definitions(origin)
+    result = run_assets(
+        defs,
+        [fr.AssetKey("first"), fr.AssetKey("second")],
+        instance=sqlite_instance,
+        run_config={"execution": {"multiprocess": {"start_method": "spawn"}}},
+        loader=OriginRunLoader.of(origin),
+    )
+    assert result.success
+    events = _events(sqlite_instance, result.run_id)
+    pids = {e.data["pid"] for e in events if e.event_type is EventType.STEP_START}
+    assert os.getpid() not in pids
+    assert [e.event_type for e in events].count(EventType.ASSET_MATERIALIZATION) == 2

@@ -1,9 +1,10 @@
 """The multiprocess executor: a pool of long-lived worker processes for one run.
 
-Each worker rebuilds the run once (from the run's code location through its `RunLoader`,
-or, for a run started by an in-process call such as `materialize(...)` that has no code
-location, by inheriting it through the `fork` start method), opens the instance, initialises
-the resources once, then runs steps as this process hands them out: a step starts when every
+Each worker gets the run once — by default forked from this process, inheriting the
+definitions it holds (a run worker loaded them from the run's code location; an in-process
+`materialize(...)` has no code location, so forking is the only way there); with
+`start_method="spawn"` or `"forkserver"` a worker loads the code location from the run's
+origin through its `RunLoader` — then opens the instance, initialises the resources once, then runs steps as this process hands them out: a step starts when every
 step it depends on has ended, and at most `max_concurrent` run at once. Workers write their
 events to the instance storage themselves; when the instance lives in this process's
 memory they send them back with each step's report and this process stores them.
@@ -212,6 +213,7 @@ class MultiprocessExecutor:
         self.start_method = start_method
 
     def _method(self, run: ExecutorRun) -> str:
+        forkable = "fork" in multiprocessing.get_all_start_methods()
         if self.start_method is not None:
             if run.loader is None and self.start_method != "fork":
                 raise ExecutionError(
@@ -222,22 +224,25 @@ class MultiprocessExecutor:
                     "run from a code location (freshet launch)"
                 )
             return self.start_method
+        if forkable:
+            # Workers start in milliseconds and share this process's definitions (a run
+            # worker loaded them from the run's origin). They open the instance afresh and
+            # never use a connection or lock of this process.
+            return "fork"
         if run.loader is not None:
-            return "spawn"  # clean workers that load the code location themselves
-        if "fork" not in multiprocessing.get_all_start_methods():
-            raise ExecutionError(
-                "the multiprocess executor needs the 'fork' start method to run definitions "
-                "that come from no code location, and this platform has none; launch the run "
-                "from a code location (freshet launch) or use the in-process executor"
-            )
-        return "fork"
+            return "spawn"  # workers load the code location from the run's origin
+        raise ExecutionError(
+            "the multiprocess executor needs the 'fork' start method to run definitions "
+            "that come from no code location, and this platform has none; launch the run "
+            "from a code location (freshet launch) or use the in-process executor"
+        )
 
     def execute(self, plan: ExecutionPlan, run: ExecutorRun) -> None:
         state = run.state
         method = self._method(run)
         loader = run.loader
         token = None
-        if loader is None:
+        if method == "fork":
             token = f"{os.getpid()}-{next(_tokens)}"
             loaded = LoadedRun(
                 plan=plan,
