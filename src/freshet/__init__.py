@@ -190,6 +190,7 @@ _EXPORTS: dict[str, str] = {
     "OpExecutionContext": "freshet.execution.context",
     "build_asset_context": "freshet.execution.context",
     "build_op_context": "freshet.execution.context",
+    "build_asset_check_context": "freshet.execution.context",
     "materialize": "freshet.instance.inprocess",
     "backfill": "freshet.instance.backfill",
     "materialize_to_memory": "freshet.instance.inprocess",
@@ -386,6 +387,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         AssetCheckExecutionContext,
         AssetExecutionContext,
         OpExecutionContext,
+        build_asset_check_context,
         build_asset_context,
         build_op_context,
     )

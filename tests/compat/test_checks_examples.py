@@ -85,3 +85,17 @@ def test_check_reading_another_asset_with_additional_ins(dg):
     assert result.success
     [evaluation] = result.get_asset_check_evaluations()
     assert evaluation.passed is False
+
+
+def test_unit_testing_a_check_with_its_context(dg):
+    @dg.asset
+    def rows():
+        return [1, 2]
+
+    @dg.asset_check(asset=rows)
+    def non_empty(context: dg.AssetCheckExecutionContext, rows):
+        context.log.info("checking")
+        return dg.AssetCheckResult(passed=len(rows) > 0)
+
+    result = non_empty(dg.build_asset_check_context(), [1])
+    assert result.passed

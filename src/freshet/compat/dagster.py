@@ -84,7 +84,6 @@ UNSUPPORTED: dict[str, str] = {
     "custom_path_fs_io_manager": "FilesystemIOManager(base_dir=...)",
     "make_values_resource": "a ConfigurableResource whose fields are the values",
     "multi_observable_source_asset": "one @observable_source_asset per asset",
-    "build_asset_check_context": "build_op_context() (check functions take an op context)",
     "AssetValueLoader": "an IO manager's load_input with build_input_context(...)",
 }
 

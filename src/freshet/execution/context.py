@@ -504,3 +504,25 @@ def build_op_context(
         mapping_key=mapping_key,
         partitions_def=partitions_def,
     )
+
+
+def build_asset_check_context(
+    *,
+    resources: Mapping[str, Any] | None = None,
+    config: Any = None,
+    partition_key: str | None = None,
+    instance: Any = None,
+    check_specs: Sequence[Any] = (),
+) -> AssetCheckExecutionContext:
+    """A context for calling an asset check function directly in a unit test."""
+    return AssetCheckExecutionContext(
+        run_id=f"direct-{uuid.uuid4().hex[:12]}",
+        step_key="direct",
+        job_name="direct_invocation",
+        log=StepLogger(None, "direct"),
+        resources=_direct_resources(resources),
+        op_config=config,
+        instance=instance,
+        partition_key=partition_key,
+        check_specs=check_specs,
+    )
