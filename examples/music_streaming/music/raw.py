@@ -50,6 +50,8 @@ def export_day(day: str) -> pd.DataFrame:
 @fr.asset(
     key_prefix=["raw"],
     partitions_def=DAYS,
+    # one run over a range of days: the function returns a frame per day of the range
+    backfill_policy=fr.BackfillPolicy.single_run(),
     metadata={"partition_expr": "day"},
     io_manager_key="warehouse",
     group_name="raw",

@@ -9,11 +9,13 @@ partition counts and the command that materializes what it lacks."""
 
 from __future__ import annotations
 
+import functools
 import shlex
 import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -97,35 +99,68 @@ def command(
             click.echo(f"nothing to materialize: the selection {selection!r} selects no asset")
             return ExitCode.OK
         partitioned = _partitioned(graph, keys)
+        run = functools.partial(
+            _run_once,
+            ctx,
+            defs,
+            instance,
+            run_config=run_config,
+            tags=run_tags,
+        )
         if key_range is not None and not _single_run(graph, partitioned):
             # Imported here for start-up time: the backfill engine is needed only for ranges.
             from freshet.cli.backfill import run_backfill
 
-            return run_backfill(
+            # The range's partitions run as a backfill (one run per partition, or chunks); the
+            # unpartitioned assets selected with them run once, in dependency order: those
+            # the partitioned ones read before, the others after.
+            plain = {k for k in keys - partitioned if graph.node(k).is_materializable}
+            before = {k for k in plain if graph.downstream([k]) & partitioned}
+            if before and (code := run(before)) is not ExitCode.OK:
+                return code
+            code = run_backfill(
                 defs,
                 instance,
                 tags=run_tags,
                 run_config=run_config,
-                selection=sorted(keys),
+                selection=sorted(partitioned),
                 partition_range=(key_range.start, key_range.end),
             )
+            if code is not ExitCode.OK or not plain - before:
+                return code
+            return run(plain - before)
         if partition_key is None and key_range is None and partitioned:
             left_out = _report_partitioned(defs, instance, partitioned)
             keys = keys - partitioned
             if not any(graph.node(k).is_materializable for k in keys):
                 return ExitCode.USAGE_ERROR if left_out else ExitCode.OK
-        progress = Progress(sys.stdout, show_tracebacks=global_options(ctx).debug)
-        result = run_assets(
-            defs,
-            keys,
-            instance=instance,
-            run_config=run_config,
-            partition_key=partition_key,
-            partition_key_range=key_range,
-            tags=run_tags,
-            raise_on_error=False,
-            listeners=[progress],
-        )
+        return run(keys, partition_key=partition_key, partition_key_range=key_range)
+
+
+def _run_once(
+    ctx: click.Context,
+    defs: Definitions,
+    instance: Instance,
+    keys: Iterable[AssetKey],
+    *,
+    run_config: Any,
+    tags: dict[str, str],
+    partition_key: str | None = None,
+    partition_key_range: Any = None,
+) -> ExitCode:
+    """One in-process run of `keys` with live progress and its summary."""
+    progress = Progress(sys.stdout, show_tracebacks=global_options(ctx).debug)
+    result = run_assets(
+        defs,
+        keys,
+        instance=instance,
+        run_config=run_config,
+        partition_key=partition_key,
+        partition_key_range=partition_key_range,
+        tags=tags,
+        raise_on_error=False,
+        listeners=[progress],
+    )
     echo_summary(result, progress, time.perf_counter() - progress.started)
     return ExitCode.OK if result.success else ExitCode.RUN_FAILED
 
