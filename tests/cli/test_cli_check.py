@@ -88,7 +88,28 @@ def test_pyproject_locates_the_definitions(invoke, write, project):
     assert result.exit_code == 0, result.output
 
 
-def test_options_not_acted_on_are_warned_about(invoke, write):
+def test_every_accepted_option_is_acted_on_so_check_warns_about_none(invoke, write):
+    write(
+        "defs.py",
+        """
+        import freshet as fr
+
+        @fr.asset(
+            automation_condition=fr.AutomationCondition.eager(),
+            freshness_policy=fr.FreshnessPolicy(60),
+        )
+        def eager(): ...
+
+        defs = fr.Definitions(assets=[eager], executor=fr.multiprocess_executor)
+        """,
+    )
+    result = invoke("-f", "defs.py", "check")
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.stderr
+    assert result.stdout.endswith(": OK\n")
+
+
+def test_an_executor_freshet_does_not_know_is_an_error_naming_the_known_ones(invoke, write):
     write(
         "defs.py",
         """
@@ -97,15 +118,9 @@ def test_options_not_acted_on_are_warned_about(invoke, write):
         class Remote:
             name = "remote"
 
-        @fr.asset(automation_condition=fr.AutomationCondition.eager())
-        def eager(): ...
-
-        defs = fr.Definitions(assets=[eager], executor=Remote())
+        defs = fr.Definitions(assets=[], executor=Remote())
         """,
     )
     result = invoke("-f", "defs.py", "check")
-    assert result.exit_code == 0
-    assert "executor 'remote' is not acted on yet" in result.stderr
-    # automation conditions are acted on (freshet daemon, freshet automation tick)
-    assert "automation_condition" not in result.stderr
-    assert result.stdout.endswith(": OK\n")
+    assert result.exit_code == 2
+    assert "is not an executor (known: fr.in_process_executor" in result.stderr

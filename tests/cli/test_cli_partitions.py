@@ -150,3 +150,36 @@ def test_partition_and_partition_range_together_name_the_flags(write, invoke):
     assert result.exit_code == 2
     assert "--partition and --partition-range are exclusive" in result.stderr
     assert "partition_key" not in result.stderr
+
+
+MIXED = """
+import freshet as fr
+
+daily = fr.DailyPartitionsDefinition("2024-05-01", end_date="2024-05-04")
+
+@fr.asset
+def settings():
+    return {"scale": 2}
+
+@fr.asset(partitions_def=daily, deps=["settings"])
+def events(context):
+    return context.partition_key
+
+@fr.asset
+def summary(events):
+    return len(events)
+
+defs = fr.Definitions(assets=[settings, events, summary])
+"""
+
+
+def test_a_range_with_unpartitioned_assets_runs_them_once_around_the_partitions(write, invoke):
+    write("defs.py", MIXED)
+    result = invoke("-f", "defs.py", "materialize", "--partition-range", "2024-05-01...2024-05-03")
+    assert result.exit_code == 0, result.output
+    output = result.output
+    assert output.index("settings") < output.index("[1/3] 2024-05-01") < output.index("summary")
+    runs = json.loads(invoke("runs", "list", "--json").output)
+    assert len(runs) == 5  # settings, three partitions of events, summary
+    status = json.loads(invoke("-f", "defs.py", "assets", "status", "--json").output)
+    assert {item["key"]: item["status"] for item in status}["summary"] == "up_to_date"
