@@ -152,7 +152,7 @@ def test_partition_and_partition_range_together_name_the_flags(write, invoke):
     assert "partition_key" not in result.stderr
 
 
-MIXED = """
+AROUND_A_RANGE = """
 import freshet as fr
 
 daily = fr.DailyPartitionsDefinition("2024-05-01", end_date="2024-05-04")
@@ -174,7 +174,7 @@ defs = fr.Definitions(assets=[settings, events, summary])
 
 
 def test_a_range_with_unpartitioned_assets_runs_them_once_around_the_partitions(write, invoke):
-    write("defs.py", MIXED)
+    write("defs.py", AROUND_A_RANGE)
     result = invoke("-f", "defs.py", "materialize", "--partition-range", "2024-05-01...2024-05-03")
     assert result.exit_code == 0, result.output
     output = result.output
