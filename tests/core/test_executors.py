@@ -83,3 +83,22 @@ def test_a_bad_execution_section_is_a_config_error_before_the_run_is_recorded(se
     with pytest.raises(fr.ConfigError, match=message):
         fr.materialize([one], instance=instance, run_config={"execution": section})
     assert instance.get_runs() == []
+
+
+def test_a_backfill_checks_the_execution_section_before_it_is_recorded(tmp_path):
+    days = fr.StaticPartitionsDefinition(["a", "b"])
+
+    @fr.asset(partitions_def=days)
+    def daily() -> int:
+        return 1
+
+    instance = fr.Instance.from_home(tmp_path / "home")
+    with pytest.raises(fr.ConfigError, match=r"execution\.multiproces: unknown executor"):
+        fr.backfill(
+            fr.Definitions(assets=[daily]),
+            partition_keys=["a", "b"],
+            instance=instance,
+            run_config={"execution": {"multiproces": {}}},
+        )
+    assert instance.get_runs() == []
+    instance.close()

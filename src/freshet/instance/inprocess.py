@@ -10,7 +10,7 @@ from typing import Any
 from freshet.core.assets import AssetsDefinition
 from freshet.core.builtin_io_managers import FilesystemIOManager, InMemoryIOManager
 from freshet.core.config_mapping import job_run_config
-from freshet.core.executors import ExecutorDefinition
+from freshet.core.executors import ExecutorDefinition, executor_from_run_config
 from freshet.core.jobs import JobDefinition
 from freshet.core.keys import AssetKey
 from freshet.core.ops import DEFAULT_IO_MANAGER_KEY
@@ -112,7 +112,8 @@ def check_run_config(
     """Validate `run_config` for a run of `keys` without running anything (a backfill
     checks its config before it records itself)."""
     merged = _resources(defs.resources, resources, FilesystemIOManager())
-    validate_plan_config(plan_assets(defs.get_asset_graph(), keys), run_config, merged)
+    resolved = validate_plan_config(plan_assets(defs.get_asset_graph(), keys), run_config, merged)
+    executor_from_run_config(resolved.execution)  # a bad `execution` section is an error too
 
 
 def _run_asset_plan(
