@@ -7,6 +7,9 @@ Figures:
 - `queued_to_first_step_started`: RUN_ENQUEUED to the first STEP_START of a run of one asset of
   an N-asset code location, dequeued by a running daemon whose spare worker is ready (runs
   launched 2 s apart; the worker imports the user's module, builds Definitions and the plan);
+- `queued_to_first_step_started_in_process_executor`: the same with run config
+  `execution: {in_process: {}}` (steps in the run worker itself; the default for launched
+  runs is the multiprocess executor, whose step processes load the code location again);
 - `queued_to_first_step_back_to_back`: the same with each run launched as soon as the last
   ended (the spare may still be starting up);
 - `killed_worker_detected_by_exit`: kill -9 of a worker the daemon started, to RUN_FAILURE;
@@ -32,6 +35,7 @@ from bench_workspace import definitions_source
 
 from freshet.instance.instance import Instance
 from freshet.storage.records import EventType, RunStatus
+from freshet.storage.state_records import HeartbeatKind
 
 HEARTBEAT_TIMEOUT = 3
 SPACING_SECONDS = 2.0
@@ -46,8 +50,13 @@ def sleeper():
 """
 
 
-def first_step_latency(instance: Instance, defs: Path, selection: str) -> float:
-    run_id = launch(instance, defs, selection)
+IN_PROCESS = {"execution": {"in_process": {}}}
+
+
+def first_step_latency(
+    instance: Instance, defs: Path, selection: str, run_config: dict | None = None
+) -> float:
+    run_id = launch(instance, defs, selection, run_config=run_config)
     wait_finished(instance, [run_id], timeout=300)
     [queued] = instance.get_event_records(EventType.RUN_ENQUEUED, run_id=run_id)
     starts = instance.get_event_records(EventType.STEP_START, run_id=run_id)
@@ -63,12 +72,19 @@ def kill_and_time(instance: Instance, defs: Path) -> tuple[float, str]:
         if time.monotonic() > deadline:
             raise SystemExit("the sleeper step never started")
         time.sleep(0.02)
-    os.kill(int(pid_file.read_text()), signal.SIGKILL)
+    os.kill(_run_worker_pid(instance, run_id), signal.SIGKILL)
     killed = time.time()
     [run] = wait_finished(instance, [run_id], timeout=120)
     assert run.status is RunStatus.FAILURE, run
     [failure] = instance.get_event_records(EventType.RUN_FAILURE, run_id=run_id)
     return failure.timestamp - killed, failure.event.message
+
+
+def _run_worker_pid(instance: Instance, run_id: str) -> int:
+    """The run worker (its heartbeat names it), not the step's process: with the multiprocess
+    executor steps run in processes of their own, which end with the run worker."""
+    [beat] = instance.storage.get_heartbeats(HeartbeatKind.RUN_WORKER, [run_id])
+    return int(beat.data["pid"])
 
 
 def main() -> None:
@@ -107,6 +123,16 @@ def main() -> None:
                     first_step_latency(instance, defs, "a0") for _ in range(args.repeat)
                 ]
                 report("queued_to_first_step_back_to_back", back_to_back, assets=args.assets)
+                in_process = []
+                for _ in range(args.repeat):
+                    time.sleep(SPACING_SECONDS)
+                    in_process.append(first_step_latency(instance, defs, "a0", IN_PROCESS))
+                report(
+                    "queued_to_first_step_started_in_process_executor",
+                    in_process,
+                    assets=args.assets,
+                    launched_seconds_apart=SPACING_SECONDS,
+                )
                 exits = [kill_and_time(instance, defs) for _ in range(3)]
                 report(
                     "killed_worker_detected_by_exit",
@@ -125,7 +151,7 @@ def main() -> None:
                     os.kill(first.pid, signal.SIGKILL)
                     first.wait(timeout=30)
                 with daemon(home, root):
-                    os.kill(int(pid_file.read_text()), signal.SIGKILL)
+                    os.kill(_run_worker_pid(instance, run_id), signal.SIGKILL)
                     killed = time.time()
                     [run] = wait_finished(instance, [run_id], timeout=120)
                     assert run.status is RunStatus.FAILURE, run
