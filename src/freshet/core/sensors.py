@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -657,13 +657,7 @@ def evaluate_sensor(
     value = sensor_def.evaluation_fn(*_sensor_args(sensor_def, context))
     result = normalize_tick_result(value, where, cursor=context.cursor)
     if context.cursor_updated and not result.cursor_updated:
-        return TickEvaluation(
-            run_requests=result.run_requests,
-            skip_reason=result.skip_reason,
-            cursor=context.cursor,
-            cursor_updated=True,
-            dynamic_partitions_requests=result.dynamic_partitions_requests,
-        )
+        return replace(result, cursor=context.cursor, cursor_updated=True)
     return result
 
 
@@ -686,11 +680,7 @@ def _evaluate_asset_sensor(
             cursor=context.cursor,
         )
     value = sensor_def.evaluation_fn(context, record)
-    result = normalize_tick_result(value, where, cursor=str(record.storage_id))
-    return TickEvaluation(
-        run_requests=result.run_requests,
-        skip_reason=result.skip_reason,
-        cursor=str(record.storage_id),
-        cursor_updated=True,
-        dynamic_partitions_requests=result.dynamic_partitions_requests,
+    cursor = str(record.storage_id)
+    return replace(
+        normalize_tick_result(value, where, cursor=cursor), cursor=cursor, cursor_updated=True
     )
