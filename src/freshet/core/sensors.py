@@ -353,13 +353,13 @@ def _sensor_factory(
     *,
     sensor_type: SensorType,
     name: str | None,
-    job: Any,
-    target: Any,
-    asset_selection: Any,
     minimum_interval_seconds: int,
     default_status: DefaultSensorStatus | str,
     description: str | None,
-    required_resource_keys: Iterable[str] | None,
+    job: Any = None,
+    target: Any = None,
+    asset_selection: Any = None,
+    required_resource_keys: Iterable[str] | None = None,
     **extra: Any,
 ) -> Callable[[Callable[..., Any]], SensorDefinition]:
     def decorate(fn: Callable[..., Any]) -> SensorDefinition:
@@ -405,19 +405,10 @@ def sensor(
     """`@sensor(job=..., minimum_interval_seconds=30)`: the function gets a
     `SensorEvaluationContext` and returns or yields `RunRequest`s, a `SkipReason` or a
     `SensorResult`."""
+    fn = None
     if callable(job) and not hasattr(job, "name"):  # bare @sensor
-        return _sensor_factory(
-            sensor_type=SensorType.STANDARD,
-            name=None,
-            job=None,
-            target=None,
-            asset_selection=None,
-            minimum_interval_seconds=minimum_interval_seconds,
-            default_status=default_status,
-            description=description,
-            required_resource_keys=required_resource_keys,
-        )(job)
-    return _sensor_factory(
+        fn, job = job, None
+    decorate = _sensor_factory(
         sensor_type=SensorType.STANDARD,
         name=name,
         job=job if job is not None else job_name,
@@ -428,6 +419,7 @@ def sensor(
         description=description,
         required_resource_keys=required_resource_keys,
     )
+    return decorate(fn) if fn is not None else decorate
 
 
 def asset_sensor(
@@ -449,7 +441,6 @@ def asset_sensor(
         name=name,
         job=job if job is not None else job_name,
         target=target,
-        asset_selection=None,
         minimum_interval_seconds=minimum_interval_seconds,
         default_status=default_status,
         description=description,
@@ -475,12 +466,9 @@ def run_status_sensor(
         sensor_type=SensorType.RUN_STATUS,
         name=name,
         job=request_job,
-        target=None,
-        asset_selection=None,
         minimum_interval_seconds=minimum_interval_seconds,
         default_status=default_status,
         description=description,
-        required_resource_keys=None,
         run_statuses=statuses,
         monitored_assets=tuple(_job_name(j, "run_status_sensor") for j in monitored_jobs or ())
         or None,
@@ -523,13 +511,9 @@ def freshness_sensor(
     decorate = _sensor_factory(
         sensor_type=SensorType.FRESHNESS,
         name=name,
-        job=None,
-        target=None,
-        asset_selection=None,
         minimum_interval_seconds=minimum_interval_seconds,
         default_status=default_status,
         description=description,
-        required_resource_keys=None,
         monitored_assets=monitored_assets,
     )
     return decorate(fn) if fn is not None else decorate
