@@ -30,6 +30,26 @@ def _metadata(value: Any, where: str) -> dict[str, Any]:
     return dict(value)
 
 
+def _set_asset_event_fields(
+    event: Any,
+    asset_key: CoercibleToAssetKey,
+    description: str | None,
+    metadata: Mapping[str, Any] | None,
+    partition: str | None,
+    tags: Mapping[str, str] | None,
+) -> str:
+    """Check and set the fields materializations and observations share; returns the `where`
+    their messages start with."""
+    key = AssetKey.from_coercible(asset_key)
+    where = f"{type(event).__name__} of {key.to_user_string()!r}"
+    object.__setattr__(event, "asset_key", key)
+    object.__setattr__(event, "description", description)
+    object.__setattr__(event, "metadata", _metadata(metadata, where))
+    object.__setattr__(event, "partition", _partition(partition, where))
+    object.__setattr__(event, "tags", _copy_tags(tags, where))
+    return where
+
+
 @dataclass(frozen=True, slots=True, init=False)
 class AssetMaterialization:
     """Reports that an asset (usually one no function here computes) was materialized."""
@@ -48,13 +68,7 @@ class AssetMaterialization:
         partition: str | None = None,
         tags: Mapping[str, str] | None = None,
     ) -> None:
-        key = AssetKey.from_coercible(asset_key)
-        where = f"AssetMaterialization of {key.to_user_string()!r}"
-        object.__setattr__(self, "asset_key", key)
-        object.__setattr__(self, "description", description)
-        object.__setattr__(self, "metadata", _metadata(metadata, where))
-        object.__setattr__(self, "partition", _partition(partition, where))
-        object.__setattr__(self, "tags", _copy_tags(tags, where))
+        _set_asset_event_fields(self, asset_key, description, metadata, partition, tags)
 
     @staticmethod
     def file(path: str, description: str | None = None) -> AssetMaterialization:
@@ -82,13 +96,7 @@ class AssetObservation:
         tags: Mapping[str, str] | None = None,
         data_version: DataVersion | str | None = None,
     ) -> None:
-        key = AssetKey.from_coercible(asset_key)
-        where = f"AssetObservation of {key.to_user_string()!r}"
-        object.__setattr__(self, "asset_key", key)
-        object.__setattr__(self, "description", description)
-        object.__setattr__(self, "metadata", _metadata(metadata, where))
-        object.__setattr__(self, "partition", _partition(partition, where))
-        object.__setattr__(self, "tags", _copy_tags(tags, where))
+        where = _set_asset_event_fields(self, asset_key, description, metadata, partition, tags)
         object.__setattr__(self, "data_version", _coerce_data_version(data_version, where))
 
 
