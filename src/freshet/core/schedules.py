@@ -192,8 +192,6 @@ class ScheduleDefinition:
         if self.partitions_def is not None and context is not None:
             when = context.scheduled_execution_time
             partition_key = self.partitions_def.get_last_partition_key(current_time=when)
-            if partition_key is None:
-                return RunRequest(tags=self.tags, run_config=self.run_config)
         return RunRequest(run_config=self.run_config, tags=self.tags, partition_key=partition_key)
 
 
