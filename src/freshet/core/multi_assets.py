@@ -10,12 +10,14 @@ from typing import Any
 
 from freshet.core.assets import (
     DEFAULT_GROUP,
+    AssetDep,
     AssetIn,
     AssetsDefinition,
     AssetSpec,
     _check_check_specs,
     _input_keys,
     _merge_deps,
+    _prefix_tuple,
 )
 from freshet.core.checks import AssetCheckSpec
 from freshet.core.graphs import build_graph
@@ -55,9 +57,7 @@ class AssetOut:
                     f"AssetOut {output_name!r}: give either key= or key_prefix=, not both"
                 )
             return AssetKey.from_coercible(self.key)
-        prefix = self.key_prefix
-        parts = () if prefix is None else (prefix,) if isinstance(prefix, str) else tuple(prefix)
-        return AssetKey((*parts, output_name))
+        return AssetKey((*_prefix_tuple(self.key_prefix), output_name))
 
 
 def check_outs(outs: Any, what: str) -> dict[str, AssetOut]:
@@ -123,16 +123,9 @@ def multi_asset(
         shape = read_function_shape(func, what=what)
         keys_by_input, op_ins, input_deps = _input_keys(shape, ins, (), what)
         extra = _merge_deps(input_deps, deps, what)
-        final_specs = []
-        for _, spec, _ in declared:
-            changes: dict[str, Any] = {"deps": _merge_deps(extra, spec.deps, what)}
-            if compute_kind is not None:
-                changes["kinds"] = spec.kinds | {compute_kind}
-            if group_name and spec.group_name == DEFAULT_GROUP:
-                changes["group_name"] = group_name
-            if partitions_def is not None and spec.partitions_def is None:
-                changes["partitions_def"] = partitions_def
-            final_specs.append(spec.replace_attributes(**changes))
+        final_specs = _final_specs(
+            declared, extra, group_name, partitions_def, what, compute_kind=compute_kind
+        )
         keys = [s.key for s in final_specs]
         if len(set(keys)) != len(keys):
             raise InvalidDefinitionError(f"{what}: the same asset key appears twice in specs")
@@ -210,6 +203,30 @@ def _declared_outputs(
     return declared
 
 
+def _final_specs(
+    declared: list[tuple[str, AssetSpec, Out]],
+    deps: Iterable[AssetDep],
+    group_name: str | None,
+    partitions_def: Any,
+    what: str,
+    *,
+    compute_kind: str | None = None,
+) -> list[AssetSpec]:
+    """Each declared spec with the multi-asset's own deps, and its group, partitions and
+    compute kind where the spec names none of its own."""
+    final_specs = []
+    for _, spec, _ in declared:
+        changes: dict[str, Any] = {"deps": _merge_deps(deps, spec.deps, what)}
+        if compute_kind is not None:
+            changes["kinds"] = spec.kinds | {compute_kind}
+        if group_name and spec.group_name == DEFAULT_GROUP:
+            changes["group_name"] = group_name
+        if partitions_def is not None and spec.partitions_def is None:
+            changes["partitions_def"] = partitions_def
+        final_specs.append(spec.replace_attributes(**changes))
+    return final_specs
+
+
 def _spec_of_out(out_name: str, out: AssetOut, what: str, code_version: str | None) -> AssetSpec:
     try:
         return AssetSpec(
@@ -270,14 +287,7 @@ def graph_multi_asset(
             )
         shape = read_function_shape(func, what=what)
         keys_by_input, _, input_deps = _input_keys(shape, ins, (), what)
-        final_specs = []
-        for _, spec, _ in declared:
-            changes: dict[str, Any] = {"deps": _merge_deps(input_deps, spec.deps, what)}
-            if group_name and spec.group_name == DEFAULT_GROUP:
-                changes["group_name"] = group_name
-            if partitions_def is not None and spec.partitions_def is None:
-                changes["partitions_def"] = partitions_def
-            final_specs.append(spec.replace_attributes(**changes))
+        final_specs = _final_specs(declared, input_deps, group_name, partitions_def, what)
         _check_check_specs(check_specs, {s.key for s in final_specs}, what)
         return AssetsDefinition(
             specs=tuple(final_specs),
