@@ -5,15 +5,15 @@ planning, status and automation."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from freshet.core.assets import AssetDep, AssetsDefinition
 from freshet.core.checks import AssetChecksDefinition, AssetCheckSpec
 from freshet.core.keys import AssetCheckKey, AssetKey
 from freshet.lineage import dag
+from freshet.lineage.view import AssetGraphBase, link
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -67,7 +67,7 @@ class UnknownDep:
 
 
 @dataclass(eq=False)
-class AssetGraph:
+class AssetGraph(AssetGraphBase):
     """Nodes by key, parent and child sets, checks by asset. Read-only after construction."""
 
     nodes: dict[AssetKey, AssetNode]
@@ -102,18 +102,13 @@ class AssetGraph:
                     automation_condition=spec.automation_condition,
                     freshness_policy=spec.freshness_policy,
                 )
-        parents: dict[AssetKey, frozenset[AssetKey]] = {}
-        children: dict[AssetKey, set[AssetKey]] = {key: set() for key in nodes}
-        unknown: list[UnknownDep] = []
-        for key, node in nodes.items():
-            known = []
-            for parent in node.parent_keys:
-                if parent in nodes:
-                    known.append(parent)
-                    children[parent].add(key)
-                else:
-                    unknown.append(UnknownDep(key, parent, node.assets_def))
-            parents[key] = frozenset(known)
+        parents, children = link({key: node.parent_keys for key, node in nodes.items()})
+        unknown = [
+            UnknownDep(key, parent, node.assets_def)
+            for key, node in nodes.items()
+            for parent in node.parent_keys
+            if parent not in nodes
+        ]
         checks: dict[AssetKey, list[AssetCheckSpec]] = {}
         for assets_def in assets_defs:
             for spec in assets_def.check_specs:
@@ -126,43 +121,19 @@ class AssetGraph:
         return cls(
             nodes=nodes,
             parents_by_key=parents,
-            children_by_key={k: frozenset(v) for k, v in children.items()},
+            children_by_key=children,
             check_specs_by_asset=checks,
             check_defs=by_check_key,
             unknown_deps=unknown,
             assets_defs=tuple(assets_defs),
         )
 
-    # -- lookups ---------------------------------------------------------------------
-    @cached_property
-    def all_keys(self) -> frozenset[AssetKey]:
-        return frozenset(self.nodes)
-
-    @cached_property
-    def materializable_keys(self) -> frozenset[AssetKey]:
-        return frozenset(k for k, n in self.nodes.items() if n.is_materializable)
-
-    @cached_property
-    def observable_keys(self) -> frozenset[AssetKey]:
-        return frozenset(k for k, n in self.nodes.items() if n.is_observable)
-
+    # -- lookups (the rest in AssetGraphBase) ----------------------------------------
     def node(self, key: AssetKey) -> AssetNode:
         return self.nodes[key]
 
-    def has(self, key: AssetKey) -> bool:
-        return key in self.nodes
-
-    def parents(self, key: AssetKey) -> frozenset[AssetKey]:
-        return self.parents_by_key[key]
-
-    def children(self, key: AssetKey) -> frozenset[AssetKey]:
-        return self.children_by_key[key]
-
     def assets_def_for(self, key: AssetKey) -> AssetsDefinition:
         return self.nodes[key].assets_def
-
-    def check_specs_for(self, key: AssetKey) -> list[AssetCheckSpec]:
-        return self.check_specs_by_asset.get(key, [])
 
     def required_multi_asset_neighbors(self, key: AssetKey) -> frozenset[AssetKey]:
         assets_def = self.nodes[key].assets_def
@@ -173,21 +144,3 @@ class AssetGraph:
     # -- traversal -------------------------------------------------------------------
     def find_cycle(self) -> list[AssetKey] | None:
         return dag.find_cycle(list(self.nodes), self.parents_by_key)
-
-    @cached_property
-    def toposorted_keys(self) -> list[AssetKey]:
-        return dag.toposort(list(self.nodes), self.parents_by_key)
-
-    @cached_property
-    def topo_index(self) -> dict[AssetKey, int]:
-        return {key: i for i, key in enumerate(self.toposorted_keys)}
-
-    def upstream(self, keys: Iterable[AssetKey], depth: int | None = None) -> set[AssetKey]:
-        return dag.ancestors(set(keys), self.parents_by_key, depth=depth)
-
-    def downstream(self, keys: Iterable[AssetKey], depth: int | None = None) -> set[AssetKey]:
-        return dag.descendants(set(keys), self.children_by_key, depth=depth)
-
-    def toposort_subset(self, keys: Iterable[AssetKey]) -> list[AssetKey]:
-        index = self.topo_index
-        return sorted(keys, key=index.__getitem__)
