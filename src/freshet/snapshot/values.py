@@ -223,51 +223,22 @@ class UserDefinedPartitionMapping(PartitionMapping):
     def problem_with(self, upstream_def: Any, downstream_def: Any) -> str | None:
         return None  # checked by `Definitions` in the code location that defines it
 
-    def upstream_partitions_for(
-        self,
-        downstream_subset: PartitionsSubset,
-        upstream_def: Any,
-        downstream_def: Any,
-        *,
-        current_time: datetime | None = None,
-        dynamic_store: DynamicPartitionsStore | None = None,
-    ) -> PartitionsSubset:
+    def _evaluator(self) -> UserMappingEvaluator:
         if self.evaluator is None:
             raise self._refusal()
-        return self.evaluator.upstream_partitions_for(
-            self,
-            downstream_subset,
-            upstream_def,
-            downstream_def,
-            current_time=current_time,
-            dynamic_store=dynamic_store,
-        )
+        return self.evaluator
 
-    def downstream_partitions_for(
-        self,
-        upstream_subset: PartitionsSubset,
-        upstream_def: Any,
-        downstream_def: Any,
-        *,
-        current_time: datetime | None = None,
-        dynamic_store: DynamicPartitionsStore | None = None,
-    ) -> PartitionsSubset:
-        if self.evaluator is None:
-            raise self._refusal()
-        return self.evaluator.downstream_partitions_for(
-            self,
-            upstream_subset,
-            upstream_def,
-            downstream_def,
-            current_time=current_time,
-            dynamic_store=dynamic_store,
-        )
-
+    # `PartitionMapping.upstream_partitions_for` / `downstream_partitions_for` check the
+    # subset against its definition, then ask these: the evaluator answers both directions.
     def _upstream(self, subset: Any, up: Any, down: Any, ctx: Any) -> PartitionsSubset:
-        raise self._refusal()
+        return self._evaluator().upstream_partitions_for(
+            self, subset, up, down, current_time=ctx.current_time, dynamic_store=ctx.dynamic_store
+        )
 
     def _downstream(self, subset: Any, up: Any, down: Any, ctx: Any) -> PartitionsSubset:
-        raise self._refusal()
+        return self._evaluator().downstream_partitions_for(
+            self, subset, up, down, current_time=ctx.current_time, dynamic_store=ctx.dynamic_store
+        )
 
 
 class UserMappingEvaluator(Protocol):
