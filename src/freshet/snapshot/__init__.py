@@ -1,8 +1,9 @@
 """Definitions as data: a versioned, frozen JSON snapshot of a `Definitions` and the asset
 graph read from it, for processes that never import the user's code."""
 
-# Registers the codecs of core's automation values (freshness policies) before any snapshot
-# is built or read.
+# Register the codecs of core's automation values (conditions, freshness policies) before
+# any snapshot is built or read.
+from freshet.snapshot import conditions as _conditions  # noqa: F401
 from freshet.snapshot import policies as _policies  # noqa: F401
 from freshet.snapshot.graph import SnapshotAssetGraph
 from freshet.snapshot.models import (
@@ -52,6 +53,3 @@ __all__ = [
     "ValueCodec",
     "register_codec",
 ]
-
-# Registers the codecs of automation conditions before any snapshot is built or read.
-from freshet.snapshot import conditions as _conditions  # noqa: F401
