@@ -121,7 +121,7 @@ class DataTimeResolver:
         self._loaded: set[AssetKey] = set()
         self._times: dict[AssetKey, _DataTime] = {}
         self._recorded_times: dict[AssetKey, float] = {}
-        self._consumed: dict[AssetKey, dict[str, list[list[Any]]]] = {}
+        self._changed: dict[AssetKey, AssetKey | None] = {}
         self._partitioned_keys: set[AssetKey] = set()
         self._explained: dict[AssetKey, tuple[str, ...]] = {}
 
@@ -177,12 +177,7 @@ class DataTimeResolver:
             return False
         if _observed_last(rows, 0):
             return False
-        if not node.parent_keys:
-            return True
-        consumed = self._consumed_by(key, rows)
-        return not all(
-            self._still_current(p, consumed.get(p.to_user_string())) for p in node.parent_keys
-        )
+        return not node.parent_keys or self._changed_parent(key, rows) is not None
 
     def _fetch_recorded(self, keys: list[AssetKey]) -> None:
         if not keys:
@@ -209,41 +204,47 @@ class DataTimeResolver:
         observed = _observed_last(rows, 0)
         if observed or not node.is_materializable:
             return _DataTime(data_at, reason=f"upstream {name} was last observed at {_hm(data_at)}")
-        consumed = self._consumed_by(key, rows)
         parents = node.parent_keys
         if not parents:
             recorded = self._recorded(key, data_at)
             return _DataTime(
                 recorded, reason=f"upstream {name} was last materialized at {_hm(recorded)}"
             )
+        changed = self._changed_parent(key, rows)
+        if changed is not None:
+            recorded = self._recorded(key, data_at)
+            return _DataTime(
+                recorded,
+                reason=f"{name} was last materialized with data up to {_hm(recorded)}; "
+                f"upstream {changed.to_user_string()} has changed since",
+            )
         oldest: tuple[float, AssetKey] | None = None
-        unknown_parents = 0
         for parent in parents:
-            current = self._times[parent]
-            entries = consumed.get(parent.to_user_string())
-            if not self._still_current(parent, entries):
-                recorded = self._recorded(key, data_at)
-                return _DataTime(
-                    recorded,
-                    limited_by=None,
-                    reason=f"{name} was last materialized with data up to {_hm(recorded)}; "
-                    f"upstream {parent.to_user_string()} has changed since",
-                )
-            if current.time is None:
-                unknown_parents += 1
-                continue
-            if oldest is None or current.time < oldest[0]:
-                oldest = (current.time, parent)
+            current = self._times[parent].time
+            if current is not None and (oldest is None or current < oldest[0]):
+                oldest = (current, parent)
         if oldest is None:
             recorded = self._recorded(key, data_at)
             return _DataTime(recorded, reason=f"{name} was last materialized at {_hm(recorded)}")
         return _DataTime(oldest[0], limited_by=oldest[1])
 
-    def _consumed_by(self, key: AssetKey, rows: StatusVersions) -> dict[str, list[list[Any]]]:
-        consumed = self._consumed.get(key)
-        if consumed is None:
-            consumed = self._consumed[key] = decode_provenance(rows.provenances[0])
-        return consumed
+    def _changed_parent(self, key: AssetKey, rows: StatusVersions) -> AssetKey | None:
+        """The first parent of unpartitioned `key` whose current data version is not the one
+        its latest materialization consumed (None: all still current). Decided once per key:
+        `prepare` asks it to choose what to read, the walk to compute the data time."""
+        if key in self._changed:
+            return self._changed[key]
+        consumed = decode_provenance(rows.provenances[0])
+        changed = next(
+            (
+                p
+                for p in self._graph.node(key).parent_keys
+                if not self._still_current(p, consumed.get(p.to_user_string()))
+            ),
+            None,
+        )
+        self._changed[key] = changed
+        return changed
 
     def _still_current(self, parent: AssetKey, entries: list[list[Any]] | None) -> bool:
         """Whether what was consumed of unpartitioned `parent` is its current data version."""
