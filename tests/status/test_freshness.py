@@ -12,6 +12,7 @@ import pytest
 import freshet as fr
 from freshet import FreshnessStatus as Status
 from freshet.snapshot import DefinitionsSnapshot
+from freshet.status.freshness import freshness_of
 
 HOUR = 3600.0
 
@@ -195,3 +196,34 @@ def test_bad_policies_are_definition_errors(kwargs, message):
 def test_a_policy_of_the_wrong_type_names_the_asset():
     with pytest.raises(fr.DefinitionsError, match="asset 'a': freshness_policy must be"):
         fr.asset(name="a", freshness_policy={"maximum_lag_minutes": 5})(lambda: 1)
+
+
+def test_assets_over_a_never_observed_source_read_their_recorded_times_in_one_query():
+    instance = fr.Instance.ephemeral()
+
+    @fr.observable_source_asset
+    def orders():
+        return fr.DataVersion("v1")
+
+    policy = fr.FreshnessPolicy(60)
+    reports = [_asset(f"report_{i}", ["orders"], policy=policy) for i in range(3)]
+    defs = fr.Definitions(assets=[orders, *reports])
+    before, after = _materialize(defs, instance, selection=[f"report_{i}" for i in range(3)])
+    storage = instance.storage
+    reads = []
+    original = storage.get_asset_status
+
+    def counting(keys, *args, **kwargs):
+        reads.append(sorted(k.to_user_string() for k in keys))
+        return original(keys, *args, **kwargs)
+
+    storage.get_asset_status = counting
+    try:
+        states = freshness_of(defs.get_asset_graph(), storage, now=after)
+    finally:
+        del storage.get_asset_status
+    assert {k.to_user_string() for k in states} == {f"report_{i}" for i in range(3)}
+    for state in states.values():
+        assert before <= state.data_time <= after
+        assert state.status is Status.ON_TIME
+    assert reads == [[f"report_{i}" for i in range(3)]]

@@ -170,14 +170,17 @@ class DataTimeResolver:
 
     def _needs_recorded(self, key: AssetKey) -> bool:
         """Whether the data time of unpartitioned `key` is the one recorded with its latest
-        materialization (a root, or an asset whose inputs have changed since)."""
+        materialization: a root, an asset whose inputs have changed since, or one whose
+        parents have no data yet (never materialized or observed, so no data time)."""
         node = self._graph.node(key)
         rows = self._versions.get(key)
         if not node.is_materializable or rows is None or not len(rows):
             return False
         if _observed_last(rows, 0):
             return False
-        return not node.parent_keys or self._changed_parent(key, rows) is not None
+        if not node.parent_keys or self._changed_parent(key, rows) is not None:
+            return True
+        return not any(self._versions.get(p) for p in node.parent_keys)
 
     def _fetch_recorded(self, keys: list[AssetKey]) -> None:
         if not keys:
