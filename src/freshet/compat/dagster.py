@@ -15,16 +15,6 @@ from typing import Any
 
 import freshet
 
-__all__ = sorted(
-    {*freshet.__all__, "DagsterType", "UnsupportedFeatureError", "get_dagster_logger"}
-    | {"Noneable", "Array", "Shape", "Permissive", "String", "Int", "Float", "Bool"}
-    | {"instance_for_test", "Any"}
-    | {"DagsterInstance", "DagsterEventType", "DagsterRunStatus", "ExecuteInProcessResult"}
-    | {"DagsterError", "DagsterInvariantViolationError", "DagsterInvalidDefinitionError"}
-    | {"DagsterInvalidConfigError", "DagsterExecutionStepExecutionError"}
-    | {"DagsterTypeCheckDidNotPass", "DagsterUnknownPartitionError", "DagsterTypeCheckError"}
-)
-
 
 class UnsupportedFeatureError(freshet.FreshetError):
     """A Dagster name freshet has no equivalent for."""
@@ -45,6 +35,13 @@ ALIASES: dict[str, str] = {
     "DagsterTypeCheckError": "StepFailedError",
     "DagsterUnknownPartitionError": "PartitionError",
 }
+
+__all__ = sorted(
+    {*freshet.__all__, *ALIASES, "DagsterType", "UnsupportedFeatureError", "get_dagster_logger"}
+    | {"Noneable", "Array", "Shape", "Permissive", "String", "Int", "Float", "Bool"}
+    | {"instance_for_test", "Any"}
+)
+
 
 # Dagster names with no freshet equivalent (yet) -> what to do instead
 UNSUPPORTED: dict[str, str] = {
