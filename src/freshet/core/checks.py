@@ -208,10 +208,9 @@ def _additional_in_keys(additional_ins: Mapping[str, Any] | None, what: str) -> 
     keys: dict[str, AssetKey] = {}
     for param, spec in (additional_ins or {}).items():
         given = getattr(spec, "key", spec)
-        if getattr(spec, "key_prefix", None) is not None or given is None:
-            prefix = getattr(spec, "key_prefix", None) or ()
-            prefix = (prefix,) if isinstance(prefix, str) else tuple(prefix)
-            keys[param] = AssetKey((*prefix, param))
+        prefix = getattr(spec, "key_prefix", None)
+        if prefix is not None or given is None:
+            keys[param] = AssetKey((param,)).with_prefix(prefix or ())
             continue
         try:
             keys[param] = AssetKey.from_coercible(given)
