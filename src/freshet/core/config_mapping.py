@@ -138,23 +138,14 @@ def monthly_partitioned_config(start_date: Any, **options: Any) -> Callable[...,
 
 def static_partitioned_config(partition_keys: list[str]) -> Callable[..., PartitionedConfig]:
     """Run config per key of a fixed list, from `fn(partition_key)`."""
-    definition = StaticPartitionsDefinition(partition_keys)
-
-    def decorate(fn: Callable[[str], Any]) -> PartitionedConfig:
-        return PartitionedConfig(partitions_def=definition, run_config_for_partition_fn=fn)
-
-    return decorate
+    return partitioned_config(StaticPartitionsDefinition(partition_keys))
 
 
 def dynamic_partitioned_config(
     partitions_def: DynamicPartitionsDefinition,
 ) -> Callable[..., PartitionedConfig]:
     """Run config per key of a dynamic partitions definition, from `fn(partition_key)`."""
-
-    def decorate(fn: Callable[[str], Any]) -> PartitionedConfig:
-        return PartitionedConfig(partitions_def=partitions_def, run_config_for_partition_fn=fn)
-
-    return decorate
+    return partitioned_config(partitions_def)
 
 
 def partitioned_config(
