@@ -181,6 +181,7 @@ def test_definitions_decorator_and_file_relative_path(dg, tmp_path):
         return dg.Definitions(assets=[thing])
 
     assert defs is not None
+    assert defs.get_assets_def("thing").key == dg.AssetKey("thing")  # built on first use
     path = dg.file_relative_path(__file__, "data.csv")
     assert path == os.path.join(os.path.dirname(os.path.abspath(__file__)), "data.csv")
 
@@ -202,6 +203,7 @@ def test_load_assets_from_modules(dg):
     defs = dg.Definitions(assets=assets)
     assert dg.materialize(assets).success
     assert defs is not None
+    assert sorted(k.to_user_string() for k in defs.get_asset_graph().nodes) == ["clean", "raw"]
 
 
 def test_resource_param_plain_object(dg):
