@@ -28,6 +28,7 @@ class _Field:
     default: Any
     minimum: int | None = None
     nullable: bool = False
+    choices: tuple[str, ...] | None = None
     doc: str = ""
 
 
@@ -38,7 +39,11 @@ _FIELDS: dict[ExecutorKind, dict[str, _Field]] = {
             int, None, minimum=1, nullable=True, doc="steps run at once (default: CPU count)"
         ),
         "start_method": _Field(
-            str, None, nullable=True, doc="'fork', 'forkserver' or 'spawn' (default: see docs)"
+            str,
+            None,
+            nullable=True,
+            choices=("fork", "forkserver", "spawn"),
+            doc="'fork', 'forkserver' or 'spawn' (default: see docs)",
         ),
     },
     ExecutorKind.DASK: {
@@ -50,7 +55,6 @@ _FIELDS: dict[ExecutorKind, dict[str, _Field]] = {
         ),
     },
 }
-_START_METHODS = ("fork", "forkserver", "spawn")
 _PUBLIC_NAMES = {
     ExecutorKind.IN_PROCESS: "in_process_executor",
     ExecutorKind.MULTIPROCESS: "multiprocess_executor",
@@ -77,8 +81,8 @@ def _config_problems(kind: ExecutorKind, config: Mapping[str, Any], where: str) 
             continue
         if spec.minimum is not None and value < spec.minimum:
             problems.append(f"{where}.{name}: must be at least {spec.minimum}, got {value!r}")
-        if name == "start_method" and value not in _START_METHODS:
-            problems.append(f"{where}.{name}: must be one of {', '.join(_START_METHODS)}, got {value!r}")
+        if spec.choices is not None and value not in spec.choices:
+            problems.append(f"{where}.{name}: must be one of {', '.join(spec.choices)}, got {value!r}")
     return problems
 
 
