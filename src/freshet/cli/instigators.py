@@ -53,6 +53,10 @@ def _workspace(ctx: click.Context) -> Iterator[tuple[Instance, WorkspaceHost]]:
             yield instance, host
 
 
+def _noun(kind: InstigatorType) -> str:
+    return "schedule" if kind is InstigatorType.SCHEDULE else "sensor"
+
+
 def _refs(host: WorkspaceHost, kind: InstigatorType) -> list[InstigatorRef]:
     return [r for r in instigators(host) if r.instigator_type is kind]
 
@@ -62,7 +66,7 @@ def _find(host: WorkspaceHost, kind: InstigatorType, name: str) -> InstigatorRef
     for ref in refs:
         if ref.name == name:
             return ref
-    noun = "schedule" if kind is InstigatorType.SCHEDULE else "sensor"
+    noun = _noun(kind)
     names = sorted(r.name for r in refs)
     close = difflib.get_close_matches(name, names, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -171,7 +175,7 @@ def _switch(ctx: click.Context, kind: InstigatorType, name: str, on: bool) -> Ex
         ref = _find(host, kind, name)
         status = InstigatorStatus.RUNNING if on else InstigatorStatus.STOPPED
         set_status(instance.storage, kind, ref.name, status)
-    noun = "schedule" if kind is InstigatorType.SCHEDULE else "sensor"
+    noun = _noun(kind)
     click.echo(f"{noun} {name} is {'on' if on else 'off'}")
     return ExitCode.OK
 
@@ -205,49 +209,57 @@ def _ticks(
     return ExitCode.OK
 
 
-# ---- schedules ---------------------------------------------------------------------------
+def _instigator_group(
+    kind: InstigatorType, group_help: str, list_help: str, on_help: str
+) -> click.Group:
+    """The `schedules` or `sensors` group with the commands both have: list, on, off, ticks."""
+    noun = _noun(kind)
+    group = click.Group(f"{noun}s", help=group_help)
+
+    @group.command("list", help=list_help)
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+    @definitions_options
+    @click.pass_context
+    def list_command(ctx: click.Context, as_json: bool) -> ExitCode:
+        return _list(ctx, kind, as_json)
+
+    @group.command("on", help=on_help)
+    @click.argument("name")
+    @definitions_options
+    @click.pass_context
+    def on_command(ctx: click.Context, name: str) -> ExitCode:
+        return _switch(ctx, kind, name, True)
+
+    @group.command("off", help=f"Turn a {noun} off.")
+    @click.argument("name")
+    @definitions_options
+    @click.pass_context
+    def off_command(ctx: click.Context, name: str) -> ExitCode:
+        return _switch(ctx, kind, name, False)
+
+    @group.command("ticks", help=f"A {noun}'s recorded ticks, newest first.")
+    @click.argument("name")
+    @click.option("--limit", type=LIST_LIMIT, default=20, show_default=True)
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+    @click.pass_context
+    def ticks_command(ctx: click.Context, name: str, limit: int, as_json: bool) -> ExitCode:
+        return _ticks(ctx, kind, name, limit, as_json)
+
+    return group
 
 
-@click.group("schedules")
-def schedules() -> None:
-    """List schedules, turn them on or off, show their ticks or preview the next ones."""
-
-
-@schedules.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@definitions_options
-@click.pass_context
-def list_schedules(ctx: click.Context, as_json: bool) -> ExitCode:
-    """Schedules with their state, cron, timezone, target and next tick."""
-    return _list(ctx, InstigatorType.SCHEDULE, as_json)
-
-
-@schedules.command("on")
-@click.argument("name")
-@definitions_options
-@click.pass_context
-def schedule_on(ctx: click.Context, name: str) -> ExitCode:
-    """Turn a schedule on (the daemon ticks it from now on)."""
-    return _switch(ctx, InstigatorType.SCHEDULE, name, True)
-
-
-@schedules.command("off")
-@click.argument("name")
-@definitions_options
-@click.pass_context
-def schedule_off(ctx: click.Context, name: str) -> ExitCode:
-    """Turn a schedule off."""
-    return _switch(ctx, InstigatorType.SCHEDULE, name, False)
-
-
-@schedules.command("ticks")
-@click.argument("name")
-@click.option("--limit", type=LIST_LIMIT, default=20, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@click.pass_context
-def schedule_ticks(ctx: click.Context, name: str, limit: int, as_json: bool) -> ExitCode:
-    """A schedule's recorded ticks, newest first."""
-    return _ticks(ctx, InstigatorType.SCHEDULE, name, limit, as_json)
+schedules = _instigator_group(
+    InstigatorType.SCHEDULE,
+    "List schedules, turn them on or off, show their ticks or preview the next ones.",
+    "Schedules with their state, cron, timezone, target and next tick.",
+    "Turn a schedule on (the daemon ticks it from now on).",
+)
+sensors = _instigator_group(
+    InstigatorType.SENSOR,
+    "List sensors, turn them on or off, show their ticks, or evaluate one now.",
+    "Sensors with their state, type, interval and target.",
+    "Turn a sensor on.",
+)
 
 
 @schedules.command("preview")
@@ -263,51 +275,6 @@ def schedule_preview(ctx: click.Context, name: str, count: int) -> ExitCode:
     for moment in next_ticks(ref.schedule.cron_schedule, ref.schedule.execution_timezone, count):
         click.echo(moment.isoformat())
     return ExitCode.OK
-
-
-# ---- sensors ------------------------------------------------------------------------------
-
-
-@click.group("sensors")
-def sensors() -> None:
-    """List sensors, turn them on or off, show their ticks, or evaluate one now."""
-
-
-@sensors.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@definitions_options
-@click.pass_context
-def list_sensors(ctx: click.Context, as_json: bool) -> ExitCode:
-    """Sensors with their state, type, interval and target."""
-    return _list(ctx, InstigatorType.SENSOR, as_json)
-
-
-@sensors.command("on")
-@click.argument("name")
-@definitions_options
-@click.pass_context
-def sensor_on(ctx: click.Context, name: str) -> ExitCode:
-    """Turn a sensor on."""
-    return _switch(ctx, InstigatorType.SENSOR, name, True)
-
-
-@sensors.command("off")
-@click.argument("name")
-@definitions_options
-@click.pass_context
-def sensor_off(ctx: click.Context, name: str) -> ExitCode:
-    """Turn a sensor off."""
-    return _switch(ctx, InstigatorType.SENSOR, name, False)
-
-
-@sensors.command("ticks")
-@click.argument("name")
-@click.option("--limit", type=LIST_LIMIT, default=20, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@click.pass_context
-def sensor_ticks(ctx: click.Context, name: str, limit: int, as_json: bool) -> ExitCode:
-    """A sensor's recorded ticks, newest first."""
-    return _ticks(ctx, InstigatorType.SENSOR, name, limit, as_json)
 
 
 @sensors.command("tick")
