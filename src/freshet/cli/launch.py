@@ -18,7 +18,8 @@ from freshet.cli.common import (
     global_options,
     home_path,
 )
-from freshet.cli.materialize import Progress, load_run_config, parse_partition_range, parse_tags
+from freshet.cli.progress import Progress
+from freshet.cli.run_inputs import load_run_config, parse_partition_range, parse_tags
 from freshet.instance.coordinator import RunCoordinator, queue_is_served
 from freshet.instance.instance import Instance
 from freshet.instance.launcher import RunLauncher
