@@ -12,11 +12,11 @@ from freshet.cli.common import (
     definitions_options,
     echo_json,
     echo_table,
+    format_metadata,
     format_time,
     home_path,
     iso_time,
 )
-from freshet.cli.runs import format_metadata
 from freshet.instance.instance import Instance
 from freshet.lineage.selection import select_assets
 from freshet.status.api import latest_check_results, selection_statuses

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum
@@ -133,6 +133,15 @@ def format_time(timestamp: float | None) -> str:
     if timestamp is None:
         return "-"
     return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def format_metadata(metadata: Mapping[str, Any]) -> str:
+    """`name=value, ...` of stored metadata entries ({"type": ..., "value": ...} each)."""
+    parts = []
+    for name, entry in metadata.items():
+        value = entry.get("value") if isinstance(entry, Mapping) else entry
+        parts.append(f"{name}={value}")
+    return ", ".join(parts)
 
 
 def iso_time(timestamp: float | None) -> str | None:

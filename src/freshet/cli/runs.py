@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -21,6 +21,7 @@ from freshet.cli.common import (
     echo_json,
     echo_table,
     format_duration,
+    format_metadata,
     format_time,
     global_options,
     home_path,
@@ -389,15 +390,6 @@ def _check_json(record: EventRecord) -> dict[str, Any]:
         "description": data.get("description"),
         "metadata": data.get("metadata") or {},
     }
-
-
-def format_metadata(metadata: Mapping[str, Any]) -> str:
-    """`name=value, ...` of stored metadata entries ({"type": ..., "value": ...} each)."""
-    parts = []
-    for name, entry in metadata.items():
-        value = entry.get("value") if isinstance(entry, Mapping) else entry
-        parts.append(f"{name}={value}")
-    return ", ".join(parts)
 
 
 def _duration_ms(run: RunRecord) -> float | None:
