@@ -26,15 +26,7 @@ from freshet.lineage.view import AssetGraphView
 from freshet.storage.base import StorageReader
 from freshet.storage.records import AssetStatusRecord, RunRecord, RunsFilter, RunStatus
 
-_UNFINISHED = (
-    RunStatus.QUEUED,
-    RunStatus.NOT_STARTED,
-    RunStatus.STARTING,
-    RunStatus.STARTED,
-    RunStatus.CANCELING,
-)
-
-"""How a run record names a partition range (`first...last`)."""
+_UNFINISHED = [status for status in RunStatus if not status.is_finished]
 
 ALL_SLOTS = "*"
 """In `in_flight`: every partition of the asset (a run without a single partition)."""
@@ -217,7 +209,7 @@ class TickFacts:
 
     def unfinished_runs(self) -> list[RunRecord]:
         if self._unfinished is None:
-            self._unfinished = self.storage.get_runs(RunsFilter(statuses=list(_UNFINISHED)))
+            self._unfinished = self.storage.get_runs(RunsFilter(statuses=_UNFINISHED))
         return self._unfinished
 
     def run_asset_keys(self, run: RunRecord) -> set[AssetKey]:
