@@ -67,6 +67,7 @@ class TickFacts:
         self._upstream: dict[tuple[AssetKey, AssetKey, Slot], tuple[Slot, ...]] = {}
         self._all_keys: dict[AssetKey, Sequence[str]] = {}
         self._materialized: dict[AssetKey, set[str]] = {}
+        self._checks: dict[tuple[AssetCheckKey, Slot], bool] = {}
         self.max_storage_id = storage.get_max_storage_id()
 
     # -- partitions -------------------------------------------------------------------
@@ -224,8 +225,14 @@ class TickFacts:
         return {k for k in keys if self.graph.has(k)}
 
     def check_passed(self, check: AssetCheckKey, slot: Slot) -> bool:
-        record = self.storage.get_latest_check_evaluation(check, slot)
-        return record is not None and bool(record.event.data.get("passed"))
+        """Whether the check's latest evaluation of `slot` passed (read once per tick: every
+        partition that reads an unpartitioned dependency asks about the same one)."""
+        passed = self._checks.get((check, slot))
+        if passed is None:
+            record = self.storage.get_latest_check_evaluation(check, slot)
+            passed = record is not None and bool(record.event.data.get("passed"))
+            self._checks[(check, slot)] = passed
+        return passed
 
 
 class AllSlots(Set[Slot]):
