@@ -240,20 +240,11 @@ def _deps(
         per_dep.append(record)
     if per_dep:
         ch.append(_sum_records(per_dep))
-    any_dep = isinstance(node, AnyDepsCondition)
-    result = set()
-    for slot in c:
-        outcomes = (
-            (
-                any(s in matched[d] for s in reads[d][slot])
-                if any_dep
-                else all(s in matched[d] for s in reads[d][slot])
-            )
-            for d in deps
-        )
-        if any(outcomes) if any_dep else all(outcomes):
-            result.add(slot)
-    return frozenset(result)
+    # any_deps_match: some partition of some dependency; all_deps_match: every one of each
+    holds = any if isinstance(node, AnyDepsCondition) else all
+    return frozenset(
+        slot for slot in c if holds(holds(s in matched[d] for s in reads[d][slot]) for d in deps)
+    )
 
 
 def _sum_records(records: list[NodeEvaluation]) -> NodeEvaluation:
