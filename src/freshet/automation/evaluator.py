@@ -143,6 +143,14 @@ class AssetEvaluator:
         return true
 
     # -- state kept between ticks -------------------------------------------------------
+    def _newly(
+        self, key: AssetKey, node_id: str, scope: str, candidates: Slots, now: Slots
+    ) -> Slots:
+        """What holds now and did not at the previous tick (remembering what holds now)."""
+        previous = self._previous(key, node_id, scope)
+        self._remember(key, node_id, scope, previous, candidates, now)
+        return now - (previous or frozenset())
+
     def _state_key(self, key: AssetKey, node_id: str, scope: str) -> tuple[str, str]:
         return self.key.to_user_string(), f"{node_id}{scope}"
 
@@ -210,10 +218,7 @@ def _since(
 def _newly_true(
     ev: AssetEvaluator, node: Any, nid: str, key: AssetKey, c: Slots, scope: str, ch: Children
 ) -> Slots:
-    now = ev._child(node.operand, f"{nid}.0", key, c, scope, ch)
-    previous = ev._previous(key, nid, scope)
-    ev._remember(key, nid, scope, previous, c, now)
-    return now - (previous or frozenset())
+    return ev._newly(key, nid, scope, c, ev._child(node.operand, f"{nid}.0", key, c, scope, ch))
 
 
 def _deps(
@@ -288,10 +293,7 @@ def _missing_slots(ev: AssetEvaluator, key: AssetKey, c: Slots) -> Slots:
 def _newly_missing(
     ev: AssetEvaluator, node: Any, nid: str, key: AssetKey, c: Slots, scope: str, ch: Children
 ) -> Slots:
-    now = _missing_slots(ev, key, c)
-    previous = ev._previous(key, nid, scope)
-    ev._remember(key, nid, scope, previous, c, now)
-    return now - (previous or frozenset())
+    return ev._newly(key, nid, scope, c, _missing_slots(ev, key, c))
 
 
 def _in_progress(
