@@ -36,6 +36,15 @@ def describe_output(context: fr.OutputContext) -> str:
     return where
 
 
+def not_a_frame(manager: object, frame_kind: str, context: fr.OutputContext, obj: Any) -> Exception:
+    """The error for an output that is not the kind of frame `manager` stores."""
+    return fr.ExecutionError(
+        f"{type(manager).__name__} cannot store {describe_output(context)}: it returned a "
+        f"{type(obj).__module__}.{type(obj).__qualname__}, not a {frame_kind}; "
+        f"return a {frame_kind}, or give the asset another io_manager_key"
+    )
+
+
 def wants_dict(annotation: Any) -> bool:
     """Whether an input annotation asks for ``{partition_key: value}`` instead of one value."""
     origin = get_origin(annotation) or annotation
@@ -95,11 +104,7 @@ class ParquetIOManagerBase(fr.ConfigurableIOManager):
         try:
             data, rows, schema = self._to_parquet_bytes(obj)
         except TypeError:
-            raise fr.ExecutionError(
-                f"{type(self).__name__} cannot store {describe_output(context)}: it returned a "
-                f"{type(obj).__module__}.{type(obj).__qualname__}, not a {self.frame_kind}; "
-                f"return a {self.frame_kind}, or give the asset another io_manager_key"
-            ) from None
+            raise not_a_frame(self, self.frame_kind, context, obj) from None
         view = memoryview(data)
         fingerprint = hashlib.sha256(view).hexdigest()
         fs, root = self._filesystem()

@@ -21,7 +21,7 @@ from pydantic import Field
 
 import freshet as fr
 from freshet.integrations._extras import require
-from freshet.integrations._parquet import describe_output, wants_dict
+from freshet.integrations._parquet import describe_output, not_a_frame, wants_dict
 
 __all__ = ["DuckDBPandasIOManager", "DuckDBPolarsIOManager", "DuckDBResource"]
 
@@ -126,11 +126,7 @@ class _DuckDBIOManager(fr.ConfigurableIOManager):
         try:
             frame = self._as_frame(obj)
         except TypeError:
-            raise fr.ExecutionError(
-                f"{type(self).__name__} cannot store {describe_output(context)}: it returned a "
-                f"{type(obj).__module__}.{type(obj).__qualname__}, not a {self.frame_kind}; "
-                f"return a {self.frame_kind}, or give the asset another io_manager_key"
-            ) from None
+            raise not_a_frame(self, self.frame_kind, context, obj) from None
         schema, table = self._table(context.asset_key)
         partition_expr = context.definition_metadata.get("partition_expr")
         if context.partition_key is not None and partition_expr is None:
