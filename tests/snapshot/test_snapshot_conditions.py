@@ -66,6 +66,37 @@ def test_every_condition_class_has_a_stable_type_name():
     }
 
 
+def test_stored_type_names_never_change():
+    assert sorted(CONDITION_TYPE_NAMES.values()) == sorted(
+        f"condition.{name}"
+        for name in (
+            "missing",
+            "newly_missing",
+            "in_progress",
+            "execution_failed",
+            "newly_updated",
+            "newly_requested",
+            "code_version_changed",
+            "data_version_changed",
+            "cron_tick_passed",
+            "updated_since_cron",
+            "in_latest_time_window",
+            "will_be_requested",
+            "stale",
+            "late",
+            "needed_for_freshness",
+            "all_deps_blocking_checks_passed",
+            "and",
+            "or",
+            "not",
+            "since",
+            "newly_true",
+            "any_deps_match",
+            "all_deps_match",
+        )
+    )
+
+
 def test_unknown_condition_type_asks_to_upgrade():
     with pytest.raises(SnapshotVersionError, match="upgrade freshet"):
         condition_from_json({"type": "condition.from_the_future"})

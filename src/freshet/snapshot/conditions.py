@@ -1,70 +1,26 @@
 """Snapshot codecs for automation conditions: every leaf and operator under a stable type
 name ("condition.missing", "condition.and", ...), so a condition tree round-trips exactly.
 
-The names are part of the stored format: renaming a condition class never changes them."""
+The names are part of the stored format: renaming a condition class never changes them
+(they come from each class's `name`, not from the class)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from freshet.core.automation.conditions import (
-    CONDITION_FIELDS,
-    AllDepsBlockingChecksPassedCondition,
-    AllDepsCondition,
-    AndCondition,
-    AnyDepsCondition,
-    AutomationCondition,
-    CodeVersionChangedCondition,
-    CronTickPassedCondition,
-    DataVersionChangedCondition,
-    ExecutionFailedCondition,
-    InLatestTimeWindowCondition,
-    InProgressCondition,
-    LateCondition,
-    MissingCondition,
-    NeededForFreshnessCondition,
-    NewlyMissingCondition,
-    NewlyRequestedCondition,
-    NewlyTrueCondition,
-    NewlyUpdatedCondition,
-    NotCondition,
-    OrCondition,
-    SinceCondition,
-    StaleCondition,
-    UpdatedSinceCronCondition,
-    WillBeRequestedCondition,
-)
+from freshet.core.automation.conditions import CONDITION_FIELDS, AutomationCondition
 from freshet.errors import SnapshotError, SnapshotVersionError
 from freshet.snapshot.values import ValueCodec, register_codec
 
+#: "condition." + the class's `name`, which is therefore part of the stored format too (the
+#: tests pin every stored name).
 CONDITION_TYPE_NAMES: dict[type[AutomationCondition], str] = {
-    MissingCondition: "condition.missing",
-    NewlyMissingCondition: "condition.newly_missing",
-    InProgressCondition: "condition.in_progress",
-    ExecutionFailedCondition: "condition.execution_failed",
-    NewlyUpdatedCondition: "condition.newly_updated",
-    NewlyRequestedCondition: "condition.newly_requested",
-    CodeVersionChangedCondition: "condition.code_version_changed",
-    DataVersionChangedCondition: "condition.data_version_changed",
-    CronTickPassedCondition: "condition.cron_tick_passed",
-    UpdatedSinceCronCondition: "condition.updated_since_cron",
-    InLatestTimeWindowCondition: "condition.in_latest_time_window",
-    WillBeRequestedCondition: "condition.will_be_requested",
-    StaleCondition: "condition.stale",
-    LateCondition: "condition.late",
-    NeededForFreshnessCondition: "condition.needed_for_freshness",
-    AllDepsBlockingChecksPassedCondition: "condition.all_deps_blocking_checks_passed",
-    AndCondition: "condition.and",
-    OrCondition: "condition.or",
-    NotCondition: "condition.not",
-    SinceCondition: "condition.since",
-    NewlyTrueCondition: "condition.newly_true",
-    AnyDepsCondition: "condition.any_deps_match",
-    AllDepsCondition: "condition.all_deps_match",
+    cls: f"condition.{cls.name}" for cls in CONDITION_FIELDS
 }
 
-_CONDITION_FIELDS = ("operand", "trigger", "reset")
+#: fields that hold one nested condition (`operands` holds several)
+_NESTED_FIELDS = ("operand", "trigger", "reset")
 
 
 def condition_to_json(condition: AutomationCondition) -> dict[str, Any]:
@@ -80,7 +36,7 @@ def condition_to_json(condition: AutomationCondition) -> dict[str, Any]:
         value = getattr(condition, field_name)
         if field_name == "operands":
             doc[field_name] = [condition_to_json(c) for c in value]
-        elif field_name in _CONDITION_FIELDS:
+        elif field_name in _NESTED_FIELDS:
             doc[field_name] = condition_to_json(value)
         else:
             doc[field_name] = value
@@ -107,7 +63,7 @@ def condition_from_json(doc: Mapping[str, Any]) -> AutomationCondition:
         value = doc[field_name]
         if field_name == "operands":
             values[field_name] = tuple(condition_from_json(c) for c in value)
-        elif field_name in _CONDITION_FIELDS:
+        elif field_name in _NESTED_FIELDS:
             values[field_name] = condition_from_json(value)
         else:
             values[field_name] = value
