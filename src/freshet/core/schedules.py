@@ -18,6 +18,7 @@ from freshet.core.sensors import (
     RunRequest,
     SensorEvaluationError,
     TickEvaluation,
+    _job_name,
     normalize_tick_result,
 )
 from freshet.errors import InvalidDefinitionError
@@ -120,13 +121,7 @@ class ScheduleDefinition:
                 f"ScheduleDefinition {name or ''}: give job= (a job or job name) or target= "
                 "(an asset selection), not both or neither".replace("  ", " ")
             )
-        job_name = (
-            None if job is None else (job if isinstance(job, str) else getattr(job, "name", None))
-        )
-        if job is not None and not isinstance(job_name, str):
-            raise InvalidDefinitionError(
-                f"ScheduleDefinition: job must be a job or a job name, got {job!r}"
-            )
+        job_name = None if job is None else _job_name(job, "ScheduleDefinition")
         default_name = f"{job_name}_schedule" if job_name else None
         if name is None and default_name is None:
             raise InvalidDefinitionError("ScheduleDefinition with target= needs a name=")
