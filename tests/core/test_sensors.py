@@ -140,3 +140,14 @@ def test_run_status_sensor_names_valid_statuses():
         fr.run_status_sensor(run_status="DONE")(lambda context: None)
     on_success = fr.run_status_sensor(run_status=fr.RunStatus.SUCCESS, name="on_success")
     assert on_success(lambda context: None).run_statuses == ("SUCCESS",)
+
+
+def test_a_bare_sensor_is_named_by_its_function_and_has_no_target():
+    @fr.sensor
+    def watch(context):
+        return fr.SkipReason("nothing yet")
+
+    assert isinstance(watch, fr.SensorDefinition)
+    assert (watch.name, watch.job_name, watch.asset_selection) == ("watch", None, None)
+    assert watch.sensor_type is SensorType.STANDARD
+    assert evaluate_sensor(watch, fr.build_sensor_context()).skip_reason == "nothing yet"
