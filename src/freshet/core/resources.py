@@ -317,9 +317,8 @@ def io_manager(
 
 
 class _FunctionInputManager(InputManager):
-    def __init__(self, load_fn: Callable[..., Any], init_context: InitResourceContext) -> None:
+    def __init__(self, load_fn: Callable[..., Any]) -> None:
         self._load_fn = load_fn
-        self._init_context = init_context
 
     def load_input(self, context: Any) -> Any:
         return self._load_fn(context)
@@ -339,8 +338,8 @@ def input_manager(
         if not callable(load_fn):
             raise InvalidDefinitionError(f"@input_manager: expected a function, got {load_fn!r}")
 
-        def make_input_manager(context: InitResourceContext) -> InputManager:
-            return _FunctionInputManager(load_fn, context)
+        def make_input_manager() -> InputManager:
+            return _FunctionInputManager(load_fn)
 
         make_input_manager.__name__ = getattr(load_fn, "__name__", "input_manager")
         return ResourceDefinition(
