@@ -115,6 +115,22 @@ def test_graph_multi_asset_must_return_every_out():
             return {"a": one()}
 
 
+def test_graph_multi_asset_refuses_two_outs_for_one_asset_key():
+    @fr.op
+    def one():
+        return 1
+
+    @fr.op
+    def two():
+        return 2
+
+    with pytest.raises(fr.DefinitionsError, match="the same asset key appears twice"):
+
+        @fr.graph_multi_asset(outs={"a": fr.AssetOut(key="x"), "b": fr.AssetOut(key="x")})
+        def both():
+            return {"a": one(), "b": two()}
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [

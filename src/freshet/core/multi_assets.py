@@ -126,10 +126,7 @@ def multi_asset(
         final_specs = _final_specs(
             declared, extra, group_name, partitions_def, what, compute_kind=compute_kind
         )
-        keys = [s.key for s in final_specs]
-        if len(set(keys)) != len(keys):
-            raise InvalidDefinitionError(f"{what}: the same asset key appears twice in specs")
-        _check_check_specs(check_specs, set(keys), what)
+        _check_check_specs(check_specs, {s.key for s in final_specs}, what)
         op_def = OpDefinition(
             name=node,
             compute_fn=func,
@@ -213,7 +210,10 @@ def _final_specs(
     compute_kind: str | None = None,
 ) -> list[AssetSpec]:
     """Each declared spec with the multi-asset's own deps, and its group, partitions and
-    compute kind where the spec names none of its own."""
+    compute kind where the spec names none of its own; no asset key twice."""
+    keys = [spec.key for _, spec, _ in declared]
+    if len(set(keys)) != len(keys):
+        raise InvalidDefinitionError(f"{what}: the same asset key appears twice in specs")
     final_specs = []
     for _, spec, _ in declared:
         changes: dict[str, Any] = {"deps": _merge_deps(deps, spec.deps, what)}
