@@ -4,9 +4,9 @@ type name ("partitions.daily", "mapping.time_window", ...).
 
 The type names are part of the stored format: renaming a Python class never changes them,
 and a name this freshet does not know is refused with a message to upgrade. A value of a
-type without a codec (a user's own `PartitionMapping` subclass, an automation condition
-before conditions are serializable) is kept as what can be said faithfully about it — its
-Python type and repr — and is never evaluated from that.
+type without a codec (a user's own `PartitionMapping` subclass, a user's own backfill policy
+class) is kept as what can be said faithfully about it — its Python type and repr — and is
+never evaluated from that.
 """
 
 from __future__ import annotations
@@ -402,8 +402,8 @@ def register_codec(codec: ValueCodec) -> None:
 
 
 def value_to_json(value: Any) -> JSON:
-    """A slot that later issues fill with serializable trees (automation condition, freshness
-    policy): None, a value with a registered codec, or an `OpaqueValue`."""
+    """A value whose codec is registered by type (an automation condition, a freshness
+    policy): None, the value under its codec's type name, or an `OpaqueValue`."""
     if value is None:
         return None
     if isinstance(value, OpaqueValue):
