@@ -31,6 +31,8 @@ def automation_problems(graph: AssetGraph) -> list[str]:
 
 
 def _problems(graph: AssetGraph) -> Iterator[str]:
+    # one resolution per selection text: a preset repeats the same text on every asset
+    selected: dict[str, set[AssetKey] | FreshetError] = {}
     for key, node in graph.nodes.items():
         condition = node.automation_condition
         if condition is None:
@@ -47,19 +49,29 @@ def _problems(graph: AssetGraph) -> Iterator[str]:
             if problem is not None:
                 yield f"{where}: {problem}"
             elif isinstance(part, DepsCondition):
-                yield from _selection_problems(graph, part, where)
+                yield from _selection_problems(graph, part, where, selected)
             elif isinstance(part, CronTickPassedCondition):
                 yield from _cron_partition_problems(part, node.partitions_def, key, where)
 
 
-def _selection_problems(graph: AssetGraph, part: DepsCondition, where: str) -> Iterator[str]:
+def _selection_problems(
+    graph: AssetGraph,
+    part: DepsCondition,
+    where: str,
+    selected: dict[str, set[AssetKey] | FreshetError],
+) -> Iterator[str]:
     for method, text in (("allow", part.allow_selection), ("ignore", part.ignore_selection)):
         if text is None:
             continue
-        try:
-            keys = select_assets(graph, text)
-        except FreshetError as error:
-            yield f"{where}: {part.name}().{method}({text!r}): {error}"
+        keys = selected.get(text)
+        if keys is None:
+            try:
+                keys = select_assets(graph, text)
+            except FreshetError as error:
+                keys = error
+            selected[text] = keys
+        if isinstance(keys, FreshetError):
+            yield f"{where}: {part.name}().{method}({text!r}): {keys}"
             continue
         if not keys:
             yield f"{where}: {part.name}().{method}({text!r}) names no asset"

@@ -227,3 +227,24 @@ def test_on_cron_at_least_once_per_partition_is_accepted():
         return 1
 
     assert fr.Definitions(assets=[table]).get_asset_graph().has(fr.AssetKey("table"))
+
+
+def test_a_selection_shared_by_many_assets_is_resolved_once_and_reported_for_each(monkeypatch):
+    from freshet.lineage import automation_checks
+
+    resolved = []
+    original = automation_checks.select_assets
+
+    def counting(graph, text):
+        resolved.append(text)
+        return original(graph, text)
+
+    monkeypatch.setattr(automation_checks, "select_assets", counting)
+    condition = AC.any_deps_match(AC.missing()).ignore("group:nothing_here")
+    assets = [fr.asset(name=f"a{i}", automation_condition=condition)(lambda: 1) for i in range(3)]
+    with pytest.raises(InvalidDefinitionError) as caught:
+        fr.Definitions(assets=assets)
+    for i in range(3):
+        assert f"asset 'a{i}': automation_condition" in str(caught.value)
+    assert "matches no asset" in str(caught.value)
+    assert resolved == ["group:nothing_here"]
