@@ -3,7 +3,7 @@ materialization; their staleness; the status of a partitioned asset's partitions
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -69,18 +69,14 @@ def command() -> None:
 def list_assets(ctx: click.Context, selection: str | None, as_json: bool) -> ExitCode:
     """List assets: key, group, kinds, checks and when each was last materialized (with -w
     and no -l: the assets of every code location, each read from its code server)."""
-    rows: list[dict[str, Any]] = []
-    checks: dict[AssetKey, Sequence[CheckResult]] = {}
+    listed: list[tuple[dict[str, Any], Sequence[CheckResult]]] = []
     sources = _asset_sources(ctx)
     home = home_path(ctx)
     if selection is None and not home_has_history(home):
         # Nothing ran yet: the definitions answer alone, without opening (or creating) storage.
         for location_name, defs in sources:
             graph = defs.get_asset_graph()
-            ordered = sorted(graph.all_keys, key=lambda key: key.to_user_string())
-            rows += [
-                {**_row(graph.node(key), None, []), "location": location_name} for key in ordered
-            ]
+            listed += _listed(location_name, graph, _by_name(graph.all_keys), {}, {})
     else:
         with Instance.from_home(home, read_only=True) as instance:
             for location_name, defs in sources:
@@ -92,17 +88,11 @@ def list_assets(ctx: click.Context, selection: str | None, as_json: bool) -> Exi
                         graph, selection, statuses=selection_statuses(defs, instance)
                     )
                 )
-                ordered = sorted(keys, key=lambda key: key.to_user_string())
+                ordered = _by_name(keys)
                 statuses = instance.get_asset_status(ordered)
-                found = latest_check_results(defs, instance.storage, ordered)
-                checks.update(found)
-                rows += [
-                    {
-                        **_row(graph.node(key), statuses.get(key), found.get(key, [])),
-                        "location": location_name,
-                    }
-                    for key in ordered
-                ]
+                checks = latest_check_results(defs, instance.storage, ordered)
+                listed += _listed(location_name, graph, ordered, statuses, checks)
+    rows = [row for row, _ in listed]
     if as_json:
         echo_json(
             [{**row, "last_materialized_at": iso_time(row["last_materialized_at"])} for row in rows]
@@ -124,13 +114,33 @@ def list_assets(ctx: click.Context, selection: str | None, as_json: bool) -> Exi
                 *((row["location"],) if several else ()),
                 row["group"],
                 ",".join(row["kinds"]) or "-",
-                checks_cell(checks.get(AssetKey.from_user_string(row["key"]), [])),
+                checks_cell(results),
                 _when(row),
             )
-            for row in rows
+            for row, results in listed
         ],
     )
     return ExitCode.OK
+
+
+def _by_name(keys: Iterable[AssetKey]) -> list[AssetKey]:
+    return sorted(keys, key=lambda key: key.to_user_string())
+
+
+def _listed(
+    location_name: str,
+    graph: Any,
+    ordered: Sequence[AssetKey],
+    statuses: Mapping[AssetKey, AssetStatusRecord],
+    checks: Mapping[AssetKey, Sequence[CheckResult]],
+) -> list[tuple[dict[str, Any], Sequence[CheckResult]]]:
+    """Each asset's row of `assets list` with the check results its CHECKS cell counts."""
+    listed = []
+    for key in ordered:
+        results = checks.get(key, [])
+        row = {**_row(graph.node(key), statuses.get(key), results), "location": location_name}
+        listed.append((row, results))
+    return listed
 
 
 def _asset_sources(ctx: click.Context) -> list[tuple[str, Any]]:
