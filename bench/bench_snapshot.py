@@ -11,11 +11,9 @@ import argparse
 import random
 import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from dataclasses import replace
 
-from _shapes import report
+from _shapes import report, timed
 
 import freshet as fr
 from freshet.snapshot import DefinitionsSnapshot
@@ -42,19 +40,6 @@ def _defs(n: int, root_version: str = "1") -> fr.Definitions:
             )(lambda: 1)
         )
     return fr.Definitions(assets=assets)
-
-
-def timed(fn: Callable[[], object], repeat: int, cpu: list[float] | None = None) -> list[float]:
-    """Wall-clock samples; with `cpu`, the process's CPU time of each sample too (on a shared
-    machine the CPU time is the figure the machine's load moves least)."""
-    samples = []
-    for _ in range(repeat):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        fn()
-        samples.append(time.perf_counter() - start)
-        if cpu is not None:
-            cpu.append(time.process_time() - start_cpu)
-    return samples
 
 
 def _cpu_ms(samples: list[float]) -> float:
