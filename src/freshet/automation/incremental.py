@@ -31,6 +31,7 @@ from freshet.core.automation.conditions import (
     UpdatedSinceCronCondition,
 )
 from freshet.core.keys import AssetKey
+from freshet.storage.records import RunsFilter
 
 #: more events than this since the cursor: evaluate everything rather than sort them out
 MAX_EVENTS = 20_000
@@ -79,27 +80,24 @@ def changed_keys(facts: TickFacts, previous: AutomationCursor) -> set[AssetKey] 
     changed: set[AssetKey] = set()
     # runs queued, started or ended since (also those recorded without an event)
     flying = {run.run_id: run for run in facts.unfinished_runs()}
-    for run_id in set(flying).symmetric_difference(previous.runs_in_flight):
-        run = flying.get(run_id) or facts.storage.get_run(run_id)
-        if run is not None:
-            changed |= facts.run_asset_keys(run)
+    moved = set(flying).symmetric_difference(previous.runs_in_flight)
+    runs = [flying[run_id] for run_id in moved if run_id in flying]
+    unread = {run_id for run_id in moved if run_id not in flying}
     since = previous.storage_id or 0
-    if facts.max_storage_id is None or facts.max_storage_id <= since:
-        return changed
-    records = facts.storage.get_event_records(after_storage_id=since, limit=MAX_EVENTS + 1)
-    if len(records) > MAX_EVENTS:
-        return None
-    runs: set[str] = set()
-    for record in records:
-        event = record.event
-        if event.asset_key is not None:
-            changed.add(event.asset_key)
-        elif event.event_type.value.startswith("RUN_"):
-            runs.add(event.run_id)
-    for run_id in runs:
-        run = facts.storage.get_run(run_id)
-        if run is not None:
-            changed |= facts.run_asset_keys(run)
+    if facts.max_storage_id is not None and facts.max_storage_id > since:
+        records = facts.storage.get_event_records(after_storage_id=since, limit=MAX_EVENTS + 1)
+        if len(records) > MAX_EVENTS:
+            return None
+        for record in records:
+            event = record.event
+            if event.asset_key is not None:
+                changed.add(event.asset_key)
+            elif event.event_type.value.startswith("RUN_"):
+                unread.add(event.run_id)
+    if unread:  # one query for every run not at hand
+        runs += facts.storage.get_runs(RunsFilter(run_ids=sorted(unread)))
+    for run in runs:
+        changed |= facts.run_asset_keys(run)
     return changed
 
 
