@@ -135,8 +135,8 @@ def check_executor(value: Any, where: str) -> str | None:
         return None
     known = ", ".join(f"fr.{n}" for n in _PUBLIC_NAMES.values())
     if isinstance(value, str):
-        hint = _PUBLIC_NAMES.get(ExecutorKind(value)) if value in ExecutorKind._value2member_map_ else None
-        if hint is not None:
+        if value in ExecutorKind._value2member_map_:
+            hint = _PUBLIC_NAMES[ExecutorKind(value)]
             return f"{where}: {value!r} is a name, not an executor; use fr.{hint}"
         return f"{where}: unknown executor {value!r} (known: {known})"
     return f"{where}: {value!r} is not an executor (known: {known})"
