@@ -95,6 +95,16 @@ def test_merge_combines_definitions():
     assert merged.get_asset_graph().all_keys == {fr.AssetKey("a"), fr.AssetKey("b")}
 
 
+def test_merge_provides_a_dep_that_one_of_the_definitions_took_as_external():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        downstream = fr.Definitions(assets=[_asset("b", ["a"])])
+    assert not downstream.get_assets_def("a").is_executable
+    merged = fr.Definitions.merge(downstream, fr.Definitions(assets=[_asset("a")]))
+    assert merged.get_assets_def("a").is_executable
+    assert merged.get_asset_graph().parents(fr.AssetKey("b")) == {fr.AssetKey("a")}
+
+
 def test_asset_job_is_resolved_and_runs():
     a, b = _asset("a"), _asset("b", ["a"])
     defs = fr.Definitions(assets=[a, b], jobs=[fr.define_asset_job("only_a", selection="a")])

@@ -90,9 +90,11 @@ class Definitions:
     ) -> None:
         problems = _Problems()
         jobs = list(jobs)
+        # what was given, for merge: the external assets added below are decided per merge
+        self._given_assets = tuple(assets)
         self._given_jobs = tuple(jobs)
         self._given_resources = dict(resources or {})
-        assets_defs, checks = _normalize_assets(assets, asset_checks, problems)
+        assets_defs, checks = _normalize_assets(self._given_assets, asset_checks, problems)
         self._assets_defs = assets_defs
         self._checks = checks
         self._schedules = tuple(schedules)
@@ -251,7 +253,7 @@ class Definitions:
         if len(executors) > 1:
             raise DefinitionsError("Definitions.merge: more than one executor given")
         return Definitions(
-            assets=[a for d in defs for a in d._assets_defs],
+            assets=[a for d in defs for a in d._given_assets],
             asset_checks=[c for d in defs for c in d._checks],
             # re-resolve asset jobs against the merged graph
             jobs=[j for d in defs for j in d._given_jobs],
