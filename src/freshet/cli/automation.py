@@ -11,6 +11,7 @@ import click
 
 from freshet.automation.result import AssetEvaluation, NodeEvaluation, RequestedRun
 from freshet.cli.common import (
+    LIST_LIMIT,
     ExitCode,
     definitions_location,
     definitions_options,
@@ -230,7 +231,7 @@ def render_tree(
 
 
 @command.command("ticks")
-@click.option("--limit", type=click.IntRange(1, 1_000_000), default=20, show_default=True)
+@click.option("--limit", type=LIST_LIMIT, default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the ticks as JSON.")
 @click.pass_context
 def ticks(ctx: click.Context, limit: int, as_json: bool) -> ExitCode:
