@@ -121,11 +121,17 @@ def test_a_crash_mid_tick_resumes_the_same_tick_without_queueing_twice(setup, mo
     duty.run_once(now=T0 + 5)
     storage = instance.storage
     real_update = storage.update_tick
-    calls = {"n": 0}
+    crashed: list[int] = []
 
+    # The schedule's tick is the one killed: the same_key sensor ticks concurrently in
+    # another worker thread, and whichever reached update_tick first used to be the victim.
     def crash_once(tick_id, tick):
-        if tick.status is not TickStatus.STARTED and calls["n"] == 0:
-            calls["n"] += 1
+        if (
+            tick.instigator_name == "every_ten_minutes"
+            and tick.status is not TickStatus.STARTED
+            and not crashed
+        ):
+            crashed.append(tick_id)
             raise KeyboardInterrupt("the daemon was killed here")
         return real_update(tick_id, tick)
 
@@ -134,11 +140,15 @@ def test_a_crash_mid_tick_resumes_the_same_tick_without_queueing_twice(setup, mo
         duty.run_once(now=T0 + 605)
     duty.close()
     monkeypatch.setattr(storage, "update_tick", real_update)
+    assert len(crashed) == 1
+    [queued_before_crash] = _runs(instance, **{"freshet/schedule": "every_ten_minutes"})
     duty.run_once(now=T0 + 606)  # restarted: the same 08:10 tick, the same run ids
     runs = _runs(instance, **{"freshet/schedule": "every_ten_minutes"})
     assert len(runs) == 1
     ticks = storage.get_ticks(InstigatorType.SCHEDULE, "every_ten_minutes")
     assert [t.tick.status for t in ticks] == [TickStatus.SUCCESS]
+    assert [t.tick_id for t in ticks] == crashed
+    assert list(ticks[0].tick.run_ids) == [queued_before_crash.run_id]
 
 
 def test_a_sensor_running_past_its_timeout_is_a_failure_tick_and_others_go_on(setup):
