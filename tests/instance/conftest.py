@@ -1,15 +1,23 @@
-"""PostgreSQL fixtures for instance tests: the helper shared with tests/storage."""
+"""Fixtures for instance tests: PostgreSQL (the helper shared with tests/storage), and a code
+location started from source text with its code servers."""
 
 from __future__ import annotations
 
 import importlib.util
+import os
+import signal
 import sys
-from collections.abc import Iterator
+import textwrap
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 from sqlalchemy import URL
+
+import freshet as fr
+from freshet.workspace.host import WorkspaceHost
+from freshet.workspace.origin import CodeLocationOrigin
 
 
 def load_postgres_server() -> ModuleType:
@@ -32,3 +40,36 @@ pg = load_postgres_server()
 def empty_postgres_url() -> Iterator[URL]:
     """A new, empty database for one test (skips without a server)."""
     yield from pg.scratch_database()
+
+
+@pytest.fixture
+def hosted_location(
+    tmp_path: Path,
+) -> Iterator[Callable[[str, str], tuple[fr.Instance, WorkspaceHost]]]:
+    """Start code location "project" from definitions source text (written to `file_name`) with
+    an instance in tmp_path; its code servers are stopped, and killed, after the test."""
+    started: list[tuple[fr.Instance, WorkspaceHost]] = []
+
+    def start(source: str, file_name: str) -> tuple[fr.Instance, WorkspaceHost]:
+        path = tmp_path / "project" / file_name
+        path.parent.mkdir()
+        path.write_text(textwrap.dedent(source))
+        home = tmp_path / "home"
+        instance = fr.Instance.from_home(home)
+        origin = CodeLocationOrigin(
+            location_name="project", python_file=path, working_directory=path.parent
+        )
+        host = WorkspaceHost([origin], instance_home=home).start()
+        started.append((instance, host))
+        return instance, host
+
+    yield start
+    for instance, host in started:
+        pids = [entry.pid for entry in host if entry.pid is not None]
+        host.close()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        instance.close()

@@ -4,21 +4,13 @@ queuing its runs."""
 
 from __future__ import annotations
 
-import os
-import signal
-import textwrap
-from pathlib import Path
-
 import pytest
 
-import freshet as fr
 from freshet.instance.automation import AUTOMATION_NAME, set_automation_enabled
 from freshet.instance.automation_duty import AutomationDuty
 from freshet.instance.config import AutomationConfig
 from freshet.storage.records import RunsFilter, RunStatus
 from freshet.storage.state_records import InstigatorType, TickStatus
-from freshet.workspace.host import WorkspaceHost
-from freshet.workspace.origin import CodeLocationOrigin
 
 DEFS = """
 import freshet as fr
@@ -38,26 +30,9 @@ defs = fr.Definitions(assets=[raw, clean])
 
 
 @pytest.fixture
-def setup(tmp_path: Path):
-    path = tmp_path / "project" / "automation_defs.py"
-    path.parent.mkdir()
-    path.write_text(textwrap.dedent(DEFS))
-    home = tmp_path / "home"
-    instance = fr.Instance.from_home(home)
-    origin = CodeLocationOrigin(
-        location_name="project", python_file=path, working_directory=path.parent
-    )
-    host = WorkspaceHost([origin], instance_home=home).start()
-    duty = AutomationDuty(instance, host, AutomationConfig(interval_seconds=5))
-    yield instance, duty, host
-    pids = [entry.pid for entry in host if entry.pid is not None]
-    host.close()
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    instance.close()
+def setup(hosted_location):
+    instance, host = hosted_location(DEFS, "automation_defs.py")
+    return instance, AutomationDuty(instance, host, AutomationConfig(interval_seconds=5)), host
 
 
 def _queued(instance):

@@ -3,19 +3,11 @@ runs queued exactly once — across ticks (run keys) and across a crash mid-tick
 
 from __future__ import annotations
 
-import os
-import signal
-import textwrap
-from pathlib import Path
-
 import pytest
 
-import freshet as fr
 from freshet.instance.instigation import InstigationDuty, set_status
 from freshet.storage.records import RunsFilter, RunStatus
 from freshet.storage.state_records import InstigatorStatus, InstigatorType, TickStatus
-from freshet.workspace.host import WorkspaceHost
-from freshet.workspace.origin import CodeLocationOrigin
 
 DEFS = """
 import freshet as fr
@@ -56,27 +48,11 @@ T0 = 1_714_550_400.0  # 2024-05-01 08:00:00 UTC, on a ten-minute boundary
 
 
 @pytest.fixture
-def setup(tmp_path: Path):
-    path = tmp_path / "project" / "instigation_defs.py"
-    path.parent.mkdir()
-    path.write_text(textwrap.dedent(DEFS))
-    home = tmp_path / "home"
-    instance = fr.Instance.from_home(home)
-    origin = CodeLocationOrigin(
-        location_name="project", python_file=path, working_directory=path.parent
-    )
-    host = WorkspaceHost([origin], instance_home=home).start()
+def setup(hosted_location):
+    instance, host = hosted_location(DEFS, "instigation_defs.py")
     duty = InstigationDuty(storage=instance.storage, host=host)
     yield instance, duty
-    pids = [entry.pid for entry in host if entry.pid is not None]
     duty.close()
-    host.close()
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    instance.close()
 
 
 def _runs(instance, **tags):
