@@ -11,7 +11,7 @@ import pytest
 
 from freshet.core.keys import AssetKey
 from freshet.instance.instance import Instance
-from freshet.instance.monitoring import RunMonitor
+from freshet.instance.monitoring import RunMonitor, end_dead_run
 from freshet.instance.queue_config import RunMonitoringConfig
 from freshet.storage.compute_logs import MemoryComputeLogStore
 from freshet.storage.memory import MemoryStorage
@@ -97,6 +97,16 @@ def test_canceling_run_whose_worker_died_ends_canceled(instance: Instance) -> No
     started_run(instance, "r1")
     instance.cancel_run("r1")
     RunMonitor(instance).tick(now=T0 + 60)
+    run = instance.get_run("r1")
+    assert run is not None and run.status is RunStatus.CANCELED
+
+
+def test_a_run_canceled_after_it_was_read_ends_canceled(instance: Instance) -> None:
+    started_run(instance, "r1")
+    read_before_cancel = instance.get_run("r1")
+    assert read_before_cancel is not None
+    instance.cancel_run("r1")
+    assert end_dead_run(instance.storage, read_before_cancel, "the worker died")
     run = instance.get_run("r1")
     assert run is not None and run.status is RunStatus.CANCELED
 

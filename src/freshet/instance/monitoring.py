@@ -28,8 +28,7 @@ class RunMonitor:
         if self._launcher is not None:
             for exit_ in self._launcher.exited():
                 run = storage.get_run(exit_.run_id)
-                alive = run is not None and not run.status.is_finished
-                if alive and run is not None and end_dead_run(storage, run, exit_.reason):
+                if run is not None and end_dead_run(storage, run, exit_.reason):
                     ended.append(run.run_id)
         now = time.time() if now is None else now
         timeout = self._instance.run_monitoring_config.worker_heartbeat_timeout_seconds
@@ -75,6 +74,9 @@ def end_dead_run(storage: Storage, run: RunRecord, reason: str) -> bool:
     """End `run`, whose worker is gone: FAILURE with `reason` (CANCELED if it was being
     canceled); the assets and partitions it had in progress become failed; its pool slots
     are freed. False when the run ended by itself meanwhile."""
+    latest = storage.get_run(run.run_id)
+    if latest is None or latest.status.is_finished:
+        return False
     now = time.time()
     events = [
         Event(
@@ -92,11 +94,8 @@ def end_dead_run(storage: Storage, run: RunRecord, reason: str) -> bool:
         )
         for step_key, asset_keys, partitions in _unfinished_steps(storage, run.run_id)
     ]
-    canceling = run.status is RunStatus.CANCELING
+    canceling = latest.status is RunStatus.CANCELING
     end_type = EventType.RUN_CANCELED if canceling else EventType.RUN_FAILURE
-    latest = storage.get_run(run.run_id)
-    if latest is None or latest.status.is_finished:
-        return False
     if events:
         storage.store_events(events)
     end = Event(
