@@ -26,7 +26,7 @@ from freshet.instance.automation import (
 )
 from freshet.instance.config import AutomationConfig, load_instance_config
 from freshet.instance.instance import Instance
-from freshet.runs.launch import LaunchRequest, enqueue
+from freshet.runs.launch import LaunchRequest, enqueue, keys_selection
 from freshet.storage.state_records import InstigatorType, TickRecord, TickStatus
 from freshet.workspace.host import LocationStatus, WorkspaceHost
 
@@ -104,12 +104,11 @@ class AutomationDuty:
             run_ids.append(run_id)
             if storage.get_run(run_id) is not None:
                 continue  # queued before a crash
-            selection = " or ".join(f'key:"{k.to_user_string()}"' for k in run.asset_keys)
             enqueue(
                 storage,
                 LaunchRequest(
                     origin=entry.origin.to_json_dict(),
-                    selection=selection,
+                    selection=keys_selection(run.asset_keys),
                     partition_key=run.partition,
                     tags={**run.tags, TICK_ID_TAG: str(record.tick_id)},
                 ),

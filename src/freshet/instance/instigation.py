@@ -25,7 +25,7 @@ from freshet.core.partitions.time import fires_every_hour
 from freshet.core.schedules import DefaultScheduleStatus
 from freshet.core.sensors import DefaultSensorStatus, RunRequest, TickEvaluation
 from freshet.errors import FreshetError
-from freshet.runs.launch import LaunchRequest, enqueue
+from freshet.runs.launch import LaunchRequest, enqueue, keys_selection
 from freshet.snapshot import ScheduleSnapshot, SensorSnapshot
 from freshet.storage.base import Storage
 from freshet.storage.state_records import (
@@ -314,9 +314,7 @@ class InstigationDuty:
         keys = request.asset_selection
         if keys is None and job_name is None:
             keys = target.target_keys
-        selection = (
-            None if keys is None else " or ".join(f'key:"{k.to_user_string()}"' for k in keys)
-        )
+        selection = None if keys is None else keys_selection(keys)
         tag = SCHEDULE_TAG if ref.schedule is not None else SENSOR_TAG
         tags = {**(dict(ref.schedule.tags) if ref.schedule is not None else {}), **request.tags}
         tags[tag] = ref.name

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from freshet.core.config import redact_run_config
+from freshet.core.keys import AssetKey
 from freshet.core.partitions import PartitionKeyRange
 from freshet.errors import SelectionError, UsageError
 from freshet.lineage.selection.parser import parse
@@ -57,6 +58,11 @@ class LaunchRequest:
         if self.partition_range is not None:
             return str(PartitionKeyRange(*self.partition_range))
         return self.partition_key
+
+
+def keys_selection(keys: Iterable[AssetKey]) -> str:
+    """A selection of exactly these assets, each by its quoted key."""
+    return " or ".join(f'key:"{key.to_user_string()}"' for key in keys)
 
 
 def run_priority(tags: Mapping[str, str], *, strict: bool = False) -> int:
