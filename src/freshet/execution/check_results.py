@@ -8,10 +8,9 @@ from typing import Any
 
 from freshet.core.checks import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec
 from freshet.core.keys import AssetKey
-from freshet.core.results import normalize_metadata
 from freshet.execution.plan import Step
 from freshet.execution.state import RunState
-from freshet.execution.step_types import Attempt, StepError
+from freshet.execution.step_types import Attempt, StepError, json_metadata
 from freshet.storage.records import EventType, LogLevel
 
 
@@ -59,11 +58,7 @@ def _emit_check_evaluation(
     state: RunState, key: str, spec: AssetCheckSpec, result: AssetCheckResult
 ) -> bool:
     """Record the evaluation; True when it is a failed blocking check."""
-    where = f"metadata of check {spec.key.to_user_string()!r}"
-    try:
-        metadata = normalize_metadata(result.metadata or {}, where=where)
-    except Exception as exc:
-        raise StepError(str(exc)) from exc
+    metadata = json_metadata(result.metadata, f"metadata of check {spec.key.to_user_string()!r}")
     severity = AssetCheckSeverity(result.severity)
     blocks = spec.blocking and not result.passed and severity is AssetCheckSeverity.ERROR
     state.sink.emit(
@@ -79,7 +74,7 @@ def _emit_check_evaluation(
             "severity": severity.value,
             "blocking": spec.blocking,
             "description": result.description,
-            "metadata": {name: value.to_json() for name, value in metadata.items()},
+            "metadata": metadata,
         },
     )
     return blocks

@@ -25,7 +25,7 @@ from freshet.execution.context import OpExecutionContext
 from freshet.execution.partitions import upstream_partition_keys
 from freshet.execution.plan import Step
 from freshet.execution.state import RunState
-from freshet.execution.step_types import Attempt, NoValue, StepError, Yielded
+from freshet.execution.step_types import Attempt, NoValue, StepError, Yielded, json_metadata
 from freshet.execution.versions import (
     MAX_PROVENANCE_PARTITIONS,
     ProvenanceEntry,
@@ -386,12 +386,7 @@ def _record_materialization(
     if context is not None:
         only = len(step.asset_keys) == 1
         metadata = {**metadata, **context.consume_added_metadata(output_name, only)}
-    where = f"metadata of asset {asset_key.to_user_string()!r}"
-    try:
-        normalized = normalize_metadata(metadata, where=where)
-    except Exception as exc:
-        raise StepError(str(exc)) from exc
-    json_metadata = {name: value.to_json() for name, value in normalized.items()}
+    stored_metadata = json_metadata(metadata, f"metadata of asset {asset_key.to_user_string()!r}")
     for partition, fingerprint in fingerprints.items():
         provenance, consumed = _provenance(step, state, asset_key, partition)
         data_time = consumed_data_time(consumed, state.step_started_at.get(key, time.time()))
@@ -411,7 +406,7 @@ def _record_materialization(
             message=f"materialized {asset_key.to_user_string()}"
             + (f" [{partition}]" if partition is not None else ""),
             data={
-                "metadata": json_metadata,
+                "metadata": stored_metadata,
                 "data_version": version,
                 "data_version_source": source,
                 "code_version": spec.code_version,

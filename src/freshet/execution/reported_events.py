@@ -13,18 +13,9 @@ from freshet.core.events import (
     AssetObservation,
     ExpectationResult,
 )
-from freshet.core.results import normalize_metadata
 from freshet.execution.state import RunState
-from freshet.execution.step_types import StepError, Yielded
+from freshet.execution.step_types import StepError, Yielded, json_metadata
 from freshet.storage.records import EventType, LogLevel
-
-
-def _json_metadata(metadata: Any, where: str) -> dict[str, Any]:
-    try:
-        normalized = normalize_metadata(metadata or {}, where=where)
-    except Exception as exc:
-        raise StepError(str(exc)) from exc
-    return {name: value.to_json() for name, value in normalized.items()}
 
 
 def emit_reported_event(state: RunState, step_key: str, item: Any) -> None:
@@ -40,7 +31,7 @@ def emit_reported_event(state: RunState, step_key: str, item: Any) -> None:
             or f"reported materialization of {key.to_user_string()}"
             + (f" [{item.partition}]" if item.partition is not None else ""),
             data={
-                "metadata": _json_metadata(item.metadata, f"AssetMaterialization of {key}"),
+                "metadata": json_metadata(item.metadata, f"AssetMaterialization of {key}"),
                 "data_version": None,
                 "data_version_source": "reported",
                 "code_version": None,
@@ -61,7 +52,7 @@ def emit_reported_event(state: RunState, step_key: str, item: Any) -> None:
             message=item.description or f"observed {key.to_user_string()}",
             data={
                 "data_version": version,
-                "metadata": _json_metadata(item.metadata, f"AssetObservation of {key}"),
+                "metadata": json_metadata(item.metadata, f"AssetObservation of {key}"),
                 "tags": dict(item.tags),
                 "description": item.description,
             },
@@ -77,7 +68,7 @@ def emit_reported_event(state: RunState, step_key: str, item: Any) -> None:
                 "success": item.success,
                 "label": item.label,
                 "description": item.description,
-                "metadata": _json_metadata(item.metadata, f"ExpectationResult {label!r}"),
+                "metadata": json_metadata(item.metadata, f"ExpectationResult {label!r}"),
             },
         )
     else:  # pragma: no cover - callers check the type first

@@ -1,13 +1,26 @@
 """Small values shared by the modules that run a step: the framework's step error, what a
-function yielded or returned as no value, and what one attempt produced."""
+function yielded or returned as no value, what one attempt produced, and user metadata as an
+event stores it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from freshet.core.results import normalize_metadata
 
 
 class StepError(Exception):
     """A step failed for a reason the framework found (missing output, failed type check)."""
+
+
+def json_metadata(metadata: Any, where: str) -> dict[str, Any]:
+    """User metadata as JSON for an event; metadata that is not valid fails the step."""
+    try:
+        normalized = normalize_metadata(metadata or {}, where=where)
+    except Exception as exc:
+        raise StepError(str(exc)) from exc
+    return {name: value.to_json() for name, value in normalized.items()}
 
 
 class Yielded(list):
