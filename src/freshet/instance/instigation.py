@@ -33,6 +33,7 @@ from freshet.storage.state_records import (
     InstigatorStatus,
     InstigatorType,
     Tick,
+    TickRecord,
     TickStatus,
 )
 from freshet.workspace.host import CodeLocationEntry, LocationStatus, WorkspaceHost
@@ -218,7 +219,8 @@ class InstigationDuty:
 
     # -- ticking --------------------------------------------------------------------------
     def _tick(self, ref: InstigatorRef, state: InstigatorState | None, at: float) -> Tick:
-        cursor = (state.data if state is not None else {}).get("cursor")
+        stored = state.data if state is not None else {}
+        cursor = stored.get("cursor")
         record = self._resume_or_start(ref, at, cursor)
         tick = record.tick
         client = self.host.client(ref.location.name)
@@ -229,7 +231,7 @@ class InstigationDuty:
                 evaluation = client.tick_sensor(
                     ref.name,
                     cursor=cursor,
-                    last_tick_completion_time=(state.data if state else {}).get("last_tick_time"),
+                    last_tick_completion_time=stored.get("last_tick_time"),
                     evaluation_time=at,
                     timeout=self.tick_timeout,
                 )
@@ -255,7 +257,7 @@ class InstigationDuty:
         self._remember_tick(ref, state, at, new_cursor)
         return finished
 
-    def _resume_or_start(self, ref: InstigatorRef, at: float, cursor: str | None) -> Any:
+    def _resume_or_start(self, ref: InstigatorRef, at: float, cursor: str | None) -> TickRecord:
         """The STARTED tick a crash left for this time (same id: same run ids), or a new one."""
         started = self.storage.get_ticks(
             ref.instigator_type, ref.name, statuses=[TickStatus.STARTED], limit=1
@@ -393,7 +395,7 @@ def set_status(
     return state
 
 
-def describe_ticks(ticks: Iterable[Any]) -> list[dict[str, Any]]:
+def describe_ticks(ticks: Iterable[TickRecord]) -> list[dict[str, Any]]:
     """Ticks as JSON-safe dicts (for the CLI and, later, the web API)."""
     return [
         {
