@@ -315,6 +315,22 @@ def test_stored_event_reads_back_equal(storage: Storage) -> None:
     assert record.event == original
 
 
+def test_stored_event_reads_back_as_stored_when_its_writer_changes_its_data_later(
+    storage: Storage,
+) -> None:
+    data: dict[str, Any] = {"data_version": "v1", "metadata": {"rows": 3}, "tags": ("x", "y")}
+    storage.store_events([materialization(A, data_version="v1", payload=data)])
+    data["data_version"] = "v2"
+    data["metadata"]["rows"] = 4
+    (record,) = storage.get_event_records(asset_key=A)
+    # stored as JSON: the tuple reads back as a list, later changes are not seen
+    assert record.event.data["payload"] == {
+        "data_version": "v1",
+        "metadata": {"rows": 3},
+        "tags": ["x", "y"],
+    }
+
+
 @pytest.fixture
 def event_log(storage: Storage) -> tuple[Storage, list[int]]:
     ids = storage.store_events(

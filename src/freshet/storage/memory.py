@@ -2,7 +2,8 @@
 
 It behaves exactly like the SQL backends (tests/storage runs one suite on all of them): events
 and runs go through the same JSON round trip, so what it accepts and returns is what a
-database would.
+database would. An event's JSON is decoded when it is first read, not when it is appended:
+most events of a run are never read back.
 """
 
 from __future__ import annotations
@@ -63,6 +64,20 @@ class _StatusRow:
         )
 
 
+@dataclass(slots=True)
+class _StoredEvent:
+    """One appended event (state, not a value): its JSON, the fields the indexes and filters
+    compare, and the record decoded from the JSON on first read, then shared by every reader
+    as a database's returned row would be a copy no writer holds."""
+
+    body: str
+    event_type: EventType
+    run_id: str
+    asset_key: AssetKey | None
+    partition: str | None
+    record: EventRecord | None = None
+
+
 class MemoryStorage(MemoryStateStore):
     """`Storage` in memory. Thread-safe; nothing survives the process."""
 
@@ -70,7 +85,7 @@ class MemoryStorage(MemoryStateStore):
         super().__init__()
         self._appended = threading.Condition(self._lock)
         self._runs: dict[str, RunRecord] = {}
-        self._events: dict[int, EventRecord] = {}
+        self._events: dict[int, _StoredEvent] = {}
         self._next_id = 1
         self._ids_by_run: dict[str, list[int]] = {}
         self._ids_by_asset: dict[AssetKey, list[int]] = {}
@@ -212,15 +227,14 @@ class MemoryStorage(MemoryStateStore):
             window = ids[lo:hi] if ascending else ids[lo:hi][::-1]
             found: list[EventRecord] = []
             for storage_id in window:
-                record = self._events[storage_id]
-                event = record.event
+                stored = self._events[storage_id]
                 if (
-                    (types is None or event.event_type in types)
-                    and (asset_key is None or event.asset_key == asset_key)
-                    and (partition is None or event.partition == partition)
-                    and (run_id is None or event.run_id == run_id)
+                    (types is None or stored.event_type in types)
+                    and (asset_key is None or stored.asset_key == asset_key)
+                    and (partition is None or stored.partition == partition)
+                    and (run_id is None or stored.run_id == run_id)
                 ):
-                    found.append(record)
+                    found.append(self._decoded(storage_id, stored))
                     if limit is not None and len(found) >= limit:
                         break
             return found
@@ -351,8 +365,16 @@ class MemoryStorage(MemoryStateStore):
     def _append(self, item: PreparedEvent) -> int:
         storage_id = self._next_id
         self._next_id += 1
-        event = event_from_json(item.body)  # a private copy, exactly as a database returns it
-        self._events[storage_id] = EventRecord(storage_id=storage_id, event=event)
+        # The indexes take the writer's own scalar fields (equal to the decoded ones); what
+        # readers get is decoded from the JSON, a private copy as a database returns it.
+        event = item.event
+        self._events[storage_id] = _StoredEvent(
+            body=item.body,
+            event_type=event.event_type,
+            run_id=event.run_id,
+            asset_key=event.asset_key,
+            partition=event.partition,
+        )
         self._ids_by_run.setdefault(event.run_id, []).append(storage_id)
         self._ids_by_type.setdefault(event.event_type, []).append(storage_id)
         if event.asset_key is not None:
@@ -444,22 +466,22 @@ class MemoryStorage(MemoryStateStore):
         for row_key in [k for k in self._checks if k[0] == key]:
             del self._checks[row_key]
         for storage_id in self._ids_by_asset.get(key, ()):
-            event = self._events[storage_id].event
-            if event.event_type is EventType.ASSET_CHECK_EVALUATION:
-                name = event.data["check_name"]
+            stored = self._events[storage_id]
+            if stored.event_type is EventType.ASSET_CHECK_EVALUATION:
+                name = self._decoded(storage_id, stored).event.data["check_name"]
                 self._checks[(key, name, "")] = storage_id
-                if event.partition is not None:
-                    self._checks[(key, name, event.partition)] = storage_id
+                if stored.partition is not None:
+                    self._checks[(key, name, stored.partition)] = storage_id
 
     def _latest(
         self, key: AssetKey, partition: str | None, event_type: EventType
     ) -> EventRecord | None:
         for storage_id in reversed(self._ids_by_asset.get(key, ())):
-            record = self._events[storage_id]
-            if record.event.event_type is event_type and (
-                partition is None or record.event.partition == partition
+            stored = self._events[storage_id]
+            if stored.event_type is event_type and (
+                partition is None or stored.partition == partition
             ):
-                return record
+                return self._decoded(storage_id, stored)
         return None
 
     def _row(self, key: AssetKey, partition: str | None) -> _StatusRow | None:
@@ -468,7 +490,17 @@ class MemoryStorage(MemoryStateStore):
         return self._partitions.get((key, partition))
 
     def _record(self, storage_id: int | None) -> EventRecord | None:
-        return None if storage_id is None else self._events.get(storage_id)
+        if storage_id is None or (stored := self._events.get(storage_id)) is None:
+            return None
+        return self._decoded(storage_id, stored)
+
+    @staticmethod
+    def _decoded(storage_id: int, stored: _StoredEvent) -> EventRecord:
+        record = stored.record
+        if record is None:
+            record = EventRecord(storage_id=storage_id, event=event_from_json(stored.body))
+            stored.record = record
+        return record
 
     def _version_row(self, partition: str | None, row: _StatusRow) -> tuple[object, ...]:
         """A row of `StatusVersions`, derived from the events as SQL storage copies it."""
