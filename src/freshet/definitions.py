@@ -9,7 +9,7 @@ import types
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from freshet.core.assets import AssetsDefinition, AssetSpec, external_asset
@@ -23,8 +23,6 @@ from freshet.core.keys import AssetKey
 from freshet.core.ops import DEFAULT_IO_MANAGER_KEY
 from freshet.core.partitions import PartitionsDefinition, validate_mapping
 from freshet.core.resources import build_resources, coerce_resource, required_resource_keys
-from freshet.core.schedules import ScheduleDefinition
-from freshet.core.sensors import SensorDefinition
 from freshet.errors import (
     CycleError,
     DefinitionsError,
@@ -35,8 +33,9 @@ from freshet.errors import (
     UnknownDependencyError,
 )
 from freshet.lineage.asset_graph import AssetGraph, UnknownDep
-from freshet.lineage.automation_checks import automation_problems
-from freshet.lineage.selection import select_assets
+
+if TYPE_CHECKING:
+    from freshet.core.schedules import ScheduleDefinition
 
 
 class _Problems:
@@ -116,8 +115,7 @@ class Definitions:
             path = " -> ".join(k.to_user_string() for k in cycle)
             problems.add(CycleError, f"the asset graph has a cycle: {path}")
         _check_partitions(self._graph, problems)
-        for problem in automation_problems(self._graph):
-            problems.add(InvalidDefinitionError, problem)
+        _check_automation(self._graph, problems)
         _check_configs(assets_defs, checks, problems)
         _check_resources(assets_defs, checks, self._resources, problems)
         _check_executors(executor, jobs, problems)
@@ -235,7 +233,7 @@ class Definitions:
         return list(self._jobs.values())
 
     def resolve_selection(self, selection: Any) -> set[AssetKey]:
-        return select_assets(self._graph, selection)
+        return _select(self._graph, selection)
 
     @staticmethod
     def merge(*defs: Definitions) -> Definitions:
@@ -538,6 +536,7 @@ def _check_schedules(
         return
     # Imported here for start-up time: croniter costs ~25 ms and most projects have no schedule.
     from freshet.core.cron import cron_problem
+    from freshet.core.schedules import ScheduleDefinition
 
     names: set[str] = set()
     for schedule in schedules:
@@ -565,6 +564,25 @@ def _check_schedules(
         _check_target(where, schedule.job_name, schedule.target, jobs, graph, problems)
 
 
+def _select(graph: AssetGraph, selection: Any) -> set[AssetKey]:
+    # Imported on first use, for start-up time: the selection grammar costs ~10 ms, and only
+    # jobs, schedules and sensors that select assets need it.
+    from freshet.lineage.selection import select_assets
+
+    return select_assets(graph, selection)
+
+
+def _check_automation(graph: AssetGraph, problems: _Problems) -> None:
+    if all(node.automation_condition is None for node in graph.nodes.values()):
+        return
+    # Imported here for start-up time: the condition classes and the selection grammar they
+    # resolve cost ~25 ms, and most assets have no automation condition.
+    from freshet.lineage.automation_checks import automation_problems
+
+    for problem in automation_problems(graph):
+        problems.add(InvalidDefinitionError, problem)
+
+
 def _check_target(
     where: str,
     job_name: str | None,
@@ -585,7 +603,7 @@ def _check_target(
         )
     if selection is not None:
         try:
-            keys = select_assets(graph, selection)
+            keys = _select(graph, selection)
         except FreshetError as exc:
             problems.add(InvalidDefinitionError, f"{where}: target: {exc}")
             return
@@ -600,6 +618,11 @@ def _check_sensors(
     graph: AssetGraph,
     problems: _Problems,
 ) -> None:
+    if not sensors:
+        return
+    # Imported here for start-up time: the sensor classes cost ~6 ms; most projects have none.
+    from freshet.core.sensors import SensorDefinition
+
     names: set[str] = set()
     schedule_names = {getattr(s, "name", None) for s in schedules}
     for sensor_def in sensors:
@@ -671,7 +694,7 @@ def _resolve_jobs(
     for job in jobs:
         if isinstance(job, UnresolvedAssetJob):
             try:
-                keys = select_assets(graph, job.selection)
+                keys = _select(graph, job.selection)
             except FreshetError as exc:
                 problems.add(InvalidDefinitionError, f"job {job.name!r}: {exc}")
                 continue
