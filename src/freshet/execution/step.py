@@ -3,8 +3,6 @@ boundary (a graph asset runs its ops in memory), hand over what it returned, ret
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import inspect
 import logging
 import os
@@ -340,6 +338,10 @@ async def _collect_async(generator: Any, items: list[Any]) -> None:
 def run_awaitable(awaitable: Any) -> Any:
     """Run a coroutine to completion on a fresh event loop; in a thread when this thread
     already runs a loop (a run started from a notebook or an async test)."""
+    # Imported here for start-up time: asyncio costs ~12 ms and most steps are plain functions.
+    import asyncio
+    import concurrent.futures
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:

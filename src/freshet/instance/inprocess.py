@@ -30,8 +30,6 @@ from freshet.execution.result import RunResult
 from freshet.execution.run import RunSpec, execute_run, validate_plan_config
 from freshet.instance.instance import Instance
 from freshet.lineage.asset_graph import AssetGraph
-from freshet.lineage.selection import select_assets
-from freshet.status.api import selection_statuses
 
 
 def _as_definitions(assets_or_definitions: Any, resources: Mapping[str, Any] | None) -> Definitions:
@@ -170,12 +168,24 @@ def _as_range(value: Any) -> PartitionKeyRange | None:
     return None if value is None else PartitionKeyRange.coerce(value, "partition_key_range")
 
 
+def _select(defs: Definitions, selection: Any, instance: Instance | None) -> set[AssetKey]:
+    """The keys `selection` names in `defs`, its `status:` terms read from `instance`."""
+    # Imported here for start-up time: the selection grammar and status (staleness,
+    # freshness) cost ~17 ms to import, and a run without a selection needs neither.
+    from freshet.lineage.selection import select_assets
+    from freshet.status.api import selection_statuses
+
+    return select_assets(
+        defs.get_asset_graph(), selection, statuses=selection_statuses(defs, instance)
+    )
+
+
 def _selected_keys(
     defs: Definitions, selection: Any, given: Any, instance: Instance | None
 ) -> set[AssetKey]:
     graph = defs.get_asset_graph()
     if selection is not None:
-        return select_assets(graph, selection, statuses=selection_statuses(defs, instance))
+        return _select(defs, selection, instance)
     if isinstance(given, Definitions):
         return set(graph.materializable_keys)
     return {k for a in defs.assets if a.is_materializable for k in a.keys}
@@ -315,6 +325,9 @@ def execute_job(
                 f"asset job {job.name!r} is not resolved; get it from "
                 "Definitions(...).get_job_def(name)"
             )
+        # Imported here for start-up time (see _select).
+        from freshet.lineage.selection import select_assets
+
         return _run_asset_plan(
             job.asset_graph,
             select_assets(job.asset_graph, job.asset_selection),
@@ -371,7 +384,7 @@ def observe(
         defs = _as_definitions(defs, resources)
     graph = defs.get_asset_graph()
     keys = (
-        select_assets(graph, selection, statuses=selection_statuses(defs, instance))
+        _select(defs, selection, instance)
         if selection is not None
         else set(graph.observable_keys)
     )

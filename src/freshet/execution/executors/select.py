@@ -5,7 +5,6 @@ from __future__ import annotations
 from freshet.core.executors import ExecutorDefinition, ExecutorKind
 from freshet.execution.executors.base import Executor
 from freshet.execution.executors.in_process import InProcessExecutor
-from freshet.execution.executors.multiprocess import MultiprocessExecutor
 
 
 def executor_for(definition: ExecutorDefinition | None) -> Executor:
@@ -13,6 +12,10 @@ def executor_for(definition: ExecutorDefinition | None) -> Executor:
     if definition is None or definition.kind is ExecutorKind.IN_PROCESS:
         return InProcessExecutor()
     if definition.kind is ExecutorKind.MULTIPROCESS:
+        # Imported only when chosen, for start-up time: multiprocessing and the worker
+        # protocol cost ~6 ms that an in-process run (materialize, tests) never needs.
+        from freshet.execution.executors.multiprocess import MultiprocessExecutor
+
         return MultiprocessExecutor(
             max_concurrent=definition.setting("max_concurrent"),
             start_method=definition.setting("start_method"),
