@@ -4,7 +4,6 @@ instance's storage. Reads only; recording the tick and launching its runs is the
 
 from __future__ import annotations
 
-import gc
 import time
 import uuid
 from collections.abc import Iterable, Mapping
@@ -18,6 +17,7 @@ from freshet.automation.facts import ALL_SLOTS, TickFacts
 from freshet.automation.freshness import FreshnessAutomation
 from freshet.automation.result import AssetEvaluation, AutomationResult, RequestedRun
 from freshet.core.automation.conditions import AutomationCondition
+from freshet.core.collector import collector_paused
 from freshet.core.keys import AssetKey
 from freshet.errors import UsageError
 from freshet.lineage.view import AssetGraphView, HasAssetGraph
@@ -58,15 +58,8 @@ def evaluate_automation_conditions(
         )
     graph = defs.get_asset_graph()
     now = evaluation_timestamp(evaluation_time)
-    # A tick allocates many small objects and frees none until it ends: collecting cycles
-    # meanwhile only walks the (large, long-lived) definitions again and again.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return _evaluate(defs, graph, instance, cursor, now, max_materializations_per_minute)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _evaluate(

@@ -5,14 +5,13 @@ The JSON is canonical (sorted keys, no spaces), so equal definitions give equal 
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from freshet.core.collector import collector_paused
 from freshet.definitions import Definitions
 from freshet.errors import (
     DefinitionsError,
@@ -59,7 +58,7 @@ class DefinitionsSnapshot:
     @classmethod
     def from_definitions(cls, defs: Definitions) -> DefinitionsSnapshot:
         graph = defs.get_asset_graph()
-        with _collector_paused():
+        with collector_paused():
             return cls(
                 assets=build.asset_nodes(graph),
                 asset_checks=build.asset_checks(graph),
@@ -74,7 +73,7 @@ class DefinitionsSnapshot:
     def to_json(self) -> str:
         text = self._cache.get("json")
         if text is None:
-            with _collector_paused():
+            with collector_paused():
                 doc = self.to_json_dict()
                 text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
             self._cache["json"] = text
@@ -99,7 +98,7 @@ class DefinitionsSnapshot:
 
     @classmethod
     def from_json(cls, text: str | bytes) -> DefinitionsSnapshot:
-        with _collector_paused():
+        with collector_paused():
             return cls._read(text)
 
     @classmethod
@@ -172,20 +171,6 @@ class DefinitionsSnapshot:
                 return job
         known = ", ".join(sorted(j.name for j in self.jobs)) or "none"
         raise SnapshotError(f"no job named {name!r} in this snapshot (jobs: {known})")
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a snapshot is built, written or read: the
-    hundreds of thousands of small dicts and tuples trigger full collections that cost more
-    than the work itself. Nothing made here forms cycles."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _check_format(doc: Any) -> None:

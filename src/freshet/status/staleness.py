@@ -15,13 +15,12 @@ rows (`StorageReader.get_asset_versions` / `get_partition_versions`): no event i
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from freshet.core.collector import collector_paused
 from freshet.core.keys import AssetKey
 from freshet.core.partitions import (
     PartitionsDefinition,
@@ -130,20 +129,6 @@ class PartitionStaleness:
         }
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while walking a whole graph: the many short-lived
-    tuples and records trigger full collections that cost more than the work itself.
-    Nothing created here forms cycles."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 class StalenessResolver:
     """Computes statuses for an asset graph against one storage reader, once per resolver.
 
@@ -177,7 +162,7 @@ class StalenessResolver:
             else:
                 order = graph.toposort_subset(self._keys | graph.upstream(self._keys))
             walk = _Walk(graph, self._reader, order)
-            with _collector_paused():
+            with collector_paused():
                 walk.run()
             self._walk = walk
         return self._walk
