@@ -843,6 +843,25 @@ def test_newer_observation_sets_the_data_version_and_keeps_the_rest(storage: Sto
     assert (rows.code_versions, rows.provenances) == (("1",), ("{}",))
 
 
+def test_status_rows_keep_the_data_time_each_latest_materialization_recorded(
+    storage: Storage,
+) -> None:
+    storage.store_events(
+        [
+            # rebuilt at T0 + 10 from root data read at T0 + 2
+            materialization(A, at=T0 + 10, data_version="a", data_time=T0 + 2),
+            # no recorded data time: the materialization's own time
+            materialization(B, partition="p1", at=T0 + 3, data_version="p"),
+            # an observation moves the data version, never the recorded data time
+            event(EventType.ASSET_OBSERVATION, asset=A, at=T0 + 20, data_version="o"),
+        ]
+    )
+    [rows] = storage.get_asset_versions([A]).values()
+    assert (rows.data_versions, rows.data_times) == (("o",), (T0 + 2,))
+    [parts] = storage.get_partition_versions([B]).values()
+    assert parts.data_times == (T0 + 3,)
+
+
 def test_asset_versions_of_many_keys(storage: Storage) -> None:
     keys = [AssetKey(("many", f"k{i}")) for i in range(1234)]
     storage.store_events([materialization(k, data_version=str(i)) for i, k in enumerate(keys)][::2])

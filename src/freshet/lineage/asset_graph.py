@@ -33,6 +33,11 @@ class AssetNode:
     partitions_def: Any
     automation_condition: Any
     freshness_policy: Any
+    #: the keys of `deps`, in order (computed once: status walks ask for them per asset)
+    parent_keys: tuple[AssetKey, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parent_keys", tuple(d.asset_key for d in self.deps))
 
     @property
     def is_materializable(self) -> bool:
@@ -45,10 +50,6 @@ class AssetNode:
     @property
     def is_external(self) -> bool:
         return not self.assets_def.is_executable
-
-    @property
-    def parent_keys(self) -> tuple[AssetKey, ...]:
-        return tuple(d.asset_key for d in self.deps)
 
     def partition_mapping_for(self, parent: AssetKey) -> Any:
         for dep in self.deps:

@@ -170,6 +170,11 @@ class AssetNodeSnapshot:
     can_subset: bool = False
     source_file: str | None = None
     source_line: int | None = None
+    #: the keys of `deps`, in order (computed once: status walks ask for them per asset)
+    parent_keys: tuple[AssetKey, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parent_keys", tuple(d.asset_key for d in self.deps))
 
     @property
     def is_materializable(self) -> bool:
@@ -182,10 +187,6 @@ class AssetNodeSnapshot:
     @property
     def is_external(self) -> bool:
         return self.execution_type is ExecutionType.UNEXECUTABLE
-
-    @property
-    def parent_keys(self) -> tuple[AssetKey, ...]:
-        return tuple(d.asset_key for d in self.deps)
 
     def partition_mapping_for(self, parent: AssetKey) -> PartitionMapping | None:
         for dep in self.deps:

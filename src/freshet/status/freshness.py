@@ -30,6 +30,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from freshet.core.automation.freshness_policy import FreshnessPolicy
+from freshet.core.collector import collector_paused
 from freshet.core.keys import AssetKey
 from freshet.lineage.view import AssetGraphView
 from freshet.storage.base import StatusVersions, StorageReader, decode_provenance
@@ -120,8 +121,6 @@ class DataTimeResolver:
         self._versions: dict[AssetKey, StatusVersions] = {}
         self._loaded: set[AssetKey] = set()
         self._times: dict[AssetKey, _DataTime] = {}
-        self._recorded_times: dict[AssetKey, float] = {}
-        self._changed: dict[AssetKey, AssetKey | None] = {}
         self._partitioned_keys: set[AssetKey] = set()
         self._explained: dict[AssetKey, tuple[str, ...]] = {}
 
@@ -143,8 +142,8 @@ class DataTimeResolver:
     # -- computing ------------------------------------------------------------------------
     def prepare(self, keys: Iterable[AssetKey]) -> None:
         """Compute the data times of `keys` and their ancestors in one pass: one read of the
-        status index, one read of the latest materializations whose recorded data time is
-        needed, then one topological walk."""
+        status index (which holds the data time each latest materialization recorded), then
+        one topological walk."""
         keys = set(keys)
         wanted = (keys | self._graph.upstream(keys)) - self._loaded
         if not wanted:
@@ -156,7 +155,6 @@ class DataTimeResolver:
         if parted:
             self._versions.update(self._storage.get_partition_versions(parted))
         self._loaded |= wanted
-        self._fetch_recorded([k for k in plain if self._needs_recorded(k)])
         for key in self._graph.toposort_subset(wanted):
             if key not in self._times:
                 self._times[key] = self._compute(key)
@@ -167,31 +165,6 @@ class DataTimeResolver:
             self.prepare([key])
             known = self._times[key]
         return known
-
-    def _needs_recorded(self, key: AssetKey) -> bool:
-        """Whether the data time of unpartitioned `key` is the one recorded with its latest
-        materialization: a root, an asset whose inputs have changed since, or one whose
-        parents have no data yet (never materialized or observed, so no data time)."""
-        node = self._graph.node(key)
-        rows = self._versions.get(key)
-        if not node.is_materializable or rows is None or not len(rows):
-            return False
-        if _observed_last(rows, 0):
-            return False
-        if not node.parent_keys or self._changed_parent(key, rows) is not None:
-            return True
-        return not any(self._versions.get(p) for p in node.parent_keys)
-
-    def _fetch_recorded(self, keys: list[AssetKey]) -> None:
-        if not keys:
-            return
-        for key, record in self._storage.get_asset_status(keys).items():
-            event = record.last_materialization
-            if event is not None:
-                value = event.event.data.get("data_time")
-                self._recorded_times[key] = (
-                    float(value) if isinstance(value, int | float) else event.event.timestamp
-                )
 
     def _compute(self, key: AssetKey) -> _DataTime:
         node = self._graph.node(key)
@@ -209,13 +182,13 @@ class DataTimeResolver:
             return _DataTime(data_at, reason=f"upstream {name} was last observed at {_hm(data_at)}")
         parents = node.parent_keys
         if not parents:
-            recorded = self._recorded(key, data_at)
+            recorded = self._recorded(rows)
             return _DataTime(
                 recorded, reason=f"upstream {name} was last materialized at {_hm(recorded)}"
             )
         changed = self._changed_parent(key, rows)
         if changed is not None:
-            recorded = self._recorded(key, data_at)
+            recorded = self._recorded(rows)
             return _DataTime(
                 recorded,
                 reason=f"{name} was last materialized with data up to {_hm(recorded)}; "
@@ -227,18 +200,15 @@ class DataTimeResolver:
             if current is not None and (oldest is None or current < oldest[0]):
                 oldest = (current, parent)
         if oldest is None:
-            recorded = self._recorded(key, data_at)
+            recorded = self._recorded(rows)
             return _DataTime(recorded, reason=f"{name} was last materialized at {_hm(recorded)}")
         return _DataTime(oldest[0], limited_by=oldest[1])
 
     def _changed_parent(self, key: AssetKey, rows: StatusVersions) -> AssetKey | None:
         """The first parent of unpartitioned `key` whose current data version is not the one
-        its latest materialization consumed (None: all still current). Decided once per key:
-        `prepare` asks it to choose what to read, the walk to compute the data time."""
-        if key in self._changed:
-            return self._changed[key]
+        its latest materialization consumed (None: all still current)."""
         consumed = decode_provenance(rows.provenances[0])
-        changed = next(
+        return next(
             (
                 p
                 for p in self._graph.node(key).parent_keys
@@ -246,8 +216,6 @@ class DataTimeResolver:
             ),
             None,
         )
-        self._changed[key] = changed
-        return changed
 
     def _still_current(self, parent: AssetKey, entries: list[list[Any]] | None) -> bool:
         """Whether what was consumed of unpartitioned `parent` is its current data version."""
@@ -259,11 +227,11 @@ class DataTimeResolver:
             return current is None
         return len(entries) == 1 and entries[0][1] == current
 
-    def _recorded(self, key: AssetKey, fallback: float | None) -> float | None:
+    @staticmethod
+    def _recorded(rows: StatusVersions) -> float | None:
         """The data time recorded with the asset's latest materialization."""
-        if key not in self._recorded_times:
-            self._fetch_recorded([key])
-        return self._recorded_times.get(key, fallback)
+        recorded = rows.data_times[0]
+        return rows.data_version_times[0] if recorded is None else recorded
 
     def _partitioned(self, key: AssetKey, definition: Any, rows: StatusVersions) -> _DataTime:
         name = key.to_user_string()
@@ -363,8 +331,9 @@ def freshness_of(
         for key in candidates
         if isinstance(policy := graph.node(key).freshness_policy, FreshnessPolicy)
     }
-    resolver.prepare(policies)
-    return {key: evaluate_freshness(key, policy, resolver) for key, policy in policies.items()}
+    with collector_paused():
+        resolver.prepare(policies)
+        return {key: evaluate_freshness(key, policy, resolver) for key, policy in policies.items()}
 
 
 def get_freshness(
@@ -422,7 +391,10 @@ def _tick_after(cron_schedule: str, timezone: str, moment: float) -> float:
 
 
 @lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)
 def _hm(timestamp: float | None) -> str:
+    """A time as the causes print it; cached because a walk formats the same few data times
+    (a root's, a cron tick's) once per asset that inherits them."""
     if timestamp is None:
         return "never"
     return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")

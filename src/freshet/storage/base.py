@@ -50,8 +50,9 @@ class StatusVersions:
 
     `data_version` and `data_version_at` come from the newer of the row's latest
     materialization and latest observation (compare the two ids to tell which);
-    `code_version` and `provenance` from its latest materialization. `provenance` holds the
-    consumed inputs as `encode_provenance` writes them (None when none were recorded).
+    `code_version`, `provenance` and `data_time` from its latest materialization.
+    `provenance` holds the consumed inputs as `encode_provenance` writes them (None when none
+    were recorded); `data_time` is the data time that materialization recorded.
     """
 
     partitions: tuple[str | None, ...]
@@ -61,6 +62,7 @@ class StatusVersions:
     data_version_times: tuple[float | None, ...]
     code_versions: tuple[str | None, ...]
     provenances: tuple[str | None, ...]
+    data_times: tuple[float | None, ...]
 
     def __len__(self) -> int:
         return len(self.partitions)
@@ -68,7 +70,7 @@ class StatusVersions:
     @classmethod
     def from_rows(cls, rows: Sequence[Sequence[Any]]) -> StatusVersions:
         """From rows of (partition, materialization id, observation id, data version, data
-        version time, code version, provenance)."""
+        version time, code version, provenance, data time)."""
         if not rows:
             return cls(**dict.fromkeys(_VERSION_FIELDS, ()))
         return cls(**dict(zip(_VERSION_FIELDS, zip(*rows, strict=True), strict=True)))
@@ -82,6 +84,7 @@ _VERSION_FIELDS = (
     "data_version_times",
     "code_versions",
     "provenances",
+    "data_times",
 )
 
 # One shared encoder: json.dumps builds a new one per call when given options.

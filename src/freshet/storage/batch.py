@@ -34,7 +34,7 @@ ASSET_EVENTS = frozenset(
 """Events that update a status index row and therefore need an `asset_key`."""
 
 
-VERSION_COLUMNS = ("data_version", "data_version_at", "code_version", "provenance")
+VERSION_COLUMNS = ("data_version", "data_version_at", "code_version", "provenance", "data_time")
 """Status row columns that let staleness run without reading events (see `StatusVersions`)."""
 
 
@@ -51,7 +51,17 @@ def version_columns(event: Event) -> dict[str, Any]:
         code_version = data.get("code_version")
         columns["code_version"] = None if code_version is None else str(code_version)
         columns["provenance"] = encode_provenance(data.get("provenance"))
+        columns["data_time"] = recorded_data_time(event)
     return columns
+
+
+def recorded_data_time(event: Event) -> float:
+    """The data time a materialization recorded (when its root data was read), else its
+    own time (events written before data times were recorded, reported materializations)."""
+    value = event.data.get("data_time")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return event.timestamp
 
 
 def row_version_columns(

@@ -515,6 +515,7 @@ class MemoryStorage(MemoryStateStore):
             columns["data_version_at"],
             columns["code_version"],
             columns["provenance"],
+            columns["data_time"],
         )
 
     def _status_record(

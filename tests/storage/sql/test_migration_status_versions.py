@@ -1,5 +1,6 @@
-"""Schema version 2 adds version columns to the status rows: migrating a version-1 database
-fills them from the events the rows point at, so staleness reads the same as before."""
+"""The status rows' version columns: schema version 2 adds the data and code versions and the
+provenance, version 5 the recorded data time. Migrating an older database fills them from the
+events the rows point at, so staleness and freshness read the same as before."""
 
 from __future__ import annotations
 
@@ -93,5 +94,57 @@ def test_migration_fills_the_version_columns_from_the_events(
         assert asset_rows.data_versions == ("o2",)
         assert asset_rows.code_versions == ("1",)
         assert upgraded.schema_info()["schema_version"] == s.SCHEMA_VERSION
+    finally:
+        upgraded.close()
+
+
+def downgrade_to_version_4(url: str) -> None:
+    """What a version-4 database looks like: no recorded data time, revision 0004."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for table in ("asset_status", "asset_partition_status"):
+            conn.execute(text(f"ALTER TABLE {table} DROP COLUMN data_time"))
+        conn.execute(s.alembic_version.update().values(version_num=s.revision_id(4)))
+        conn.execute(text("UPDATE instance_info SET value = '4' WHERE key = 'schema_version'"))
+    engine.dispose()
+
+
+@pytest.mark.parametrize("backend", [_sqlite, _postgres], ids=["sqlite", "postgres"])
+def test_migration_fills_the_recorded_data_time_from_the_materializations(
+    backend: Callable[..., tuple[str, Callable[..., Storage]]],
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    url, open_storage = backend(tmp_path, request)
+    storage = open_storage()
+    b = AssetKey("b")
+    storage.store_events(
+        [
+            *history(),
+            # b: data up to 5.0 (its root data was read then), rebuilt at 30.0
+            Event(
+                event_type=EventType.ASSET_MATERIALIZATION,
+                run_id="r2",
+                timestamp=30.0,
+                asset_key=b,
+                data={"data_version": "b1", "data_time": 5.0},
+            ),
+        ]
+    )
+    storage.close()
+    downgrade_to_version_4(url)
+    old = open_storage(require_current_schema=False)
+    result = migrate_database(old)
+    old.close()
+    assert (result.from_version, result.to_version) == (4, s.SCHEMA_VERSION)
+    upgraded = open_storage()
+    try:
+        [rows] = upgraded.get_partition_versions([A]).values()
+        at = {p: i for i, p in enumerate(rows.partitions)}
+        # p1: a materialization without a recorded data time (its own time); p2: observed only
+        assert rows.data_times[at["p1"]] == 10.0
+        assert rows.data_times[at["p2"]] is None
+        [b_rows] = upgraded.get_asset_versions([b]).values()
+        assert (b_rows.data_times, b_rows.data_version_times) == ((5.0,), (30.0,))
     finally:
         upgraded.close()

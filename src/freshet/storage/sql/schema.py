@@ -25,7 +25,7 @@ from sqlalchemy import (
 
 from freshet.storage.records import MAX_KEY_LENGTH, MAX_PARTITION_LENGTH
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """The newest migration's number: its Alembic revision id is this number as 4 digits.
 
 A database at a higher number is refused (upgrade freshet), at a lower one too (migrate)."""
@@ -129,6 +129,9 @@ def _status_columns() -> list[Column[object]]:
         Column("data_version_at", Float),
         Column("code_version", Text),
         Column("provenance", Text),
+        # The data time the latest materialization recorded, so that freshness reads no
+        # event body either (schema version 5).
+        Column("data_time", Float),
     ]
 
 

@@ -475,11 +475,12 @@ def _version_columns(table: Any) -> list[Any]:
         c.data_version_at,
         c.code_version,
         c.provenance,
+        c.data_time,
     ]
 
 
 def _one_row_versions(row: Row[Any]) -> StatusVersions:
-    _, partition, mat_id, obs_id, version, version_at, code_version, provenance = row
+    _, partition, mat_id, obs_id, version, version_at, code_version, provenance, data_time = row
     return StatusVersions(
         partitions=(partition,),
         materialization_ids=(mat_id,),
@@ -488,6 +489,7 @@ def _one_row_versions(row: Row[Any]) -> StatusVersions:
         data_version_times=(version_at,),
         code_versions=(code_version,),
         provenances=(provenance,),
+        data_times=(data_time,),
     )
 
 
