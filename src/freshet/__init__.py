@@ -84,17 +84,17 @@ _EXPORTS: dict[str, str] = {
     "FreshnessStatus": "freshet.status.freshness",
     "DefaultScheduleStatus": "freshet.core.schedules",
     # config and resources
-    "Config": "freshet.core.config",
+    "Config": "freshet.core.config_types",
     "PermissiveConfig": "freshet.core.config_types",
-    "RunConfig": "freshet.core.config",
-    "EnvVar": "freshet.core.config",
-    "Field": "freshet.core.config",
-    "ConfigurableResource": "freshet.core.resources",
+    "RunConfig": "freshet.core.run_config",
+    "EnvVar": "freshet.core.run_config",
+    "Field": "freshet.core.config_types",
+    "ConfigurableResource": "freshet.core.configurable_resources",
     "resource": "freshet.core.resources",
     "ResourceDefinition": "freshet.core.resources",
     "io_manager": "freshet.core.resources",
     "input_manager": "freshet.core.resources",
-    "ConfigurableIOManagerFactory": "freshet.core.resources",
+    "ConfigurableIOManagerFactory": "freshet.core.configurable_resources",
     "InitResourceContext": "freshet.core.resources",
     "build_init_resource_context": "freshet.core.resources",
     "build_resources": "freshet.core.resources",
@@ -263,7 +263,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         asset_check,
         multi_asset_check,
     )
-    from freshet.core.config import Config, EnvVar, Field, RunConfig
     from freshet.core.config_mapping import (
         ConfigMapping,
         PartitionedConfig,
@@ -276,7 +275,18 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         static_partitioned_config,
         weekly_partitioned_config,
     )
-    from freshet.core.config_types import BoolSource, IntSource, PermissiveConfig, StringSource
+    from freshet.core.config_types import (
+        BoolSource,
+        Config,
+        Field,
+        IntSource,
+        PermissiveConfig,
+        StringSource,
+    )
+    from freshet.core.configurable_resources import (
+        ConfigurableIOManagerFactory,
+        ConfigurableResource,
+    )
     from freshet.core.discovery import (
         load_asset_checks_from_modules,
         load_asset_checks_from_package_module,
@@ -326,8 +336,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         WeeklyPartitionsDefinition,
     )
     from freshet.core.resources import (
-        ConfigurableIOManagerFactory,
-        ConfigurableResource,
         InitResourceContext,
         ResourceDefinition,
         build_init_resource_context,
@@ -347,6 +355,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         TableSchema,
     )
     from freshet.core.retries import Backoff, Failure, Jitter, RetryPolicy, RetryRequested
+    from freshet.core.run_config import EnvVar, RunConfig
     from freshet.core.schedules import (
         DefaultScheduleStatus,
         ScheduleDefinition,

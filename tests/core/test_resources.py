@@ -7,10 +7,9 @@ import pytest
 from pydantic import PrivateAttr
 
 from freshet.core.config import ConfigSchemaKind, EnvVar, validate_run_config
+from freshet.core.configurable_resources import ConfigurableIOManager, ConfigurableResource
 from freshet.core.io_managers import IOManager
 from freshet.core.resources import (
-    ConfigurableIOManager,
-    ConfigurableResource,
     InitResourceContext,
     ResourceDefinition,
     Resources,

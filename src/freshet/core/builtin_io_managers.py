@@ -14,8 +14,9 @@ from urllib.parse import quote
 from pydantic import PrivateAttr
 
 from freshet.core.config_types import Field
+from freshet.core.configurable_resources import ConfigurableIOManager
 from freshet.core.io_managers import InputContext, OutputContext
-from freshet.core.resources import ConfigurableIOManager, InitResourceContext, ResourceDefinition
+from freshet.core.resources import InitResourceContext, ResourceDefinition
 from freshet.core.results import DataVersion
 from freshet.core.temp_files import sweep_folder_once, temp_path_for
 from freshet.errors import ExecutionError, UsageError

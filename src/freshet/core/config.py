@@ -1,21 +1,17 @@
-"""Run config: `RunConfig`, validation of a whole run config with every problem reported by
-path, redaction of secrets for storage, and the JSON schema for the launchpad editor.
+"""The JSON schema of a run config for the launchpad editor. Imports pydantic.
 
-The config building blocks are re-exported here: this is the module to import from.
+The config building blocks are re-exported here (`RunConfig`, its validation and redaction
+from `run_config`, which needs no pydantic): this is the module to import from.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema
 
-from freshet.core.config_errors import short_repr
-from freshet.core.config_limits import check_config_shape
 from freshet.core.config_schema import (
     NO_DEFAULT,
     ConfigSchema,
@@ -23,8 +19,16 @@ from freshet.core.config_schema import (
     config_schema_from,
     resolve_config_instance,
 )
-from freshet.core.config_types import REQUIRED, Config, EnvVar, Field, config_to_dict, to_plain
-from freshet.errors import ConfigError
+from freshet.core.config_types import REQUIRED, Config, Field, config_to_dict
+from freshet.core.run_config import (
+    EnvVar,
+    ResolvedRunConfig,
+    RunConfig,
+    redact_run_config,
+    redact_value,
+    to_plain,
+    validate_run_config,
+)
 
 __all__ = [
     "NO_DEFAULT",
@@ -41,239 +45,9 @@ __all__ = [
     "redact_run_config",
     "resolve_config_instance",
     "run_config_json_schema",
+    "to_plain",
     "validate_run_config",
 ]
-
-# ---------------------------------------------------------------------------------------------
-# RunConfig and validation of a whole run config
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RunConfig:
-    """Run config as Python objects: ``RunConfig(ops={"top": TopConfig(limit=5)})``.
-
-    A value may be a `Config` instance (the node's config) or a dict entry such as
-    ``{"config": {...}}``.
-    """
-
-    ops: Mapping[str, Any] | None = None
-    resources: Mapping[str, Any] | None = None
-    execution: Mapping[str, Any] | None = None
-    loggers: Mapping[str, Any] | None = None
-
-    def _raw(self) -> dict[str, Any]:
-        """The dict shape, with Config instances left in place for validation."""
-        out: dict[str, Any] = {}
-        if self.ops:
-            out["ops"] = {k: _as_entry(v) for k, v in self.ops.items()}
-        if self.resources:
-            out["resources"] = {k: _as_entry(v) for k, v in self.resources.items()}
-        if self.execution:
-            out["execution"] = dict(self.execution)
-        if self.loggers:
-            out["loggers"] = dict(self.loggers)
-        return out
-
-    def to_config_dict(self) -> dict[str, Any]:
-        """Plain dicts and lists; `EnvVar` values are kept (see `redact_run_config`)."""
-        return to_plain(self._raw())
-
-
-def _as_entry(value: Any) -> Any:
-    return {"config": value} if isinstance(value, BaseModel) else value
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ResolvedRunConfig:
-    """A validated run config, env vars resolved.
-
-    ``ops``: every node given to `validate_run_config` -> its Config instance, dict, value, or
-    None when it takes no config. ``resources``: resource key -> validated config (only the
-    overridden fields for `ConfigurableResource` instances).
-    """
-
-    ops: dict[str, Any]
-    resources: dict[str, Any]
-    execution: dict[str, Any] = field(default_factory=dict)
-    loggers: dict[str, Any] = field(default_factory=dict)
-
-
-class _Section(Enum):
-    OPS = "ops"
-    RESOURCES = "resources"
-
-
-_TOP_KEYS = ("ops", "resources", "execution", "loggers")
-_MAX_KNOWN = 20
-_NOUNS = {_Section.OPS: "op or asset", _Section.RESOURCES: "resource"}
-
-
-def _known(names: Mapping[str, Any]) -> str:
-    ordered = sorted(names)
-    if not ordered:
-        return "none"
-    if len(ordered) <= _MAX_KNOWN:
-        return ", ".join(ordered)
-    return ", ".join(ordered[:_MAX_KNOWN]) + f", ... ({len(ordered) - _MAX_KNOWN} more)"
-
-
-def _entry_config(entry: Any, where: str, problems: list[str]) -> Any:
-    """The ``config`` part of one node entry (None when absent)."""
-    if entry is None or isinstance(entry, BaseModel):
-        return entry
-    if not isinstance(entry, Mapping):
-        problems.append(f"{where}: expected {{'config': {{...}}}}, got {short_repr(entry)}")
-        return None
-    for key in entry:
-        if key != "config":
-            problems.append(f"{where}.{key}: unknown key (valid: config)")
-    return entry.get("config")
-
-
-def _given_entries(
-    given: Any, section: _Section, schemas: Mapping[str, Any], problems: list[str]
-) -> dict[str, Any]:
-    if given is None:
-        return {}
-    if not isinstance(given, Mapping):
-        problems.append(
-            f"{section.value}: expected a mapping of {_NOUNS[section]} names to "
-            f"{{'config': {{...}}}}, got {short_repr(given)}"
-        )
-        return {}
-    configs: dict[str, Any] = {}
-    for name, entry in given.items():
-        where = f"{section.value}.{name}"
-        if name not in schemas:
-            problems.append(
-                f"{where}: no {_NOUNS[section]} named {name!r} in this run "
-                f"(known: {_known(schemas)})"
-            )
-            continue
-        configs[name] = _entry_config(entry, where, problems)
-    return configs
-
-
-def _validate_section(
-    given: Any,
-    section: _Section,
-    schemas: Mapping[str, ConfigSchema | None],
-    resolve: bool,
-    problems: list[str],
-) -> dict[str, Any]:
-    configs = _given_entries(given, section, schemas, problems)
-    out: dict[str, Any] = {}
-    for name, schema in schemas.items():
-        value = configs.get(name)
-        path = f"{section.value}.{name}.config"
-        if schema is None:
-            if value is not None and value != {}:
-                problems.append(
-                    f"{path}: unexpected config: this {_NOUNS[section]} declares no config "
-                    "schema; remove it"
-                )
-            if section is _Section.OPS:
-                out[name] = None
-            continue
-        result, errors = schema.validate(value, path=path, resolve_env_vars=resolve)
-        if errors:
-            problems.extend(errors)
-        elif result is not None or section is _Section.OPS:
-            out[name] = result
-    return out
-
-
-def _raw_run_config(run_config: Mapping[str, Any] | RunConfig | None) -> Mapping[str, Any]:
-    if run_config is None:
-        return {}
-    if isinstance(run_config, RunConfig):
-        raw = run_config._raw()
-    elif isinstance(run_config, Mapping):
-        raw = run_config
-    else:
-        raise ConfigError(
-            [
-                f"run config must be a mapping with keys {', '.join(_TOP_KEYS)} or a RunConfig, "
-                f"got {type(run_config).__name__}"
-            ]
-        )
-    check_config_shape(raw)
-    return raw
-
-
-def _flatten_graph_entries(given: Any, known: Mapping[str, Any]) -> Any:
-    """Config for the ops of a graph nested in a graph may be given nested, as
-    `{graph: {"ops": {op: {...}}}}`; its nodes are named `graph.op`."""
-    if not isinstance(given, Mapping):
-        return given
-    flat: dict[str, Any] = {}
-    for name, entry in given.items():
-        inner = entry.get("ops") if isinstance(entry, Mapping) else None
-        if name not in known and isinstance(inner, Mapping) and set(entry) == {"ops"}:
-            prefixed = {f"{name}.{k}" for k in known if k.startswith(f"{name}.")}
-            nested = _flatten_graph_entries(
-                inner, {k.removeprefix(f"{name}."): None for k in prefixed}
-            )
-            flat.update({f"{name}.{k}": v for k, v in nested.items()})
-        else:
-            flat[name] = entry
-    return flat
-
-
-def validate_run_config(
-    run_config: Mapping[str, Any] | RunConfig | None,
-    *,
-    ops: Mapping[str, ConfigSchema | None],
-    resources: Mapping[str, ConfigSchema | None],
-    resolve_env_vars: bool = True,
-) -> ResolvedRunConfig:
-    """Validate a run config against the nodes and resources of a run; raise one `ConfigError`
-    listing every problem by path.
-
-    With ``resolve_env_vars=False`` (e.g. checking config in a process that lacks the run's
-    environment) env references stay `EnvVar`s and are not checked.
-    """
-    raw = _raw_run_config(run_config)
-    problems: list[str] = []
-    for key in raw:
-        if key not in _TOP_KEYS:
-            problems.append(f"{key}: unknown key (valid: {', '.join(_TOP_KEYS)})")
-    op_values = _validate_section(
-        _flatten_graph_entries(raw.get("ops"), ops), _Section.OPS, ops, resolve_env_vars, problems
-    )
-    resource_values = _validate_section(
-        raw.get("resources"), _Section.RESOURCES, resources, resolve_env_vars, problems
-    )
-    for key in ("execution", "loggers"):
-        if raw.get(key) is not None and not isinstance(raw[key], Mapping):
-            problems.append(f"{key}: expected a mapping, got {short_repr(raw[key])}")
-    if problems:
-        raise ConfigError(problems)
-    return ResolvedRunConfig(
-        ops=op_values,
-        resources=resource_values,
-        execution=dict(raw.get("execution") or {}),
-        loggers=dict(raw.get("loggers") or {}),
-    )
-
-
-def redact_run_config(run_config: Mapping[str, Any] | RunConfig | None) -> dict[str, Any]:
-    """A storable copy: `EnvVar`s become ``{"env": "NAME"}``, Config instances plain dicts."""
-    return _redact(_raw_run_config(run_config))
-
-
-def _redact(value: Any) -> Any:
-    if isinstance(value, EnvVar):
-        return {"env": value.env_var_name}
-    if isinstance(value, BaseModel):
-        return _redact(config_to_dict(value))
-    if isinstance(value, Mapping):
-        return {k: _redact(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_redact(v) for v in value]
-    return value
-
 
 # ---------------------------------------------------------------------------------------------
 # JSON schema of a run config (for the launchpad editor)
@@ -328,7 +102,7 @@ def _partial(config: dict[str, Any], defs: dict[str, Any], base: Mapping[str, An
     resolved.pop("required", None)
     props = {k: dict(v) for k, v in resolved.get("properties", {}).items()}
     for key, value in base.items():
-        redacted = _redact(value)
+        redacted = redact_value(value)
         if key in props and isinstance(redacted, str | int | float | bool | dict | list):
             props[key]["default"] = redacted
     resolved["properties"] = props

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-_MAX_REPR = 80
+from freshet.core.run_config import short_repr
 
 # pydantic error type -> the name of what was expected, for "expected X, got Y" messages.
 _EXPECTED: dict[str, str] = {
@@ -73,11 +73,6 @@ class _Unknown:
 
 
 _UNKNOWN = _Unknown()
-
-
-def short_repr(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= _MAX_REPR else text[: _MAX_REPR - 3] + "..."
 
 
 def join_path(path: str, loc: Loc) -> str:

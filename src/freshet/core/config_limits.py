@@ -4,10 +4,9 @@ counted every time they appear (what validating and storing it cost)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
-
-from pydantic import BaseModel
 
 from freshet.errors import ConfigError
 
@@ -17,6 +16,13 @@ MAX_CONFIG_DEPTH = 100
 MAX_CONFIG_VALUES = 1_000_000
 
 _SHOWN_SEGMENTS = 12
+
+
+def is_model(value: Any) -> bool:
+    """Whether `value` is a pydantic model instance (a `Config`, a resource), told without
+    importing pydantic: until something has imported it, no instance can exist."""
+    pydantic = sys.modules.get("pydantic")
+    return pydantic is not None and isinstance(value, pydantic.BaseModel)
 
 
 def check_config_shape(value: Any, path: str = "") -> None:
@@ -56,7 +62,7 @@ def check_config_shape(value: Any, path: str = "") -> None:
 
 
 def _children(value: Any) -> list[tuple[str, Any]]:
-    if isinstance(value, BaseModel):
+    if is_model(value):
         # a Config instance: its fields, as given (its class bounds the rest of its shape)
         value = dict(value)
     if isinstance(value, Mapping):

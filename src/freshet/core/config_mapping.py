@@ -7,22 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from freshet.core.config import RunConfig, config_schema_from
-from freshet.core.config_schema import ConfigSchema
-from freshet.core.partitions import (
-    DailyPartitionsDefinition,
-    DynamicPartitionsDefinition,
-    HourlyPartitionsDefinition,
-    MonthlyPartitionsDefinition,
-    PartitionsDefinition,
-    StaticPartitionsDefinition,
-    WeeklyPartitionsDefinition,
-)
+from freshet.core.run_config import RunConfig
 from freshet.core.signature import read_function_shape
 from freshet.errors import ConfigError, InvalidDefinitionError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from freshet.core.config_schema import ConfigSchema
+    from freshet.core.partitions import DynamicPartitionsDefinition, PartitionsDefinition
 
 
 def _as_run_config_dict(value: Any, where: str) -> dict[str, Any]:
@@ -52,7 +47,13 @@ class ConfigMapping:
         given = self.config_schema
         if given is None:
             given = read_function_shape(self.config_fn, what=where).config_class
-        object.__setattr__(self, "schema", config_schema_from(given, where))
+        schema = None
+        if given is not None:
+            # Imported here for start-up time: config schemas need pydantic.
+            from freshet.core.config_schema import config_schema_from
+
+            schema = config_schema_from(given, where)
+        object.__setattr__(self, "schema", schema)
 
     @property
     def name(self) -> str:
@@ -118,26 +119,36 @@ def _time_partitioned(definition: PartitionsDefinition) -> Callable[..., Partiti
 
 def daily_partitioned_config(start_date: Any, **options: Any) -> Callable[..., PartitionedConfig]:
     """Run config per day from `fn(start, end)` of the day's window."""
+    from freshet.core.partitions import DailyPartitionsDefinition  # start-up time
+
     return _time_partitioned(DailyPartitionsDefinition(start_date, **options))
 
 
 def hourly_partitioned_config(start_date: Any, **options: Any) -> Callable[..., PartitionedConfig]:
     """Run config per hour from `fn(start, end)` of the hour's window."""
+    from freshet.core.partitions import HourlyPartitionsDefinition  # start-up time
+
     return _time_partitioned(HourlyPartitionsDefinition(start_date, **options))
 
 
 def weekly_partitioned_config(start_date: Any, **options: Any) -> Callable[..., PartitionedConfig]:
     """Run config per week from `fn(start, end)` of the week's window."""
+    from freshet.core.partitions import WeeklyPartitionsDefinition  # start-up time
+
     return _time_partitioned(WeeklyPartitionsDefinition(start_date, **options))
 
 
 def monthly_partitioned_config(start_date: Any, **options: Any) -> Callable[..., PartitionedConfig]:
     """Run config per month from `fn(start, end)` of the month's window."""
+    from freshet.core.partitions import MonthlyPartitionsDefinition  # start-up time
+
     return _time_partitioned(MonthlyPartitionsDefinition(start_date, **options))
 
 
 def static_partitioned_config(partition_keys: list[str]) -> Callable[..., PartitionedConfig]:
     """Run config per key of a fixed list, from `fn(partition_key)`."""
+    from freshet.core.partitions import StaticPartitionsDefinition  # start-up time
+
     return partitioned_config(StaticPartitionsDefinition(partition_keys))
 
 
@@ -152,6 +163,8 @@ def partitioned_config(
     partitions_def: PartitionsDefinition,
 ) -> Callable[..., PartitionedConfig]:
     """Run config per key of any partitions definition, from `fn(partition_key)`."""
+    from freshet.core.partitions import PartitionsDefinition  # start-up time
+
     if not isinstance(partitions_def, PartitionsDefinition):
         raise InvalidDefinitionError(
             f"partitioned_config: partitions_def must be a partitions definition, got "

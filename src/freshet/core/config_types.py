@@ -1,73 +1,32 @@
-"""The config values users write: `Config` classes and `EnvVar` secrets. Imports pydantic:
-never import at startup.
+"""The config values users write: `Config` classes and dict-schema `Field`s (`EnvVar` lives
+in `run_config`, which needs no pydantic). Imports pydantic: never import at startup.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import pydantic
 from pydantic import BaseModel, ConfigDict
 
-from freshet.errors import ConfigError, InvalidDefinitionError
+from freshet.core.run_config import EnvVar, env_ref_name, to_plain
+from freshet.errors import InvalidDefinitionError
 
-# ---------------------------------------------------------------------------------------------
-# EnvVar
-# ---------------------------------------------------------------------------------------------
-
-
-class EnvVar(str):
-    """A reference to an environment variable, read when a run starts and never stored.
-
-    It is a str whose text is the variable's *name*, so it fits any str field; `Config` also
-    accepts it in fields of other types and validates the variable's value at resolution.
-    """
-
-    __slots__ = ()
-
-    def __new__(cls, name: str) -> EnvVar:
-        if not isinstance(name, str) or not name or "=" in name or "\x00" in name:
-            raise InvalidDefinitionError(
-                f"EnvVar needs the name of an environment variable, got {name!r}"
-            )
-        return super().__new__(cls, name)
-
-    @property
-    def env_var_name(self) -> str:
-        return str.__str__(self)
-
-    def get_value(self, default: str | None = None) -> str:
-        """The variable's value; ``default`` if unset; else a `ConfigError` naming it."""
-        value = os.environ.get(self.env_var_name)
-        if value is not None:
-            return value
-        if default is not None:
-            return default
-        raise ConfigError(
-            [
-                f"environment variable {self.env_var_name!r} is not set; set it in the environment "
-                "of the process that runs this, or give a default"
-            ],
-            header="missing environment variable",
-        )
-
-    def __repr__(self) -> str:
-        return f"EnvVar({self.env_var_name!r})"
-
-
-def env_ref_name(value: Any) -> str | None:
-    """The variable named by ``EnvVar("X")`` or by the dict form ``{"env": "X"}``."""
-    if isinstance(value, EnvVar):
-        return value.env_var_name
-    if type(value) is dict and len(value) == 1:
-        name = value.get("env")
-        if isinstance(name, str):
-            return name
-    return None
-
+__all__ = [
+    "REQUIRED",
+    "BoolSource",
+    "Config",
+    "EnvVar",
+    "Field",
+    "IntSource",
+    "PermissiveConfig",
+    "StringSource",
+    "config_to_dict",
+    "env_ref_name",
+    "holds_env_or_model",
+    "to_plain",
+]
 
 # ---------------------------------------------------------------------------------------------
 # Config
@@ -117,16 +76,6 @@ def config_to_dict(model: BaseModel) -> dict[str, Any]:
     for name, info in type(model).model_fields.items():
         out[info.alias or name] = to_plain(getattr(model, name))
     return out
-
-
-def to_plain(value: Any) -> Any:
-    if isinstance(value, BaseModel):
-        return config_to_dict(value)
-    if isinstance(value, Mapping):
-        return {k: to_plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_plain(v) for v in value]
-    return value
 
 
 def holds_env_or_model(model: BaseModel) -> bool:

@@ -16,7 +16,6 @@ from freshet.core.composition import (
     NodeInvocation,
     OutputHandle,
 )
-from freshet.core.config_mapping import ConfigMapping, PartitionedConfig
 from freshet.core.jobs import JobDefinition
 from freshet.core.keys import check_name
 from freshet.core.retries import RetryPolicy
@@ -51,6 +50,9 @@ class GraphDefinition:
                 f"graph {self.name!r} has inputs ({', '.join(self.input_names)}) and cannot "
                 "become a job: a job's ops must get every input from other ops"
             )
+        # Imported here for start-up time: only a job needs it.
+        from freshet.core.config_mapping import ConfigMapping, PartitionedConfig
+
         graph = self if op_retry_policy is None else _with_default_retry(self, op_retry_policy)
         if isinstance(config, PartitionedConfig):
             if partitions_def is not None and partitions_def != config.partitions_def:

@@ -1,29 +1,24 @@
-"""Resources: `ConfigurableResource` classes, function-style `@resource`, and `build_resources`,
-which initialises the ones a step needs in dependency order and tears them down after.
+"""Resources: function-style `@resource`, and `build_resources`, which initialises the ones a
+step needs in dependency order and tears them down after.
+
+`ConfigurableResource` classes live in `configurable_resources` (they need pydantic); this
+module recognises their instances without importing it, so that a project whose resources
+are plain objects or functions never loads pydantic.
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from types import TracebackType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel
-
-from freshet.core.config import (
-    Config,
-    ConfigSchema,
-    EnvVar,
-    config_schema_from,
-    config_to_dict,
-    resolve_config_instance,
-)
 from freshet.core.io_managers import InputManager, IOManager
 from freshet.errors import (
     ConfigError,
@@ -32,6 +27,10 @@ from freshet.errors import (
     InvalidDefinitionError,
     MissingResourceError,
 )
+
+if TYPE_CHECKING:
+    from freshet.core.config_schema import ConfigSchema
+    from freshet.core.configurable_resources import ConfigurableResource
 
 _LOG = logging.getLogger("freshet.resources")
 
@@ -101,82 +100,6 @@ def build_init_resource_context(
 
 
 # ---------------------------------------------------------------------------------------------
-# Class-style resources
-# ---------------------------------------------------------------------------------------------
-
-
-class ConfigurableResource(Config):
-    """A resource declared as a class of config fields, given as an instance in `Definitions`.
-
-    Fields may hold `EnvVar`s (resolved at initialisation) and other resources (initialised
-    first, torn down after). Keep clients in ``PrivateAttr``s set in `setup_for_execution`.
-    """
-
-    __freshet_resource__: ClassVar[bool] = True
-
-    def setup_for_execution(self, context: InitResourceContext) -> None:
-        """Called once per step process before the resource is used."""
-
-    def teardown_after_execution(self, context: InitResourceContext) -> None:
-        """Called once the steps using the resource are done, even when they failed."""
-
-    def create_resource(self, context: InitResourceContext) -> Any:
-        """The object user code receives; the resource itself by default."""
-        return self
-
-    @contextmanager
-    def yield_for_execution(self, context: InitResourceContext) -> Iterator[Any]:
-        self.setup_for_execution(context)
-        try:
-            yield self.create_resource(context)
-        finally:
-            self.teardown_after_execution(context)
-
-    @classmethod
-    def configure_at_launch(cls, **values: Any) -> ResourceDefinition:
-        """This resource with its fields given in each run's config
-        (`resources.<key>.config`) rather than in code."""
-        if values:
-            raise InvalidDefinitionError(
-                f"{cls.__name__}.configure_at_launch(): give every field in run config, or "
-                f"build {cls.__name__}(...) in code; fixing some fields here is not supported"
-            )
-
-        def at_launch(context: InitResourceContext) -> Iterator[Any]:
-            config = context.resource_config
-            resource = config if isinstance(config, cls) else cls(**(config or {}))
-            with resource.yield_for_execution(context) as value:
-                yield value
-
-        at_launch.__name__ = cls.__name__
-        return ResourceDefinition(resource_fn=at_launch, config_schema=cls)
-
-
-class ConfigurableIOManager(ConfigurableResource, IOManager):
-    """An IO manager declared as a configurable resource; it is its own resource value."""
-
-
-class ConfigurableIOManagerFactory(ConfigurableResource):
-    """Config fields that build an IO manager: implement `create_io_manager`, whose result
-    (any `IOManager`) is what steps store and load through."""
-
-    def create_io_manager(self, context: InitResourceContext) -> IOManager:
-        raise NotImplementedError(
-            f"{type(self).__name__} must implement create_io_manager(self, context) and "
-            "return an IOManager"
-        )
-
-    def create_resource(self, context: InitResourceContext) -> Any:
-        manager = self.create_io_manager(context)
-        if not isinstance(manager, InputManager):
-            raise InvalidDefinitionError(
-                f"{type(self).__name__}.create_io_manager returned a "
-                f"{type(manager).__name__}, not an IOManager"
-            )
-        return manager
-
-
-# ---------------------------------------------------------------------------------------------
 # Function-style resources
 # ---------------------------------------------------------------------------------------------
 
@@ -228,7 +151,7 @@ class ResourceDefinition:
                 f"{where}: required_resource_keys must be a collection of keys, e.g. {{{keys!r}}}"
             )
         object.__setattr__(self, "required_resource_keys", frozenset(keys))
-        object.__setattr__(self, "schema", config_schema_from(self.config_schema, where))
+        object.__setattr__(self, "schema", _schema_from(self.config_schema, where))
         object.__setattr__(self, "takes_context", _positional_arity(self.resource_fn, where) == 1)
         object.__setattr__(self, "is_generator", inspect.isgeneratorfunction(self.resource_fn))
 
@@ -356,18 +279,42 @@ def input_manager(
 # What Definitions and the engine call
 # ---------------------------------------------------------------------------------------------
 
-AnyResource = ResourceDefinition | ConfigurableResource
+
+def _configurable_class() -> type | None:
+    """`ConfigurableResource`, once anything has imported it; until then no instance or
+    subclass of it exists, and pydantic (which it needs) stays unloaded."""
+    module = sys.modules.get("freshet.core.configurable_resources")
+    return None if module is None else getattr(module, "ConfigurableResource", None)
 
 
-def coerce_resource(value: Any) -> AnyResource:
+def is_configurable(value: Any) -> bool:
+    """Whether `value` is a `ConfigurableResource` instance."""
+    cls = _configurable_class()
+    return cls is not None and isinstance(value, cls)
+
+
+def _schema_from(config_schema: Any, where: str) -> ConfigSchema | None:
+    if config_schema is None:
+        return None
+    # Imported here for start-up time: config schemas need pydantic.
+    from freshet.core.config_schema import config_schema_from
+
+    return config_schema_from(config_schema, where)
+
+
+def coerce_resource(value: Any) -> ResourceDefinition | ConfigurableResource:
     """Anything given in ``Definitions(resources=...)`` as something `build_resources` can open;
     plain objects (clients, IO manager instances) become hardcoded resources."""
-    if isinstance(value, ResourceDefinition | ConfigurableResource):
+    if isinstance(value, ResourceDefinition) or is_configurable(value):
         return value
-    if isinstance(value, type) and issubclass(value, ConfigurableResource | IOManager):
-        raise InvalidDefinitionError(
-            f"got the class {value.__name__}, not an instance; pass {value.__name__}(...)"
-        )
+    if isinstance(value, type):
+        configurable = _configurable_class()
+        if issubclass(value, IOManager) or (
+            configurable is not None and issubclass(value, configurable)
+        ):
+            raise InvalidDefinitionError(
+                f"got the class {value.__name__}, not an instance; pass {value.__name__}(...)"
+            )
     return ResourceDefinition.hardcoded_resource(value)
 
 
@@ -377,7 +324,7 @@ def resource_config_schema(res: Any) -> ConfigSchema | None:
     res = coerce_resource(res)
     if isinstance(res, ResourceDefinition):
         return None if res.fixed_config is not None else res.schema
-    schema = config_schema_from(type(res), f"resource {type(res).__name__}")
+    schema = _schema_from(type(res), f"resource {type(res).__name__}")
     assert schema is not None
     return schema.with_base_values(_field_values(res))
 
@@ -389,7 +336,7 @@ def required_resource_keys(res: Any) -> frozenset[str]:
     return frozenset()
 
 
-def _field_values(res: BaseModel) -> dict[str, Any]:
+def _field_values(res: Any) -> dict[str, Any]:
     return {info.alias or name: getattr(res, name) for name, info in type(res).model_fields.items()}
 
 
@@ -404,7 +351,9 @@ class _Visit(Enum):
 
 
 def _init_order(
-    resources: Mapping[str, AnyResource], keys: Iterable[str], requested_by: str
+    resources: Mapping[str, ResourceDefinition | ConfigurableResource],
+    keys: Iterable[str],
+    requested_by: str,
 ) -> list[str]:
     order: list[str] = []
     state: dict[str, _Visit] = {}
@@ -462,30 +411,28 @@ class _Guarded(AbstractContextManager[Any]):
             raise ExecutionError(f"{self._what} failed to tear down: {raised}") from raised
 
 
-def _needs_resolution(res: BaseModel) -> bool:
-    return any(
-        isinstance(getattr(res, name), EnvVar | BaseModel) for name in type(res).model_fields
-    )
-
-
 def _open_configurable(
     what: str,
     path: str,
-    res: ConfigurableResource,
+    res: Any,
     overrides: Mapping[str, Any] | None,
     context: InitResourceContext,
     stack: ExitStack,
 ) -> Any:
+    # `res` is a ConfigurableResource, so pydantic is loaded already
+    from freshet.core.config_schema import resolve_config_instance
+    from freshet.core.config_types import config_to_dict, holds_env_or_model
+
     # Untouched instances are used as they are: no copy, so state such as an in-memory
     # IO manager's values lives as long as the instance.
-    if overrides or _needs_resolution(res):
-        res = resolve_config_instance(res, path=path, overrides=overrides)  # type: ignore[assignment]
+    if overrides or holds_env_or_model(res):
+        res = resolve_config_instance(res, path=path, overrides=overrides)
         nested = {
             name: _open_configurable(
                 f"{what} (field {name!r})", f"{path}.{name}", value, None, context, stack
             )
             for name in type(res).model_fields
-            if isinstance(value := getattr(res, name), ConfigurableResource)
+            if is_configurable(value := getattr(res, name))
         }
         if nested:
             res = res.model_copy(update=nested)
@@ -552,7 +499,7 @@ def build_resources(
                 resources=Resources({k: values[k] for k in required_resource_keys(res)}), log=log
             )
             what, path = f"resource {key!r}", f"resources.{key}.config"
-            if isinstance(res, ConfigurableResource):
+            if is_configurable(res):
                 values[key] = _open_configurable(what, path, res, config.get(key), context, stack)
             else:
                 values[key] = _open_definition(what, path, res, config.get(key), context, stack)

@@ -19,12 +19,12 @@ from freshet.core.config import (
     redact_run_config,
     run_config_json_schema,
 )
+from freshet.core.configurable_resources import ConfigurableResource
 from freshet.core.graphs import GraphDefinition
 from freshet.core.jobs import JobDefinition
 from freshet.core.keys import AssetKey
 from freshet.core.ops import DEFAULT_IO_MANAGER_KEY, OpDefinition
 from freshet.core.resources import (
-    ConfigurableResource,
     ResourceDefinition,
     coerce_resource,
     required_resource_keys,
