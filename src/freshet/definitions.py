@@ -3,26 +3,17 @@ them all at once, reporting every problem with the objects involved."""
 
 from __future__ import annotations
 
-import difflib
 import sys
 import types
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from freshet.core.assets import AssetsDefinition, AssetSpec, external_asset
-from freshet.core.builtin_io_managers import FilesystemIOManager
 from freshet.core.checks import AssetChecksDefinition
-from freshet.core.config import config_schema_from
-from freshet.core.executors import check_executor
-from freshet.core.io_managers import build_input_context
-from freshet.core.jobs import JobDefinition, UnresolvedAssetJob
 from freshet.core.keys import AssetKey
 from freshet.core.ops import DEFAULT_IO_MANAGER_KEY
-from freshet.core.partitions import PartitionsDefinition, validate_mapping
-from freshet.core.resources import build_resources, coerce_resource, required_resource_keys
 from freshet.errors import (
     CycleError,
     DefinitionsError,
@@ -35,7 +26,12 @@ from freshet.errors import (
 from freshet.lineage.asset_graph import AssetGraph, UnknownDep
 
 if TYPE_CHECKING:
+    from freshet.core.jobs import JobDefinition, UnresolvedAssetJob
     from freshet.core.schedules import ScheduleDefinition
+
+# Start-up time: what only some projects use (partitions, jobs, schedules, sensors, resources,
+# automation conditions, config schemas, executors, selections) is imported by the check that
+# needs it, once something is there to check, so that a plain project loads only what it uses.
 
 
 class _Problems:
@@ -206,6 +202,10 @@ class Definitions:
         key = AssetKey.from_coercible(asset_key)
         io_key = self.get_assets_def(key).io_manager_keys.get(key, DEFAULT_IO_MANAGER_KEY)
         resources = dict(self._resources)
+        from freshet.core.builtin_io_managers import FilesystemIOManager
+        from freshet.core.io_managers import build_input_context
+        from freshet.core.resources import build_resources
+
         if io_key == DEFAULT_IO_MANAGER_KEY:
             resources.setdefault(io_key, FilesystemIOManager())
         base_dir = "" if instance is None else str(instance.storage_dir)
@@ -356,12 +356,16 @@ def _check_duplicates(
 def _externals_for_unknown_deps(graph: AssetGraph) -> list[AssetsDefinition]:
     """A `deps=[...]` entry naming a key nothing defines declares an external asset (made by
     another system), with a warning; a parameter naming no asset stays an error."""
-    known = sorted(k.to_user_string() for k in graph.nodes)
     found: dict[AssetKey, UnknownDep] = {}
     for dep in graph.unknown_deps:
         if dep.parent not in dep.assets_def.keys_by_input.values():
             found.setdefault(dep.parent, dep)
-    externals = []
+    externals: list[AssetsDefinition] = []
+    if not found:
+        return externals
+    import difflib  # only an unknown dependency needs it
+
+    known = sorted(k.to_user_string() for k in graph.nodes)
     for parent, dep in found.items():
         name = parent.to_user_string()
         close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
@@ -446,6 +450,13 @@ def _check_one_check(
 def _check_partitions(graph: AssetGraph, problems: _Problems) -> None:
     """Every partitions_def is a definition, and every dependency's partition mapping
     (given or default) can join the two assets' partitions."""
+    if not any(
+        node.partitions_def is not None or any(d.partition_mapping is not None for d in node.deps)
+        for node in graph.nodes.values()
+    ):
+        return
+    from freshet.core.partitions import PartitionsDefinition, validate_mapping
+
     for key, node in graph.nodes.items():
         definition = node.partitions_def
         if definition is not None and not isinstance(definition, PartitionsDefinition):
@@ -484,6 +495,8 @@ def _check_configs(
     for op_def in ops:
         if op_def.config_schema is None:
             continue
+        from freshet.core.config_schema import config_schema_from  # pydantic
+
         try:
             config_schema_from(op_def.config_schema, where=f"ops.{op_def.name}.config")
         except FreshetError as exc:
@@ -491,7 +504,11 @@ def _check_configs(
 
 
 def _coerce_resources(resources: Mapping[str, Any], problems: _Problems) -> dict[str, Any]:
-    result = {}
+    result: dict[str, Any] = {}
+    if not resources:
+        return result
+    from freshet.core.resources import coerce_resource
+
     for key, value in resources.items():
         try:
             result[key] = coerce_resource(value)
@@ -507,12 +524,8 @@ def _check_resources(
     problems: _Problems,
 ) -> None:
     available = set(resources) | {DEFAULT_IO_MANAGER_KEY}
-    for key, res in resources.items():
-        for needed in sorted(required_resource_keys(res) - available):
-            problems.add(
-                MissingResourceError,
-                f"resource {key!r} requires resource {needed!r}, which is not provided",
-            )
+    if resources:
+        _check_resources_of_resources(resources, available, problems)
     users: list[tuple[str, frozenset[str]]] = [
         (f"asset {_where(a)}", a.required_resource_keys) for a in assets_defs if a.is_executable
     ]
@@ -526,6 +539,19 @@ def _check_resources(
             )
 
 
+def _check_resources_of_resources(
+    resources: Mapping[str, Any], available: set[str], problems: _Problems
+) -> None:
+    from freshet.core.resources import required_resource_keys
+
+    for key, res in resources.items():
+        for needed in sorted(required_resource_keys(res) - available):
+            problems.add(
+                MissingResourceError,
+                f"resource {key!r} requires resource {needed!r}, which is not provided",
+            )
+
+
 def _check_schedules(
     schedules: Sequence[Any],
     jobs: Mapping[str, JobDefinition],
@@ -535,6 +561,8 @@ def _check_schedules(
     if not schedules:
         return
     # Imported here for start-up time: croniter costs ~25 ms and most projects have no schedule.
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     from freshet.core.cron import cron_problem
     from freshet.core.schedules import ScheduleDefinition
 
@@ -594,6 +622,8 @@ def _check_target(
     """A schedule's or sensor's job exists; its asset selection names assets."""
     if job_name is not None and job_name not in jobs:
         known = ", ".join(sorted(jobs)) or "none"
+        import difflib  # only a mistake needs it
+
         close = difflib.get_close_matches(job_name, list(jobs), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         problems.add(
@@ -675,6 +705,10 @@ def _check_asset_job_selection(
 def _check_executors(executor: Any, jobs: Sequence[Any], problems: _Problems) -> None:
     """The project's executor and each job's `executor_def` must be executor definitions
     (fr.in_process_executor, fr.multiprocess_executor, fr.dask_executor)."""
+    if executor is None and not jobs:
+        return
+    from freshet.core.executors import check_executor
+
     found = check_executor(executor, "Definitions(executor=...)")
     if found is not None:
         problems.add(InvalidDefinitionError, found)
@@ -691,6 +725,10 @@ def _resolve_jobs(
     problems: _Problems,
 ) -> dict[str, JobDefinition]:
     resolved: dict[str, JobDefinition] = {}
+    if not jobs:
+        return resolved
+    from freshet.core.jobs import JobDefinition, UnresolvedAssetJob
+
     for job in jobs:
         if isinstance(job, UnresolvedAssetJob):
             try:

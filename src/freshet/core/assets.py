@@ -10,11 +10,9 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from freshet.core.automation.freshness_policy import FreshnessPolicy
 from freshet.core.checks import AssetCheckSpec, key_of
-from freshet.core.graphs import GraphDefinition, build_graph
 from freshet.core.keys import AssetKey, check_name
 from freshet.core.ops import (
     DEFAULT_IO_MANAGER_KEY,
@@ -28,6 +26,9 @@ from freshet.core.ops import (
 from freshet.core.retries import RetryPolicy
 from freshet.core.signature import FunctionShape, output_annotation, read_function_shape
 from freshet.errors import InvalidDefinitionError
+
+if TYPE_CHECKING:
+    from freshet.core.graphs import GraphDefinition
 
 DEFAULT_GROUP = "default"
 IO_MANAGER_METADATA_KEY = "freshet/io_manager_key"
@@ -91,6 +92,13 @@ def _check_tags(tags: Mapping[str, Any] | None, what: str) -> dict[str, str]:
     return result
 
 
+def _is_freshness_policy(value: Any) -> bool:
+    # Imported here for start-up time: most projects define no freshness policy.
+    from freshet.core.automation.freshness_policy import FreshnessPolicy
+
+    return isinstance(value, FreshnessPolicy)
+
+
 @dataclass(frozen=True, slots=True, init=False)
 class AssetSpec:
     """Declares one asset. Alone (in `Definitions(assets=[...])`) it is an external asset
@@ -131,7 +139,7 @@ class AssetSpec:
         what = f"asset {asset_key.to_user_string()!r}"
         if code_version is not None and not isinstance(code_version, str):
             raise InvalidDefinitionError(f"{what}: code_version must be a string")
-        if freshness_policy is not None and not isinstance(freshness_policy, FreshnessPolicy):
+        if freshness_policy is not None and not _is_freshness_policy(freshness_policy):
             raise InvalidDefinitionError(
                 f"{what}: freshness_policy must be a FreshnessPolicy(maximum_lag_minutes=...), "
                 f"got {type(freshness_policy).__name__}"
@@ -576,6 +584,8 @@ def graph_asset(
             else AssetKey((*_prefix_tuple(key_prefix), name or func.__name__))
         )
         what = f"graph_asset {asset_key.to_user_string()!r}"
+        from freshet.core.graphs import build_graph  # start-up time: few projects have graphs
+
         built = build_graph(func, name=asset_key.to_python_identifier(), description=description)
         if list(built.output_map) != ["result"]:
             raise InvalidDefinitionError(

@@ -5,13 +5,15 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from freshet.core import composition
 from freshet.core.keys import check_name
 from freshet.core.retries import RetryPolicy
 from freshet.core.signature import FunctionShape, output_annotation, read_function_shape
 from freshet.errors import InvalidDefinitionError
+
+if TYPE_CHECKING:
+    from freshet.core import composition
 
 DEFAULT_OUTPUT = "result"
 DEFAULT_IO_MANAGER_KEY = "io_manager"
@@ -133,9 +135,13 @@ class OpDefinition:
         return replace(self, retry_policy=retry_policy)
 
     def alias(self, name: str) -> composition.PendingNode:
+        from freshet.core import composition  # start-up time: only graphs compose ops
+
         return composition.PendingNode(self, check_name(name, "op alias"))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from freshet.core import composition  # start-up time: only graphs compose ops
+
         if composition.is_composing():
             return composition.invoke(self, None, args, kwargs)
         return invoke_directly(self, args, kwargs)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -50,6 +49,8 @@ class RetryPolicy:
             base = self.delay * attempt
         else:
             base = self.delay
+        import random  # start-up time: only a retry with jitter needs it
+
         if self.jitter is Jitter.FULL:
             return random.uniform(0, base)
         if self.jitter is Jitter.PLUS_MINUS:

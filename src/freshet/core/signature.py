@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import collections.abc
 import inspect
+import os
 import sys
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from freshet.core.results import MaterializeResult, Output
 from freshet.errors import InvalidDefinitionError
 
 CONTEXT_NAMES = frozenset({"context", "_context", "ctx"})
@@ -111,7 +110,7 @@ def _signature(fn: Callable[..., Any], what: str) -> inspect.Signature:
     return sig.replace(parameters=params)
 
 
-_PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 
 
 def _caller_locals() -> dict[str, Any]:
@@ -186,12 +185,16 @@ def output_annotation(annotation: Any) -> Any:
     the stored value, so they check nothing; no annotation means any."""
     if annotation is inspect.Parameter.empty or isinstance(annotation, str):
         return None
-    if annotation in (Output, MaterializeResult):
-        return None
     origin = typing.get_origin(annotation)
-    if origin is Output:
-        args = typing.get_args(annotation)
-        return args[0] if args else None
+    # Until something imports `freshet.core.results` no annotation can name `Output` (start-up
+    # time: a project that never writes one does not load it).
+    results = sys.modules.get("freshet.core.results")
+    if results is not None:
+        if annotation in (results.Output, results.MaterializeResult):
+            return None
+        if origin is results.Output:
+            args = typing.get_args(annotation)
+            return args[0] if args else None
     if origin in _GENERATOR_ORIGINS or annotation in _GENERATOR_ORIGINS:
         return None
     return annotation

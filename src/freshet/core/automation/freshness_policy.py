@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from freshet.errors import InvalidDefinitionError
 
@@ -42,6 +41,9 @@ class FreshnessPolicy:
             problem = cron_problem(self.cron_schedule)
             if problem is not None:
                 raise InvalidDefinitionError(f"FreshnessPolicy: {problem}")
+        # Imported here for start-up time: most projects define no freshness policy.
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
         try:
             ZoneInfo(self.cron_schedule_timezone)
         except (ZoneInfoNotFoundError, ValueError, TypeError):
