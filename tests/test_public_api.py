@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 import freshet as fr
 
 PROMISED = {
@@ -79,6 +81,59 @@ def test_import_does_not_load_sqlalchemy_or_pydantic():
     code = "import sys, freshet; print('sqlalchemy' in sys.modules, 'pydantic' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+PROJECTS = {
+    "plain-asset": """
+@fr.asset
+def one():
+    return 1
+
+fr.Definitions(assets=[one])
+""",
+    "deps-checks-and-plain-resources": """
+@fr.resource
+def warehouse(context):
+    return {}
+
+@fr.asset(deps=["raw"])
+def one(warehouse: fr.ResourceParam[dict]):
+    return 1
+
+@fr.asset
+def two(one):
+    return one
+
+@fr.asset_check(asset=two)
+def positive(two):
+    return fr.AssetCheckResult(passed=two > 0)
+
+fr.Definitions(
+    assets=[fr.AssetSpec("raw"), one, two],
+    asset_checks=[positive],
+    resources={"warehouse": warehouse, "client": object()},
+)
+fr.RunConfig(ops={"one": {"config": {}}}).to_config_dict()
+""",
+}
+
+
+@pytest.mark.parametrize("project", list(PROJECTS.values()), ids=list(PROJECTS))
+def test_defining_without_config_classes_does_not_load_pydantic(project):
+    loaded = "sorted(m for m in ('pydantic', 'sqlalchemy') if m in sys.modules)"
+    code = f"import sys, freshet as fr\n{project}\nprint({loaded})"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["[]"]
+
+
+def test_defining_a_config_class_loads_pydantic():
+    code = (
+        "import sys, freshet as fr\n"
+        "class Limits(fr.Config):\n    limit: int = 5\n"
+        "print('pydantic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True"]
 
 
 def test_freshet_error_is_root_of_user_errors():
