@@ -57,21 +57,24 @@ def test_a_change_reevaluates_only_what_reads_it(instance):
     assert after.get_num_requested("c") == 0
 
 
-def _requests(instance, steps, forget):
+def _requests(instance, steps, forget, defs=None):
     """Run `steps` (changes between ticks); each tick's requests, optionally forgetting the
-    kept evaluations before each tick (a full tick from the same cursor)."""
+    kept evaluations before each tick (a full tick from the same cursor). Without `defs`,
+    each tick gets new (equal) definitions; with them, every tick reads the same graph."""
     cursor, seen = None, []
     for step in steps:
         step(instance)
         if forget:
             incremental._MEMOS.clear()
-        result = fr.evaluate_automation_conditions(_defs(), instance, cursor=cursor)
+        tick_defs = _defs() if defs is None else defs
+        result = fr.evaluate_automation_conditions(tick_defs, instance, cursor=cursor)
         cursor = result.cursor
         seen.append(sorted((r.key.to_user_string(), r.num_requested) for r in result.results))
     return seen
 
 
-def test_incremental_ticks_decide_what_full_ticks_decide():
+@pytest.mark.parametrize("same_graph", [False, True], ids=["new-definitions", "same-graph"])
+def test_incremental_ticks_decide_what_full_ticks_decide(same_graph):
     def nothing(instance):
         pass
 
@@ -89,4 +92,31 @@ def test_incremental_ticks_decide_what_full_ticks_decide():
 
     steps = [nothing, build_all, nothing, new_a, nothing, build_b, same_a, nothing, nothing]
     with fr.Instance.ephemeral() as one, fr.Instance.ephemeral() as other:
-        assert _requests(one, steps, forget=False) == _requests(other, steps, forget=True)
+        defs = _defs() if same_graph else None
+        incremental_ticks = _requests(one, steps, forget=False, defs=defs)
+        assert incremental_ticks == _requests(other, steps, forget=True, defs=defs)
+
+
+def test_an_idle_tick_over_the_same_graph_looks_at_no_asset(instance, monkeypatch):
+    defs = _defs()
+    fr.materialize(defs, instance=instance)
+    first = fr.evaluate_automation_conditions(defs, instance)
+    settled = fr.evaluate_automation_conditions(defs, instance, cursor=first.cursor)
+    looked_at = []
+    original = incremental.reusable
+
+    def counting(entry, condition, key, *args):
+        looked_at.append(key.to_user_string())
+        return original(entry, condition, key, *args)
+
+    monkeypatch.setattr(incremental, "reusable", counting)
+    idle = fr.evaluate_automation_conditions(defs, instance, cursor=settled.cursor)
+    assert looked_at == []
+    assert [e.key for e in idle.results] == [e.key for e in settled.results]
+    assert all(idle.get_evaluation(k) is settled.get_evaluation(k) for k in ("a", "b", "c"))
+    fr.materialize(_defs(value=2), selection="a", instance=instance)
+    looked_at.clear()
+    after = fr.evaluate_automation_conditions(defs, instance, cursor=idle.cursor)
+    # a changed; b is its child; c is looked at because b is requested; other never
+    assert looked_at == ["a", "b", "c"]
+    assert after.get_requested_partitions("b") == {None}

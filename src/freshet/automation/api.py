@@ -4,9 +4,10 @@ instance's storage. Reads only; recording the tick and launching its runs is the
 
 from __future__ import annotations
 
+import heapq
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -80,28 +81,9 @@ def _evaluate(
         if max_materializations_per_minute is None
         else max(0, max_materializations_per_minute - sum(n for _, n in recent))
     )
-    results: list[AssetEvaluation] = []
-    memo = incremental.recall(previous)
-    changed = None if memo is None else incremental.changed_keys(facts, previous)
-    next_memo: incremental.Memo = {}
-    for key in graph.toposorted_keys:
-        view = graph.node(key)
-        condition = view.automation_condition
-        if not isinstance(condition, AutomationCondition):
-            continue
-        if changed is not None and incremental.reusable(
-            memo.get(key),  # type: ignore[union-attr]
-            condition,
-            key,
-            facts,
-            changed,
-            tick.requested,
-            previous,
-        ):
-            kept = memo[key]  # type: ignore[index]
-            results.append(kept[1])
-            next_memo[key] = kept
-            continue
+
+    def evaluate(key: AssetKey, view: Any, condition: AutomationCondition) -> incremental.Entry:
+        nonlocal budget
         true, tree = AssetEvaluator(tick, key).evaluate(condition)
         true = frozenset(true)  # every partition, when the whole condition holds for all
         requested, discarded = _guarded(facts, key, true, view.is_materializable)
@@ -113,16 +95,31 @@ def _evaluate(
             budget -= len(requested)
         if requested:
             tick.requested[key] = requested
+        partitioned = view.partitions_def is not None
         evaluation = AssetEvaluation(
-            key=key,
-            partitioned=view.partitions_def is not None,
-            tree=tree,
-            requested=requested,
-            discarded=discarded,
+            key=key, partitioned=partitioned, tree=tree, requested=requested, discarded=discarded
         )
-        results.append(evaluation)
-        sticky = incremental.must_reevaluate(condition, evaluation, view.partitions_def is not None)
-        next_memo[key] = (condition, evaluation, sticky)
+        return condition, evaluation, incremental.must_reevaluate(condition, evaluation, partitioned)
+
+    memo = incremental.recall(previous)
+    changed = None if memo is None else incremental.changed_keys(facts, previous)
+    if memo is not None and changed is not None and memo.graph is graph:
+        next_memo = _walk_frontier(memo, changed, tick, previous, evaluate)
+    else:
+        entries = {}
+        for key in graph.toposorted_keys:
+            view = graph.node(key)
+            condition = view.automation_condition
+            if not isinstance(condition, AutomationCondition):
+                continue
+            entry = None if memo is None else memo.entries.get(key)
+            if changed is not None and incremental.reusable(
+                entry, condition, key, facts, changed, tick.requested, previous
+            ):
+                entries[key] = entry  # type: ignore[assignment]
+            else:
+                entries[key] = evaluate(key, view, condition)
+        next_memo = incremental.Memo.of(graph, entries)
     total = sum(len(s) for s in tick.requested.values())
     next_cursor = AutomationCursor(
         evaluation_time=now,
@@ -144,10 +141,42 @@ def _evaluate(
     incremental.remember(next_cursor.token, next_memo)
     return AutomationResult(
         evaluation_time=now,
-        results=results,
+        results=list(next_memo.results),
         run_requests=group_runs(graph, tick.requested),
         cursor=next_cursor,
     )
+
+
+def _walk_frontier(
+    memo: incremental.Memo,
+    changed: set[AssetKey],
+    tick: TickState,
+    previous: AutomationCursor,
+    evaluate: Callable[[AssetKey, Any, AutomationCondition], incremental.Entry],
+) -> incremental.Memo:
+    """A tick over the graph of the previous one: the frontier in topological order, and the
+    children of each asset requested on the way; every other asset keeps its evaluation."""
+    graph, index = memo.graph, memo.graph.topo_index
+    entries = dict(memo.entries)  # keeps the topological order; evaluated entries replaced
+    heap = [(index[key], key) for key in incremental.frontier(memo, changed)]
+    heapq.heapify(heap)
+    queued = {key for _, key in heap}
+    evaluated: set[AssetKey] = set()
+    while heap:
+        _, key = heapq.heappop(heap)
+        view = graph.node(key)
+        condition = view.automation_condition
+        if not incremental.reusable(
+            entries[key], condition, key, tick.facts, changed, tick.requested, previous
+        ):
+            entries[key] = evaluate(key, view, condition)
+            evaluated.add(key)
+        if key in tick.requested:
+            for child in graph.children(key):
+                if child in entries and child not in queued:
+                    queued.add(child)
+                    heapq.heappush(heap, (index[child], child))
+    return memo.evolve(entries, evaluated)
 
 
 def evaluation_timestamp(value: datetime | float | None) -> float:
@@ -191,18 +220,18 @@ def _carried(
 ) -> dict[str, dict[str, list[str]]]:
     """Node state for the next tick: this tick's, and the previous one's for nodes this
     tick did not evaluate (an `&` that stopped early)."""
-    merged = {asset: dict(nodes) for asset, nodes in previous.items()}
+    merged: dict[str, dict[str, list[str]]] = dict(previous)  # type: ignore[arg-type]
     for asset, nodes in current.items():
-        merged.setdefault(asset, {}).update(nodes)
+        merged[asset] = {**previous.get(asset, {}), **nodes}
     return merged
 
 
 def _carried_seen(
     previous: Mapping[str, Mapping[str, Any]], current: Mapping[str, Mapping[str, Any]]
 ) -> dict[str, dict[str, Any]]:
-    merged: dict[str, dict[str, Any]] = {a: dict(v) for a, v in previous.items()}
+    merged: dict[str, dict[str, Any]] = dict(previous)  # type: ignore[arg-type]
     for asset, values in current.items():
-        target = merged.setdefault(asset, {})
+        target = merged[asset] = dict(previous.get(asset, {}))
         for name, value in values.items():
             if name == "data_versions":
                 target[name] = {**target.get(name, {}), **value}

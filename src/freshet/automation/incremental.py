@@ -11,11 +11,17 @@ or its condition depends on the clock or on the whole graph (cron, freshness, st
 latest time window of a partitioned asset). The previous evaluations are kept in this
 process, keyed by the cursor's token: a cursor from elsewhere (or a restarted process)
 simply gets a full tick.
+
+When the previous evaluations were made against the same graph, a tick does not even walk
+the graph: it looks only at the frontier (assets that changed, their children, assets that
+must be evaluated again) and at the children of what it requests, in topological order; every
+other asset keeps its evaluation without being looked at.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from freshet.automation.cursor import AutomationCursor
@@ -31,6 +37,7 @@ from freshet.core.automation.conditions import (
     UpdatedSinceCronCondition,
 )
 from freshet.core.keys import AssetKey
+from freshet.lineage.view import AssetGraphView
 from freshet.storage.records import RunsFilter
 
 #: more events than this since the cursor: evaluate everything rather than sort them out
@@ -56,9 +63,51 @@ _TRANSIENT = frozenset(
     }
 )
 
-Memo = dict[AssetKey, tuple[AutomationCondition, AssetEvaluation, bool]]
-"""Per asset: its condition, its evaluation, and whether the next tick must evaluate it
-again whatever changes (see `must_reevaluate`)."""
+Entry = tuple[AutomationCondition, AssetEvaluation, bool]
+"""An asset's condition, its evaluation, and whether the next tick must evaluate it again
+whatever changes (see `must_reevaluate`)."""
+
+
+@dataclass(slots=True, kw_only=True, eq=False)
+class Memo:
+    """One tick's evaluations, for the next tick in this process."""
+
+    #: the graph they were made against (the same object: same conditions and code versions)
+    graph: AssetGraphView
+    #: per asset with a condition, in topological order
+    entries: dict[AssetKey, Entry]
+    #: the assets the next tick must evaluate again whatever changes
+    sticky: frozenset[AssetKey]
+    #: the evaluations in the order of the tick's results, and each asset's place there
+    results: list[AssetEvaluation]
+    position: dict[AssetKey, int]
+
+    @classmethod
+    def of(cls, graph: AssetGraphView, entries: dict[AssetKey, Entry]) -> Memo:
+        """After a tick that walked the whole graph."""
+        return cls(
+            graph=graph,
+            entries=entries,
+            sticky=frozenset(key for key, entry in entries.items() if entry[2]),
+            results=[entry[1] for entry in entries.values()],
+            position={key: i for i, key in enumerate(entries)},
+        )
+
+    def evolve(self, entries: dict[AssetKey, Entry], evaluated: set[AssetKey]) -> Memo:
+        """After a tick over the same graph that evaluated only `evaluated`: costs what was
+        evaluated, not the size of the graph."""
+        results = list(self.results)
+        for key in evaluated:
+            results[self.position[key]] = entries[key][1]
+        return Memo(
+            graph=self.graph,
+            entries=entries,
+            sticky=(self.sticky - evaluated) | {key for key in evaluated if entries[key][2]},
+            results=results,
+            position=self.position,
+        )
+
+
 _MEMOS: dict[str, Memo] = {}
 _VOLATILE: dict[int, tuple[AutomationCondition, bool, bool]] = {}
 
@@ -115,8 +164,20 @@ def must_reevaluate(
     )
 
 
+def frontier(memo: Memo, changed: set[AssetKey]) -> set[AssetKey]:
+    """The assets with a condition a tick over `memo.graph` must look at before it knows what
+    it requests: those that changed, their children, and the sticky ones."""
+    graph, entries = memo.graph, memo.entries
+    keys = set(memo.sticky)
+    for key in changed:
+        if key in entries:
+            keys.add(key)
+        keys.update(child for child in graph.children(key) if child in entries)
+    return keys
+
+
 def reusable(
-    entry: tuple[AutomationCondition, AssetEvaluation, bool] | None,
+    entry: Entry | None,
     condition: AutomationCondition,
     key: AssetKey,
     facts: TickFacts,
