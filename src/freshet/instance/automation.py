@@ -87,17 +87,16 @@ def run_automation_tick(
     storage = instance.storage
     if not dry_run and not automation_enabled(storage):
         return TickOutcome(result=None, skipped_reason="automation is off (freshet automation on)")
-    cursor = storage.get_cursor(cursor_name)
+    previous = AutomationCursor.coerce(storage.get_cursor(cursor_name))
     result = evaluate_automation_conditions(
         defs,
         instance,
-        cursor=cursor,
+        cursor=previous,
         evaluation_time=evaluation_time,
         max_materializations_per_minute=max_materializations_per_minute,
     )
     if dry_run:
         return TickOutcome(result=result)
-    previous = AutomationCursor.coerce(cursor)
     digests = dict(previous.recorded)
     changed: list[AutomationEvaluationRecord] = []
     for evaluation in result.results:
@@ -115,19 +114,20 @@ def run_automation_tick(
                     asset_key=evaluation.key, num_requested=evaluation.num_requested, body=body
                 )
             )
+    total_requested = result.total_requested
     tick = Tick(
         instigator_type=InstigatorType.AUTOMATION,
         instigator_name=AUTOMATION_NAME,
         status=(
             (TickStatus.STARTED if to_launch else TickStatus.SUCCESS)
-            if result.total_requested
+            if total_requested
             else TickStatus.SKIPPED
         ),
         timestamp=result.evaluation_time,
         end_timestamp=time.time(),
         data={
             "num_evaluated": len(result.results),
-            "num_requested": result.total_requested,
+            "num_requested": total_requested,
             "num_recorded": len(changed),
             "run_requests": [r.to_json() for r in result.run_requests],
             "location": location,
