@@ -67,6 +67,26 @@ def _postgres(tmp_path: Path, request: pytest.FixtureRequest) -> tuple[str, Call
     return rendered, lambda **kw: PostgresStorage(url, **kw)
 
 
+def migrated_from(
+    version: int,
+    url: str,
+    open_storage: Callable[..., Storage],
+    events: list[Event],
+    downgrade: Callable[[str], None],
+) -> Storage:
+    """A database holding `events`, taken back to `version` by `downgrade`, then migrated:
+    the upgraded storage, open."""
+    storage = open_storage()
+    storage.store_events(events)
+    storage.close()
+    downgrade(url)
+    old = open_storage(require_current_schema=False)
+    result = migrate_database(old)
+    old.close()
+    assert (result.from_version, result.to_version) == (version, s.SCHEMA_VERSION)
+    return open_storage()
+
+
 @pytest.mark.parametrize("backend", [_sqlite, _postgres], ids=["sqlite", "postgres"])
 def test_migration_fills_the_version_columns_from_the_events(
     backend: Callable[..., tuple[str, Callable[..., Storage]]],
@@ -74,15 +94,7 @@ def test_migration_fills_the_version_columns_from_the_events(
     request: pytest.FixtureRequest,
 ) -> None:
     url, open_storage = backend(tmp_path, request)
-    storage = open_storage()
-    storage.store_events(history())
-    storage.close()
-    downgrade_to_version_1(url)
-    old = open_storage(require_current_schema=False)
-    result = migrate_database(old)
-    old.close()
-    assert (result.from_version, result.to_version) == (1, s.SCHEMA_VERSION)
-    upgraded = open_storage()
+    upgraded = migrated_from(1, url, open_storage, history(), downgrade_to_version_1)
     try:
         [rows] = upgraded.get_partition_versions([A]).values()
         at = {p: i for i, p in enumerate(rows.partitions)}
@@ -116,9 +128,11 @@ def test_migration_fills_the_recorded_data_time_from_the_materializations(
     request: pytest.FixtureRequest,
 ) -> None:
     url, open_storage = backend(tmp_path, request)
-    storage = open_storage()
     b = AssetKey("b")
-    storage.store_events(
+    upgraded = migrated_from(
+        4,
+        url,
+        open_storage,
         [
             *history(),
             # b: data up to 5.0 (its root data was read then), rebuilt at 30.0
@@ -129,15 +143,9 @@ def test_migration_fills_the_recorded_data_time_from_the_materializations(
                 asset_key=b,
                 data={"data_version": "b1", "data_time": 5.0},
             ),
-        ]
+        ],
+        downgrade_to_version_4,
     )
-    storage.close()
-    downgrade_to_version_4(url)
-    old = open_storage(require_current_schema=False)
-    result = migrate_database(old)
-    old.close()
-    assert (result.from_version, result.to_version) == (4, s.SCHEMA_VERSION)
-    upgraded = open_storage()
     try:
         [rows] = upgraded.get_partition_versions([A]).values()
         at = {p: i for i, p in enumerate(rows.partitions)}
