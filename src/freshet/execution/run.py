@@ -9,9 +9,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from freshet.core.config import redact_run_config
 from freshet.core.executors import ExecutorDefinition, executor_from_run_config
 from freshet.core.keys import AssetKey
+from freshet.core.run_config import redact_run_config
 from freshet.errors import (
     ExecutionError,
     MissingResourceError,

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from freshet.core.assets import AssetsDefinition
-from freshet.core.builtin_io_managers import FilesystemIOManager, InMemoryIOManager
 from freshet.core.config_mapping import job_run_config
 from freshet.core.executors import ExecutorDefinition, executor_from_run_config
 from freshet.core.jobs import JobDefinition
 from freshet.core.keys import AssetKey
+from freshet.core.memory_io import DictIOManager
 from freshet.core.ops import DEFAULT_IO_MANAGER_KEY
-from freshet.core.partitions import PartitionKeyRange
 from freshet.core.resources import coerce_resource
 from freshet.definitions import Definitions
 from freshet.errors import UsageError
@@ -31,6 +30,9 @@ from freshet.execution.run import RunSpec, execute_run, validate_plan_config
 from freshet.instance.instance import Instance
 from freshet.lineage.asset_graph import AssetGraph
 
+if TYPE_CHECKING:
+    from freshet.core.partitions import PartitionKeyRange
+
 
 def _as_definitions(assets_or_definitions: Any, resources: Mapping[str, Any] | None) -> Definitions:
     if isinstance(assets_or_definitions, Definitions):
@@ -46,11 +48,24 @@ def _as_definitions(assets_or_definitions: Any, resources: Mapping[str, Any] | N
 
 
 def _resources(
-    defs_resources: Mapping[str, Any], extra: Mapping[str, Any] | None, default_io_manager: Any
+    defs_resources: Mapping[str, Any],
+    extra: Mapping[str, Any] | None,
+    default_io_manager: Any = None,
 ) -> dict[str, Any]:
+    """The run's resources: `extra` over the definitions' own, and an IO manager under the
+    default key when neither gives one (`default_io_manager`, else the filesystem one)."""
     merged = {**defs_resources, **{k: coerce_resource(v) for k, v in (extra or {}).items()}}
-    merged.setdefault(DEFAULT_IO_MANAGER_KEY, default_io_manager)
+    if DEFAULT_IO_MANAGER_KEY not in merged:
+        merged[DEFAULT_IO_MANAGER_KEY] = default_io_manager or _filesystem_io_manager()
     return merged
+
+
+def _filesystem_io_manager() -> Any:
+    # Imported here for start-up time: the built-in IO managers are configurable resources,
+    # which load pydantic (~90 ms); a run that is given its IO managers needs neither.
+    from freshet.core.builtin_io_managers import FilesystemIOManager
+
+    return FilesystemIOManager()
 
 
 def _partitioned_keys(graph: AssetGraph) -> frozenset[AssetKey]:
@@ -81,7 +96,7 @@ def run_assets(
     or `defs` names, else `default_executor`, else in-process. `loader` rebuilds the run in
     worker processes (from its code location); without one, workers are forked from this
     process."""
-    merged = _resources(defs.resources, resources, default_io_manager or FilesystemIOManager())
+    merged = _resources(defs.resources, resources, default_io_manager)
     return _run_asset_plan(
         defs.get_asset_graph(),
         keys,
@@ -109,7 +124,7 @@ def check_run_config(
 ) -> None:
     """Validate `run_config` for a run of `keys` without running anything (a backfill
     checks its config before it records itself)."""
-    merged = _resources(defs.resources, resources, FilesystemIOManager())
+    merged = _resources(defs.resources, resources)
     resolved = validate_plan_config(plan_assets(defs.get_asset_graph(), keys), run_config, merged)
     executor_from_run_config(resolved.execution)  # a bad `execution` section is an error too
 
@@ -165,7 +180,13 @@ def _run_asset_plan(
 
 def _as_range(value: Any) -> PartitionKeyRange | None:
     """A range given as a `PartitionKeyRange`, a `(first, last)` pair or `"first...last"`."""
-    return None if value is None else PartitionKeyRange.coerce(value, "partition_key_range")
+    if value is None:
+        return None
+    # Imported here for start-up time: the partition classes cost ~10 ms, and a run of
+    # unpartitioned assets (a graph without partitions never loaded them) needs none.
+    from freshet.core.partitions import PartitionKeyRange
+
+    return PartitionKeyRange.coerce(value, "partition_key_range")
 
 
 def _select(defs: Definitions, selection: Any, instance: Instance | None) -> set[AssetKey]:
@@ -250,8 +271,8 @@ def materialize_to_memory(
     io_keys = {
         key for a in assets if isinstance(a, AssetsDefinition) for key in a.io_manager_keys.values()
     }
-    in_memory = InMemoryIOManager()
-    overrides = dict.fromkeys({DEFAULT_IO_MANAGER_KEY, *io_keys}, in_memory)
+    replaced = {DEFAULT_IO_MANAGER_KEY, *io_keys}
+    overrides = dict.fromkeys(replaced, _in_memory_io_manager(run_config, replaced))
     return materialize(
         given,
         selection=selection,
@@ -262,6 +283,19 @@ def materialize_to_memory(
         raise_on_error=raise_on_error,
         tags=tags,
     )
+
+
+def _in_memory_io_manager(run_config: Any, replaced: set[str]) -> Any:
+    """What keeps the values of `materialize_to_memory`: an `InMemoryIOManager` when the run
+    config configures one of the IO managers it replaces (their config is checked as that
+    resource's), else a `DictIOManager`, which stores alike and loads no pydantic."""
+    given = run_config.get("resources") if isinstance(run_config, Mapping) else None
+    if isinstance(given, Mapping) and not replaced.isdisjoint(given):
+        # Imported here for start-up time (see _filesystem_io_manager).
+        from freshet.core.builtin_io_managers import InMemoryIOManager
+
+        return InMemoryIOManager()
+    return DictIOManager()
 
 
 def _as_list(given: Any) -> Iterable[Any]:
@@ -302,7 +336,7 @@ def execute_job(
         if job.graph is not None:
             spec = RunSpec(
                 job_name=job.name,
-                resources=_resources({}, all_resources, FilesystemIOManager()),
+                resources=_resources({}, all_resources),
                 run_config=config,
                 tags={**job.tags, **(tags or {})},
                 partition_key=partition_key,
@@ -332,7 +366,7 @@ def execute_job(
             job.asset_graph,
             select_assets(job.asset_graph, job.asset_selection),
             instance=run_instance,
-            resources=_resources({}, all_resources, FilesystemIOManager()),
+            resources=_resources({}, all_resources),
             run_config=config,
             partition_key=partition_key,
             partition_key_range=None,
@@ -384,9 +418,7 @@ def observe(
         defs = _as_definitions(defs, resources)
     graph = defs.get_asset_graph()
     keys = (
-        _select(defs, selection, instance)
-        if selection is not None
-        else set(graph.observable_keys)
+        _select(defs, selection, instance) if selection is not None else set(graph.observable_keys)
     )
     plan = plan_observations(graph, keys)
     owned = instance is None
@@ -397,7 +429,7 @@ def observe(
         spec = RunSpec(
             job_name="__observe",
             partition_key=canonical_partition_key(graph, observed, partition_key),
-            resources=_resources(defs.resources, resources, FilesystemIOManager()),
+            resources=_resources(defs.resources, resources),
             tags=dict(tags or {}),
             partitioned_keys=_partitioned_keys(graph),
             asset_graph=graph,

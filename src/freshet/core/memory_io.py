@@ -1,0 +1,38 @@
+"""An IO manager over a plain dict, with no config and no pydantic: `InMemoryIOManager` (a
+configurable resource) keeps its values in one, and `materialize_to_memory` runs with one
+directly when it is given no config for the IO managers it replaces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from freshet.core.io_managers import InputContext, IOManager, OutputContext, describe_target
+from freshet.errors import ExecutionError
+
+
+class DictIOManager(IOManager):
+    """Keeps each output under its identifier for the life of this object."""
+
+    def __init__(self) -> None:
+        self._values: dict[tuple[str, ...], Any] = {}
+
+    def handle_output(self, context: OutputContext, obj: Any) -> None:
+        self._values[tuple(context.get_identifier())] = obj
+
+    def load_input(self, context: InputContext) -> Any:
+        if context.loads_many_partitions:
+            return {
+                key: self._load(context, context.get_identifier_for_partition(key), key)
+                for key in context.asset_partition_keys or ()
+            }
+        return self._load(context, context.get_identifier(), context.partition_key)
+
+    def _load(self, context: InputContext, identifier: list[str], partition: str | None) -> Any:
+        try:
+            return self._values[tuple(identifier)]
+        except KeyError:
+            raise ExecutionError(
+                f"input {context.name!r}: no value in memory for "
+                f"{describe_target(context, partition)}; materialize it first in this process "
+                "(InMemoryIOManager keeps values only while its instance lives)"
+            ) from None
