@@ -1,5 +1,6 @@
 """Commands that need no database load no storage library: a new project's first `check`,
-`--help` and `assets list` stay fast."""
+`--help` and `assets list` stay fast. `materialize` of a plain asset loads only what its run
+uses: no migration tool, YAML, selection grammar or partitions."""
 
 from __future__ import annotations
 
@@ -46,3 +47,27 @@ def test_commands_without_a_database_import_no_storage_library(project, args):
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["loaded"] == []
     assert not (project.parent / "home").exists()  # nothing created either
+
+
+MATERIALIZE_PROBE = """
+import json, sys
+from freshet.cli.main import cli
+code = cli.main(sys.argv[1:], prog_name="freshet", standalone_mode=False)
+names = ("alembic", "yaml", "croniter", "freshet.lineage.selection", "freshet.core.partitions")
+print(json.dumps({"code": code, "loaded": sorted(m for m in names if m in sys.modules)}))
+"""
+
+
+def test_materialize_of_a_plain_asset_loads_no_migration_yaml_selection_or_partitions(project):
+    (project / "defs.py").write_text(DEFS)
+    for _ in range(2):  # the first run creates the database, the second opens it
+        out = subprocess.run(
+            [sys.executable, "-c", MATERIALIZE_PROBE, "-f", "defs.py", "materialize"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        assert result == {"code": 0, "loaded": []}

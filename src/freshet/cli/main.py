@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -86,6 +85,8 @@ def report_error(exc: BaseException, *, debug: bool) -> int:
     if isinstance(exc, KeyboardInterrupt | click.Abort):
         click.echo("error: interrupted", err=True)
         return ExitCode.INTERRUPTED
+    import traceback  # start-up time: only an error needs it
+
     if debug:
         traceback.print_exception(exc)
     if isinstance(exc, click.UsageError):

@@ -29,15 +29,14 @@ from freshet.cli.common import (
 from freshet.cli.progress import Progress, echo_summary
 from freshet.cli.run_inputs import load_run_config, parse_partition_range, parse_tags
 from freshet.core.keys import AssetKey
-from freshet.core.partitions import BackfillPolicyType
 from freshet.definitions import Definitions
 from freshet.instance.inprocess import run_assets
 from freshet.instance.instance import Instance
 from freshet.lineage.asset_graph import AssetGraph
-from freshet.lineage.selection import select_assets
-from freshet.status.api import selection_statuses
-from freshet.status.partitions import get_partition_status
 from freshet.workspace.loader import load_definitions_at
+
+# Start-up time: the selection grammar, status and partitions load only when the command
+# line asks for them (a selection other than the default, or partitioned assets).
 
 
 @click.command("materialize")
@@ -94,7 +93,7 @@ def command(
     defs = load_definitions_at(definitions_location(ctx), Path.cwd())
     graph = defs.get_asset_graph()
     with Instance.from_home(home_path(ctx)) as instance:
-        keys = select_assets(graph, selection, statuses=selection_statuses(defs, instance))
+        keys = _selected(defs, instance, selection)
         if not keys:
             click.echo(f"nothing to materialize: the selection {selection!r} selects no asset")
             return ExitCode.OK
@@ -165,12 +164,24 @@ def _run_once(
     return ExitCode.OK if result.success else ExitCode.RUN_FAILED
 
 
+def _selected(defs: Definitions, instance: Instance, selection: str) -> set[AssetKey]:
+    graph = defs.get_asset_graph()
+    if selection == "*":  # the default: every materializable asset, as the grammar has it
+        return set(graph.materializable_keys)
+    from freshet.lineage.selection import select_assets
+    from freshet.status.api import selection_statuses
+
+    return select_assets(graph, selection, statuses=selection_statuses(defs, instance))
+
+
 def _partitioned(graph: AssetGraph, keys: Iterable[AssetKey]) -> set[AssetKey]:
     return {k for k in keys if graph.node(k).is_materializable and graph.node(k).partitions_def}
 
 
 def _single_run(graph: AssetGraph, keys: Iterable[AssetKey]) -> bool:
     """Whether every asset in `keys` runs a range of partitions in one run."""
+    from freshet.core.partitions import BackfillPolicyType
+
     for key in keys:
         policy = graph.node(key).assets_def.backfill_policy
         if policy is None or policy.policy_type is not BackfillPolicyType.SINGLE_RUN:
@@ -182,6 +193,8 @@ def _report_partitioned(defs: Definitions, instance: Instance, keys: set[AssetKe
     """Say, for each partitioned asset left out of a run without `--partition`, how many of
     its partitions are materialized and which command runs the rest. True if any partition
     is missing, failed or stale (something is left to do)."""
+    from freshet.status.partitions import get_partition_status
+
     wanting: dict[str, list[str]] = {"missing": [], "failed": [], "stale": []}
     for key in sorted(keys):
         status = get_partition_status(defs, instance, key)

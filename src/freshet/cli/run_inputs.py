@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from freshet.core.partitions import PartitionKeyRange
 from freshet.errors import ConfigError, PartitionError
+
+if TYPE_CHECKING:
+    from freshet.core.partitions import PartitionKeyRange
 
 
 def parse_partition_range(text: str | None) -> PartitionKeyRange | None:
     """`FIRST...LAST` as a key range (keys may contain '-' and ':', so '...' separates)."""
     if text is None:
         return None
+    from freshet.core.partitions import PartitionKeyRange  # start-up time: only ranges need it
+
     try:
         return PartitionKeyRange.parse(text)
     except PartitionError as exc:

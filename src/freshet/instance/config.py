@@ -30,8 +30,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from freshet.errors import InstanceConfigError
 from freshet.instance.queue_config import (
     RunMonitoringConfig,
@@ -103,6 +101,8 @@ def load_instance_config(home: Path) -> InstanceConfig:
         return InstanceConfig()
     except (OSError, UnicodeDecodeError) as exc:
         raise InstanceConfigError(f"cannot read {file} ({exc}); fix or remove it") from None
+    import yaml  # start-up time: PyYAML loads only for a home that has a freshet.yaml
+
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:

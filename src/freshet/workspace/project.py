@@ -3,7 +3,6 @@ where the user said the definitions are. Cheap: no freshet modules beyond errors
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +50,8 @@ def find_project(start: Path) -> Project | None:
 
 def _freshet_table(pyproject: Path) -> dict[str, Any] | None:
     try:
+        import tomllib  # start-up time: only a project with a pyproject.toml needs it
+
         document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise DefinitionsLoadError(
