@@ -10,22 +10,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from freshet.core.assets import AssetsDefinition
 from freshet.core.checks import AssetChecksDefinition, AssetCheckSpec
-from freshet.core.composition import (
-    CollectHandle,
-    GraphInputHandle,
-    NodeInvocation,
-    OutputHandle,
-)
-from freshet.core.graphs import GraphDefinition
 from freshet.core.keys import AssetCheckKey, AssetKey
 from freshet.core.ops import DEFAULT_IO_MANAGER_KEY, OpDefinition
 from freshet.errors import CycleError, SelectionError
 from freshet.lineage import dag
 from freshet.lineage.view import ExecutableAssetGraph
+
+if TYPE_CHECKING:
+    from freshet.core.composition import NodeInvocation
+    from freshet.core.graphs import GraphDefinition
 
 
 class StepKind(StrEnum):
@@ -358,6 +355,9 @@ def plan_graph(graph_def: GraphDefinition) -> ExecutionPlan:
 
 
 def _source_nodes(source: Any) -> set[str]:
+    # only an op graph has sources, so composition is loaded already
+    from freshet.core.composition import CollectHandle, GraphInputHandle, OutputHandle
+
     if isinstance(source, OutputHandle | CollectHandle):
         return {source.node_name}
     if isinstance(source, tuple):

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
-import tempfile
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -19,8 +17,6 @@ from freshet.execution.result import AssetMaterialization
 from freshet.instance.queue_config import RunMonitoringConfig, RunQueueConfig
 from freshet.runs.control import cancel_run, find_run
 from freshet.storage.base import ComputeLogStore, Storage
-from freshet.storage.compute_logs import MemoryComputeLogStore
-from freshet.storage.memory import MemoryStorage
 from freshet.storage.records import (
     AssetStatusRecord,
     EventRecord,
@@ -84,6 +80,13 @@ class Instance:
     def ephemeral(cls) -> Instance:
         """An in-memory instance whose IO manager files go to a temporary folder, removed on
         `close()` or when the instance is garbage collected."""
+        # Imported here for start-up time: a persistent instance needs none of them.
+        import shutil
+        import tempfile
+
+        from freshet.storage.compute_logs import MemoryComputeLogStore
+        from freshet.storage.memory import MemoryStorage
+
         storage_dir = Path(tempfile.mkdtemp(prefix="freshet-"))
         instance = cls(
             storage=MemoryStorage(),

@@ -10,9 +10,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from freshet.core.config import redact_run_config
 from freshet.core.keys import AssetKey
 from freshet.core.partitions import PartitionKeyRange
+from freshet.core.run_config import redact_run_config
 from freshet.errors import SelectionError, UsageError
 from freshet.lineage.selection.parser import parse
 from freshet.storage.base import StorageWriter

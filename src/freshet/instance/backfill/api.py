@@ -9,9 +9,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from freshet.core.config import redact_run_config
 from freshet.core.keys import AssetKey
 from freshet.core.partitions import BackfillPolicy, PartitionKeyRange
+from freshet.core.run_config import redact_run_config
 from freshet.definitions import Definitions
 from freshet.errors import PartitionError, UsageError
 from freshet.execution.events import EventListener
