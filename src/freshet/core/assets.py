@@ -23,12 +23,12 @@ from freshet.core.ops import (
     invoke_directly,
     resource_keys_of,
 )
-from freshet.core.retries import RetryPolicy
 from freshet.core.signature import FunctionShape, output_annotation, read_function_shape
 from freshet.errors import InvalidDefinitionError
 
 if TYPE_CHECKING:
     from freshet.core.graphs import GraphDefinition
+    from freshet.core.retries import RetryPolicy
 
 DEFAULT_GROUP = "default"
 IO_MANAGER_METADATA_KEY = "freshet/io_manager_key"

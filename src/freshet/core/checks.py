@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from freshet.core.keys import AssetCheckKey, AssetKey, check_name
 from freshet.core.ops import OpDefinition, Out, build_ins, invoke_directly, resource_keys_of
-from freshet.core.retries import RetryPolicy
 from freshet.core.signature import read_function_shape
 from freshet.errors import InvalidDefinitionError
+
+if TYPE_CHECKING:
+    from freshet.core.retries import RetryPolicy
 
 
 class AssetCheckSeverity(StrEnum):

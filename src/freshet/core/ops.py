@@ -8,12 +8,12 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from freshet.core.keys import check_name
-from freshet.core.retries import RetryPolicy
 from freshet.core.signature import FunctionShape, output_annotation, read_function_shape
 from freshet.errors import InvalidDefinitionError
 
 if TYPE_CHECKING:
     from freshet.core import composition
+    from freshet.core.retries import RetryPolicy
 
 DEFAULT_OUTPUT = "result"
 DEFAULT_IO_MANAGER_KEY = "io_manager"
@@ -128,6 +128,8 @@ class OpDefinition:
 
     def with_retry_policy(self, retry_policy: RetryPolicy) -> OpDefinition:
         """A copy of this op that retries by `retry_policy`."""
+        from freshet.core.retries import RetryPolicy  # start-up time: few ops retry
+
         if not isinstance(retry_policy, RetryPolicy):
             raise InvalidDefinitionError(
                 f"op {self.name!r}: with_retry_policy takes a RetryPolicy, got {retry_policy!r}"
