@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from freshet.core.composition import CollectHandle, GraphInputHandle, OutputHandle
 from freshet.core.io_managers import InputContext, OutputContext
 from freshet.core.types import check_type
 from freshet.execution.boundary import UserCodeError
@@ -15,6 +14,9 @@ from freshet.execution.plan import Step, StepInput, StepKind
 from freshet.execution.state import RunState
 from freshet.execution.step_types import StepError
 from freshet.storage.records import EventType
+
+# The composition classes (op graphs) are imported by the functions that handle op inputs, for
+# start-up time (~4 ms): a run of assets never needs them, and a graph of ops has loaded them.
 
 
 def load_inputs(
@@ -132,6 +134,8 @@ def _input_partitions(step: Step, spec: StepInput, state: RunState) -> list[str]
 def _load_with_input_manager(spec: StepInput, manager_key: str, state: RunState, key: str) -> Any:
     """An op input loaded by its input manager: from what the upstream output points at,
     or, for a root input, from wherever the manager knows to look."""
+    from freshet.core.composition import OutputHandle
+
     source = spec.source
     upstream = None
     if isinstance(source, OutputHandle):
@@ -159,6 +163,8 @@ def _load_with_input_manager(spec: StepInput, manager_key: str, state: RunState,
 
 
 def _load_op_input(spec: StepInput, state: RunState, key: str, mapping_key: str | None) -> Any:
+    from freshet.core.composition import CollectHandle, GraphInputHandle, OutputHandle
+
     source = spec.source
     if isinstance(source, OutputHandle):
         node = source.node_name

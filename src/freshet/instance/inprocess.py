@@ -8,9 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from freshet.core.assets import AssetsDefinition
-from freshet.core.config_mapping import job_run_config
 from freshet.core.executors import ExecutorDefinition, executor_from_run_config
-from freshet.core.jobs import JobDefinition
 from freshet.core.keys import AssetKey
 from freshet.core.memory_io import DictIOManager
 from freshet.core.ops import DEFAULT_IO_MANAGER_KEY
@@ -31,6 +29,7 @@ from freshet.instance.instance import Instance
 from freshet.lineage.asset_graph import AssetGraph
 
 if TYPE_CHECKING:
+    from freshet.core.jobs import JobDefinition
     from freshet.core.partitions import PartitionKeyRange
 
 
@@ -330,6 +329,9 @@ def execute_job(
         )
     owned = instance is None
     run_instance = Instance.ephemeral() if instance is None else instance
+    # Imported here for start-up time: a job's config mapping is needed only to run a job.
+    from freshet.core.config_mapping import job_run_config
+
     config = job_run_config(job.name, job.config, run_config, partition_key)
     all_resources = {**job.resource_defs, **(resources or {})}
     try:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from freshet.core.composition import OutputHandle
 from freshet.core.resources import build_resources
 from freshet.errors import FreshetError
 from freshet.execution.boundary import error_info
@@ -95,13 +94,18 @@ class ExecutorRun:
 def not_run_reason(step: Step, state: RunState) -> str | None:
     """Why a step does not run without that being a failure: an optional output it reads
     was not produced (conditional branching), or an upstream step did not run for that."""
-    for spec in step.inputs:
-        source = spec.source
-        if (
-            isinstance(source, OutputHandle)
-            and (source.node_name, source.output_name) in state.unproduced_outputs
-        ):
-            return f"optional output {source.node_name}.{source.output_name} was not produced"
+    if state.unproduced_outputs:
+        # Imported here for start-up time: only op graphs leave outputs unproduced, and they
+        # have loaded the composition classes; a run of assets never needs them.
+        from freshet.core.composition import OutputHandle
+
+        for spec in step.inputs:
+            source = spec.source
+            if (
+                isinstance(source, OutputHandle)
+                and (source.node_name, source.output_name) in state.unproduced_outputs
+            ):
+                return f"optional output {source.node_name}.{source.output_name} was not produced"
     for upstream in sorted(step.upstream_steps):
         if state.outcomes.get(upstream) is StepOutcome.NOT_RUN:
             return f"upstream step {upstream!r} did not run"
