@@ -1,6 +1,7 @@
 """Commands that need no database load no storage library: a new project's first `check`,
 `--help` and `assets list` stay fast. `materialize` of a plain asset loads only what its run
-uses: no migration tool, YAML, selection grammar or partitions."""
+uses: no config validation (pydantic), migration tool, YAML, selection grammar or
+partitions."""
 
 from __future__ import annotations
 
@@ -53,12 +54,19 @@ MATERIALIZE_PROBE = """
 import json, sys
 from freshet.cli.main import cli
 code = cli.main(sys.argv[1:], prog_name="freshet", standalone_mode=False)
-names = ("alembic", "yaml", "croniter", "freshet.lineage.selection", "freshet.core.partitions")
+names = (
+    "pydantic",
+    "alembic",
+    "yaml",
+    "croniter",
+    "freshet.lineage.selection",
+    "freshet.core.partitions",
+)
 print(json.dumps({"code": code, "loaded": sorted(m for m in names if m in sys.modules)}))
 """
 
 
-def test_materialize_of_a_plain_asset_loads_no_migration_yaml_selection_or_partitions(project):
+def test_materialize_of_a_plain_asset_loads_no_validation_migration_yaml_or_selection(project):
     (project / "defs.py").write_text(DEFS)
     for _ in range(2):  # the first run creates the database, the second opens it
         out = subprocess.run(

@@ -350,6 +350,50 @@ def test_materialize_to_memory_checks_config_given_to_the_io_manager_it_replaces
     assert fr.materialize_to_memory([numbers], run_config={"resources": {"io_manager": {}}}).success
 
 
+def test_materialize_on_a_persistent_instance_of_plain_assets_loads_no_pydantic(tmp_path):
+    code = (
+        "import sys, freshet as fr\n"
+        "one = fr.asset(name='one')(lambda: 1)\n"
+        "two = fr.asset(name='two', ins={'up': fr.AssetIn(key='one')})(lambda up: up + 1)\n"
+        f"with fr.Instance.from_home({str(tmp_path)!r}) as instance:\n"
+        "    assert fr.materialize([one, two], instance=instance).success\n"
+        "    again = fr.materialize([one, two], selection='two', instance=instance)\n"
+        "    assert again.asset_value('two') == 2\n"
+        "print('pydantic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False"]
+
+
+@pytest.mark.parametrize(
+    "make_config",
+    [
+        lambda base: {"resources": {"io_manager": {"config": {"base_dir": base}}}},
+        lambda base: fr.RunConfig(resources={"io_manager": {"config": {"base_dir": base}}}),
+    ],
+    ids=["dict", "RunConfig"],
+)
+def test_run_config_of_the_default_io_manager_is_used(tmp_path, make_config):
+    base = str(tmp_path / "elsewhere")
+    with fr.Instance.from_home(tmp_path / "home") as instance:
+        result = fr.materialize([numbers], instance=instance, run_config=make_config(base))
+        assert result.success
+    assert (tmp_path / "elsewhere" / "numbers").is_file()
+
+
+def test_run_config_of_the_default_io_manager_is_checked(tmp_path):
+    run_config = {"resources": {"io_manager": {"config": {"limit": 1}}}}
+    error = r"io_manager\.config\.limit: unknown config key"
+    with fr.Instance.from_home(tmp_path) as instance, pytest.raises(fr.ConfigError, match=error):
+        fr.materialize([numbers], instance=instance, run_config=run_config)
+
+
+def test_materialize_to_memory_checks_io_manager_config_given_as_a_run_config_object():
+    run_config = fr.RunConfig(resources={"io_manager": {"config": {"limit": 1}}})
+    with pytest.raises(fr.ConfigError, match=r"io_manager\.config\.limit: unknown config key"):
+        fr.materialize_to_memory([numbers], run_config=run_config)
+
+
 def test_persistent_instance_keeps_runs_across_reopen(tmp_path):
     with fr.Instance.from_home(tmp_path) as instance:
         run_id = fr.materialize([numbers], instance=instance).run_id

@@ -1,88 +1,21 @@
-"""The built-in IO managers: pickle files under the instance's storage folder (the default),
-and a dict in memory. Imports pydantic (they are configurable resources).
+"""The built-in IO managers as configurable resources: pickle files under the instance's
+storage folder, and a dict in memory. Imports pydantic; what they store through
+(`pickle_files`, `memory_io`) does not.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import pickle
-from contextlib import suppress
-from typing import Any, BinaryIO
-from urllib.parse import quote
+from typing import Any
 
 from pydantic import PrivateAttr
 
 from freshet.core.config_types import Field
 from freshet.core.configurable_resources import ConfigurableIOManager
-from freshet.core.io_managers import InputContext, OutputContext, describe_target
+from freshet.core.io_managers import InputContext, OutputContext
 from freshet.core.memory_io import DictIOManager
+from freshet.core.pickle_files import PickleFilesIOManager
 from freshet.core.resources import InitResourceContext, ResourceDefinition
 from freshet.core.results import DataVersion
-from freshet.core.temp_files import sweep_folder_once, temp_path_for
-from freshet.errors import ExecutionError, UsageError
-
-_DOT_NAMES = {"": "%", ".": "%2E", "..": "%2E%2E"}
-
-
-def _safe_component(part: str) -> str:
-    """A path component that stays inside its folder: partition keys are user input.
-
-    Escaping is collision-free: "%" is escaped too, and the dot names map to forms `quote`
-    never produces.
-    """
-    if "/" in part or "\\" in part or "%" in part or "\x00" in part:
-        return quote(part, safe="")
-    return _DOT_NAMES.get(part, part)
-
-
-class _HashingWriter:
-    """Feeds every byte written to a hash on its way to the file: no second pass to read it."""
-
-    __slots__ = ("_file", "_hash")
-
-    def __init__(self, file: BinaryIO, digest: Any) -> None:
-        self._file = file
-        self._hash = digest
-
-    def write(self, data: bytes) -> int:
-        self._hash.update(data)
-        return self._file.write(data)
-
-
-def _open_for_write(path: str) -> BinaryIO:
-    try:
-        return open(path, "wb")
-    except FileNotFoundError:  # the folder is made once, on first write, not checked each time
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        return open(path, "wb")
-
-
-def write_pickle_atomically(path: str, obj: Any, what: str) -> str:
-    """Pickle ``obj`` to ``path`` via a temp file and `os.replace`; return the bytes' sha256.
-
-    A crash mid-write leaves the previous file (or none), never half a file; the temp files of
-    writers that were killed are removed by the next process to write in the same folder.
-    """
-    sweep_folder_once(os.path.dirname(path))
-    tmp = temp_path_for(path)
-    digest = hashlib.sha256()
-    try:
-        with _open_for_write(tmp) as file:
-            pickle.dump(obj, _HashingWriter(file, digest), protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except (pickle.PicklingError, TypeError, AttributeError) as exc:
-        with suppress(OSError):
-            os.unlink(tmp)
-        raise ExecutionError(
-            f"cannot store {what}: a {type(obj).__name__} cannot be pickled ({exc}); return a "
-            "picklable value, or set io_manager_key to an IO manager that can store it"
-        ) from exc
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return digest.hexdigest()
 
 
 class FilesystemIOManager(ConfigurableIOManager):
@@ -93,39 +26,11 @@ class FilesystemIOManager(ConfigurableIOManager):
 
     base_dir: str | None = None
 
-    def _path(self, base_dir: str, identifier: list[str]) -> str:
-        base = self.base_dir or base_dir
-        if not base:
-            raise UsageError(
-                "FilesystemIOManager has no folder to write to: pass "
-                "FilesystemIOManager(base_dir=...) or run with an instance"
-            )
-        return os.path.join(base, *map(_safe_component, identifier))
-
     def handle_output(self, context: OutputContext, obj: Any) -> DataVersion:
-        path = self._path(context.base_dir, context.get_identifier())
-        what = describe_target(context, context.partition_key)
-        return DataVersion(write_pickle_atomically(path, obj, what))
+        return PickleFilesIOManager(self.base_dir).handle_output(context, obj)
 
     def load_input(self, context: InputContext) -> Any:
-        if context.loads_many_partitions:
-            return {
-                key: self._load(context, context.get_identifier_for_partition(key), key)
-                for key in context.asset_partition_keys or ()
-            }
-        return self._load(context, context.get_identifier(), context.partition_key)
-
-    def _load(self, context: InputContext, identifier: list[str], partition: str | None) -> Any:
-        path = self._path(context.base_dir, identifier)
-        try:
-            file = open(path, "rb")  # noqa: SIM115 - closed by the `with` below
-        except FileNotFoundError:
-            raise ExecutionError(
-                f"input {context.name!r}: no stored value for {describe_target(context, partition)} "
-                f"at {path}; materialize it first"
-            ) from None
-        with file:
-            return pickle.load(file)
+        return PickleFilesIOManager(self.base_dir).load_input(context)
 
 
 class InMemoryIOManager(ConfigurableIOManager):

@@ -28,6 +28,7 @@ __all__ = [
     "is_model",
     "redact_run_config",
     "redact_value",
+    "configured_resources",
     "short_repr",
     "to_plain",
     "validate_run_config",
@@ -322,6 +323,18 @@ def validate_run_config(
         execution=dict(raw.get("execution") or {}),
         loggers=dict(raw.get("loggers") or {}),
     )
+
+
+def configured_resources(run_config: Mapping[str, Any] | RunConfig | None) -> frozenset[str]:
+    """The resource keys a run config gives config for (its ``resources`` section), in either
+    form; nothing is validated here."""
+    if isinstance(run_config, RunConfig):
+        given: Any = run_config.resources
+    elif isinstance(run_config, Mapping):
+        given = run_config.get("resources")
+    else:
+        return frozenset()
+    return frozenset(given) if isinstance(given, Mapping) else frozenset()
 
 
 def redact_run_config(run_config: Mapping[str, Any] | RunConfig | None) -> dict[str, Any]:

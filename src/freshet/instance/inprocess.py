@@ -12,7 +12,9 @@ from freshet.core.executors import ExecutorDefinition, executor_from_run_config
 from freshet.core.keys import AssetKey
 from freshet.core.memory_io import DictIOManager
 from freshet.core.ops import DEFAULT_IO_MANAGER_KEY
+from freshet.core.pickle_files import PickleFilesIOManager
 from freshet.core.resources import coerce_resource
+from freshet.core.run_config import configured_resources
 from freshet.definitions import Definitions
 from freshet.errors import UsageError
 from freshet.execution.events import EventListener
@@ -49,22 +51,28 @@ def _as_definitions(assets_or_definitions: Any, resources: Mapping[str, Any] | N
 def _resources(
     defs_resources: Mapping[str, Any],
     extra: Mapping[str, Any] | None,
+    run_config: Any,
     default_io_manager: Any = None,
 ) -> dict[str, Any]:
     """The run's resources: `extra` over the definitions' own, and an IO manager under the
     default key when neither gives one (`default_io_manager`, else the filesystem one)."""
     merged = {**defs_resources, **{k: coerce_resource(v) for k, v in (extra or {}).items()}}
     if DEFAULT_IO_MANAGER_KEY not in merged:
-        merged[DEFAULT_IO_MANAGER_KEY] = default_io_manager or _filesystem_io_manager()
+        merged[DEFAULT_IO_MANAGER_KEY] = default_io_manager or _filesystem_io_manager(run_config)
     return merged
 
 
-def _filesystem_io_manager() -> Any:
-    # Imported here for start-up time: the built-in IO managers are configurable resources,
-    # which load pydantic (~90 ms); a run that is given its IO managers needs neither.
-    from freshet.core.builtin_io_managers import FilesystemIOManager
+def _filesystem_io_manager(run_config: Any) -> Any:
+    """The default IO manager: a `FilesystemIOManager` when the run config configures it (its
+    config is checked as that resource's), else a `PickleFilesIOManager`, which stores alike
+    and loads no pydantic."""
+    if DEFAULT_IO_MANAGER_KEY in configured_resources(run_config):
+        # Imported here for start-up time: the built-in IO managers are configurable
+        # resources, which load pydantic (~90 ms); most runs do not configure them.
+        from freshet.core.builtin_io_managers import FilesystemIOManager
 
-    return FilesystemIOManager()
+        return FilesystemIOManager()
+    return PickleFilesIOManager()
 
 
 def _partitioned_keys(graph: AssetGraph) -> frozenset[AssetKey]:
@@ -95,7 +103,7 @@ def run_assets(
     or `defs` names, else `default_executor`, else in-process. `loader` rebuilds the run in
     worker processes (from its code location); without one, workers are forked from this
     process."""
-    merged = _resources(defs.resources, resources, default_io_manager)
+    merged = _resources(defs.resources, resources, run_config, default_io_manager)
     return _run_asset_plan(
         defs.get_asset_graph(),
         keys,
@@ -123,7 +131,7 @@ def check_run_config(
 ) -> None:
     """Validate `run_config` for a run of `keys` without running anything (a backfill
     checks its config before it records itself)."""
-    merged = _resources(defs.resources, resources)
+    merged = _resources(defs.resources, resources, run_config)
     resolved = validate_plan_config(plan_assets(defs.get_asset_graph(), keys), run_config, merged)
     executor_from_run_config(resolved.execution)  # a bad `execution` section is an error too
 
@@ -288,8 +296,7 @@ def _in_memory_io_manager(run_config: Any, replaced: set[str]) -> Any:
     """What keeps the values of `materialize_to_memory`: an `InMemoryIOManager` when the run
     config configures one of the IO managers it replaces (their config is checked as that
     resource's), else a `DictIOManager`, which stores alike and loads no pydantic."""
-    given = run_config.get("resources") if isinstance(run_config, Mapping) else None
-    if isinstance(given, Mapping) and not replaced.isdisjoint(given):
+    if not replaced.isdisjoint(configured_resources(run_config)):
         # Imported here for start-up time (see _filesystem_io_manager).
         from freshet.core.builtin_io_managers import InMemoryIOManager
 
@@ -338,7 +345,7 @@ def execute_job(
         if job.graph is not None:
             spec = RunSpec(
                 job_name=job.name,
-                resources=_resources({}, all_resources),
+                resources=_resources({}, all_resources, config),
                 run_config=config,
                 tags={**job.tags, **(tags or {})},
                 partition_key=partition_key,
@@ -368,7 +375,7 @@ def execute_job(
             job.asset_graph,
             select_assets(job.asset_graph, job.asset_selection),
             instance=run_instance,
-            resources=_resources({}, all_resources),
+            resources=_resources({}, all_resources, config),
             run_config=config,
             partition_key=partition_key,
             partition_key_range=None,
@@ -431,7 +438,7 @@ def observe(
         spec = RunSpec(
             job_name="__observe",
             partition_key=canonical_partition_key(graph, observed, partition_key),
-            resources=_resources(defs.resources, resources),
+            resources=_resources(defs.resources, resources, None),
             tags=dict(tags or {}),
             partitioned_keys=_partitioned_keys(graph),
             asset_graph=graph,
