@@ -118,32 +118,46 @@ class PreparedStatement:
     This is the event hot path: SQLAlchemy does not cache dialect-specific upserts (ON
     CONFLICT) and its per-execute bookkeeping costs more than SQLite's own work, so each
     statement is compiled once and its parameter rows (keyed by bind name) go straight to the
-    driver, in the driver's paramstyle.
+    driver, in the driver's paramstyle. It is compiled on first use, so that opening a storage
+    (every CLI command does) compiles only the statements its work runs.
     """
 
-    __slots__ = ("_order", "sql")
+    __slots__ = ("_dialect", "_order", "_sql", "_statement")
 
     def __init__(self, statement: Executable, dialect: Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
-        self.sql = compiled.string
+        self._statement = statement
+        self._dialect = dialect
+        self._order: Callable[[Mapping[str, Any]], Any] | None = None
+        self._sql: str | None = None
+
+    @property
+    def sql(self) -> str:
+        return self._sql if self._sql is not None else self._compile()
+
+    def _compile(self) -> str:
+        # Two threads may both compile: they reach the same result, and `_order` is set before
+        # `_sql`, so a thread that sees the SQL sees its parameter order too.
+        dialect = self._dialect
+        compiled = self._statement.compile(dialect=dialect)
         names = tuple(compiled.positiontup or ()) if dialect.positional else None
         if names is not None and len(names) > 1:
-            self._order: Callable[[Mapping[str, Any]], Any] | None = itemgetter(*names)
+            self._order = itemgetter(*names)
         elif names:
             name = names[0]
             self._order = lambda row: (row[name],)
-        else:
-            self._order = None
+        self._sql = sql = compiled.string
+        return sql
 
     def run(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> Any:
         """Execute once per row (executemany when several); returns the DBAPI cursor."""
+        sql = self._sql if self._sql is not None else self._compile()
         order = self._order
         params: list[Any] = list(rows) if order is None else [order(row) for row in rows]
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         if len(params) == 1:
-            cursor.execute(self.sql, params[0])
+            cursor.execute(sql, params[0])
         else:
-            cursor.executemany(self.sql, params)
+            cursor.executemany(sql, params)
         return cursor
 
 
