@@ -67,8 +67,8 @@ class _StatusRow:
 @dataclass(slots=True)
 class _StoredEvent:
     """One appended event (state, not a value): its JSON, the fields the indexes and filters
-    compare, and the record decoded from the JSON on first read, then shared by every reader
-    as a database's returned row would be a copy no writer holds."""
+    compare, and the record decoded from the JSON when first read. Readers share that record:
+    decoded from the stored JSON, it is no object a writer holds."""
 
     body: str
     event_type: EventType
