@@ -1,7 +1,7 @@
 """Commands that need no database load no storage library: a new project's first `check`,
 `--help` and `assets list` stay fast. `materialize` of a plain asset loads only what its run
-uses: no config validation (pydantic), migration tool, YAML, selection grammar or
-partitions."""
+uses: no config validation (pydantic), migration tool, YAML, selection grammar, partitions
+or PostgreSQL dialect."""
 
 from __future__ import annotations
 
@@ -61,6 +61,7 @@ names = (
     "croniter",
     "freshet.lineage.selection",
     "freshet.core.partitions",
+    "sqlalchemy.dialects.postgresql",
 )
 print(json.dumps({"code": code, "loaded": sorted(m for m in names if m in sys.modules)}))
 """

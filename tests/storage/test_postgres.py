@@ -4,6 +4,7 @@ tail woken by NOTIFY from another connection."""
 from __future__ import annotations
 
 import socket
+import subprocess
 import sys
 import threading
 
@@ -121,3 +122,31 @@ def test_missing_server_skips_unless_required(
     monkeypatch.setenv(pg.URL_ENV, f"postgresql://postgres@127.0.0.1:{free_port()}/postgres")
     with pytest.raises(outcome, match=r"no PostgreSQL server at 127\.0\.0\.1"):
         pg.admin_connection(pg.server_url())
+
+
+NEW_DATABASE_PROBE = """
+import sys
+from sqlalchemy import make_url, text
+from freshet.storage.postgres import PostgresStorage
+storage = PostgresStorage(make_url(sys.argv[1]))
+with storage.engine.connect() as conn:
+    print(conn.scalar(text(
+        "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_event_logs_asset_key'"
+    )))
+storage.close()
+"""
+
+
+def test_a_new_database_gets_the_partial_asset_index_in_a_fresh_process(
+    empty_postgres_url: URL,
+) -> None:
+    # a fresh process: the PostgreSQL spelling of the index condition is added on first use
+    url = empty_postgres_url.render_as_string(hide_password=False)
+    out = subprocess.run(
+        [sys.executable, "-c", NEW_DATABASE_PROBE, url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert out.stdout.strip().endswith("WHERE (asset_key IS NOT NULL)")

@@ -25,7 +25,7 @@ from sqlalchemy import (
     literal_column,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 
 from freshet.errors import StorageError
 from freshet.storage.sql.schema import dynamic_partitions, event_logs
@@ -85,6 +85,8 @@ def in_values(column: Any, values: Sequence[str], dialect_name: str) -> ColumnEl
     if len(values) <= INLINE_LIST_LIMIT:
         return column.in_(list(values))
     if dialect_name == "postgresql":
+        from sqlalchemy.dialects import postgresql  # start-up time: see schema.py
+
         return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(String)))
     rows = select(literal_column("value")).select_from(
         func.json_each(bindparam(None, json.dumps(list(values)), type_=String))
@@ -106,6 +108,8 @@ def upsert_factory(dialect_name: str) -> Callable[[Table], UpsertInsert]:
     if dialect_name == "sqlite":
         return sqlite.insert
     if dialect_name == "postgresql":
+        from sqlalchemy.dialects import postgresql  # start-up time: see schema.py
+
         return postgresql.insert
     raise StorageError(
         f"freshet storage does not support the {dialect_name!r} database; use SQLite or PostgreSQL"

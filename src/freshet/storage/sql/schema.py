@@ -85,6 +85,8 @@ run_assets = Table(
     Index("ix_run_assets_asset_key", "asset_key", "run_id"),
 )
 
+_ASSET_EVENTS_ONLY = text("asset_key IS NOT NULL")
+
 event_logs = Table(
     "event_logs",
     metadata,
@@ -99,14 +101,14 @@ event_logs = Table(
     Column("body", Text, nullable=False),
     Index("ix_event_logs_run_id", "run_id", "id"),
     # Partial: most events have no asset, and an index they don't touch is one page less
-    # to write per commit on the hot path. `asset_key = ?` implies the condition.
+    # to write per commit on the hot path. `asset_key = ?` implies the condition. (Its
+    # PostgreSQL spelling is added by `add_postgresql_options`.)
     Index(
         "ix_event_logs_asset_key",
         "asset_key",
         "event_type",
         "id",
-        sqlite_where=text("asset_key IS NOT NULL"),
-        postgresql_where=text("asset_key IS NOT NULL"),
+        sqlite_where=_ASSET_EVENTS_ONLY,
     ),
     Index("ix_event_logs_event_type", "event_type", "id"),
     # Storage ids are never reused, even after the newest run is deleted: readers tail the
@@ -290,3 +292,14 @@ def revision_id(version: int) -> str:
 def version_of_revision(revision: str) -> int | None:
     """The schema version an Alembic revision id stands for; None if it is not one of ours."""
     return int(revision) if len(revision) == 4 and revision.isdigit() else None
+
+
+def add_postgresql_options() -> None:
+    """Add to the declared schema what only PostgreSQL reads: the partial index's condition,
+    in its spelling. Naming a dialect's option imports SQLAlchemy's dialect to check it (the
+    PostgreSQL one costs ~30 ms), so it is added only where a PostgreSQL schema is created,
+    migrated or compared; the call is idempotent."""
+    index = next(i for i in event_logs.indexes if i.name == "ix_event_logs_asset_key")
+    options = index.dialect_options["postgresql"]
+    if options["where"] is None:
+        options["where"] = _ASSET_EVENTS_ONLY

@@ -90,6 +90,8 @@ def create_schema(conn: Connection) -> None:
     Equivalent to running every migration from an empty database (a test checks this), and
     much faster: no migration machinery is loaded to open a new instance.
     """
+    if conn.dialect.name == "postgresql":
+        s.add_postgresql_options()
     s.metadata.create_all(conn)
     s.version_metadata.create_all(conn)
     conn.execute(insert(s.alembic_version), {"version_num": s.revision_id(s.SCHEMA_VERSION)})

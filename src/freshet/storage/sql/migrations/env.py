@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from freshet.storage.sql.schema import ALEMBIC_VERSION_TABLE, metadata
+from freshet.storage.sql.schema import ALEMBIC_VERSION_TABLE, add_postgresql_options, metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -13,6 +13,8 @@ if connection is None:
         "freshet migrations run only through freshet.storage.sql.migrate (`freshet instance "
         "migrate`), which passes the connection; there is no alembic.ini"
     )
+if connection.dialect.name == "postgresql":
+    add_postgresql_options()
 context.configure(
     connection=connection,
     target_metadata=metadata,
