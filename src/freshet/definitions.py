@@ -229,6 +229,10 @@ class Definitions:
     def resolve_asset_graph(self) -> AssetGraph:
         return self.get_asset_graph()
 
+    def resolve_all_asset_keys(self) -> list[AssetKey]:
+        """Every asset key, in topological order (upstream first)."""
+        return list(self._graph.toposorted_keys)
+
     def get_all_job_defs(self) -> list[JobDefinition]:
         return list(self._jobs.values())
 
@@ -790,6 +794,11 @@ class LazyDefinitions:
 
     def __call__(self) -> Definitions:
         return self.build()
+
+    @property
+    def load_fn(self) -> Callable[[], Definitions]:
+        """The decorated function (what a loader calls; calling it builds new Definitions)."""
+        return self._fn
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):

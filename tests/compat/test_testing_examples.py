@@ -180,8 +180,7 @@ def test_definitions_decorator_and_file_relative_path(dg, tmp_path):
     def defs():
         return dg.Definitions(assets=[thing])
 
-    assert defs is not None
-    assert defs.get_assets_def("thing").key == dg.AssetKey("thing")  # built on first use
+    assert defs.load_fn().get_assets_def("thing").key == dg.AssetKey("thing")
     path = dg.file_relative_path(__file__, "data.csv")
     assert path == os.path.join(os.path.dirname(os.path.abspath(__file__)), "data.csv")
 
@@ -202,8 +201,7 @@ def test_load_assets_from_modules(dg):
     assets = dg.load_assets_from_modules([module])
     defs = dg.Definitions(assets=assets)
     assert dg.materialize(assets).success
-    assert defs is not None
-    assert sorted(k.to_user_string() for k in defs.get_asset_graph().nodes) == ["clean", "raw"]
+    assert sorted(k.to_user_string() for k in defs.resolve_all_asset_keys()) == ["clean", "raw"]
 
 
 def test_resource_param_plain_object(dg):

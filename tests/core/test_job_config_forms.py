@@ -99,6 +99,10 @@ def test_definitions_decorator_builds_on_first_use():
     assert defs.get_assets_def("thing") is thing
     assert isinstance(defs.build(), fr.Definitions)
     assert built == [True]
+    # load_fn is the function itself, as a loader calls it: new Definitions each call
+    assert defs.load_fn() is not defs.build()
+    assert built == [True, True]
+    assert defs.resolve_all_asset_keys() == [fr.AssetKey("thing")]
 
 
 def test_definitions_decorator_refuses_other_values():
