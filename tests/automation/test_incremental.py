@@ -120,3 +120,23 @@ def test_an_idle_tick_over_the_same_graph_looks_at_no_asset(instance, monkeypatc
     # a changed; b is its child; c is looked at because b is requested; other never
     assert looked_at == ["a", "b", "c"]
     assert after.get_requested_partitions("b") == {None}
+
+
+def test_the_cursor_keeps_only_node_state_that_holds_something(instance):
+    defs = fr.Definitions(
+        assets=[
+            fr.asset(name="a", automation_condition=AC.missing().newly_true())(lambda: 1),
+            fr.asset(name="b", automation_condition=AC.eager())(lambda: 1),
+        ]
+    )
+    first = fr.evaluate_automation_conditions(defs, instance)
+    # both missing: the nodes that hold something are remembered, and only those
+    assert first.get_num_requested("a") == 1
+    assert "a" in first.cursor.node_state
+    assert all(true for nodes in first.cursor.node_state.values() for true in nodes.values())
+    fr.materialize(defs, instance=instance)
+    settled = fr.evaluate_automation_conditions(defs, instance, cursor=first.cursor)
+    idle = fr.evaluate_automation_conditions(defs, instance, cursor=settled.cursor)
+    # nothing holds any more: nothing is carried, and nothing is requested
+    assert idle.cursor.node_state == {}
+    assert idle.total_requested == 0

@@ -219,10 +219,16 @@ def _carried(
     previous: Mapping[str, Mapping[str, list[str]]], current: Mapping[str, Mapping[str, list[str]]]
 ) -> dict[str, dict[str, list[str]]]:
     """Node state for the next tick: this tick's, and the previous one's for nodes this
-    tick did not evaluate (an `&` that stopped early)."""
+    tick did not evaluate (an `&` that stopped early). A node true for nothing is left out
+    (the evaluator reads a missing node as empty): most nodes of an idle graph hold nothing,
+    and the cursor is written every tick."""
     merged: dict[str, dict[str, list[str]]] = dict(previous)  # type: ignore[arg-type]
     for asset, nodes in current.items():
-        merged[asset] = {**previous.get(asset, {}), **nodes}
+        kept = {node: true for node, true in {**previous.get(asset, {}), **nodes}.items() if true}
+        if kept:
+            merged[asset] = kept
+        else:
+            merged.pop(asset, None)
     return merged
 
 
