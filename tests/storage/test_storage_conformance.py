@@ -569,6 +569,12 @@ def test_latest_check_evaluation_per_check_and_partition(storage: Storage) -> No
     assert storage.get_latest_check_evaluation(AssetCheckKey(A, "unique")).storage_id == ids[1]
     assert storage.get_latest_check_evaluation(AssetCheckKey(A, "unique"), "p1") is None
     assert storage.get_latest_check_evaluation(AssetCheckKey(B, "not_null")) is None
+    # many checks in one read: the same records, never-evaluated checks left out
+    unique, unknown = AssetCheckKey(A, "unique"), AssetCheckKey(B, "not_null")
+    many = storage.get_latest_check_evaluations([not_null, unique, unknown])
+    assert {k: r.storage_id for k, r in many.items()} == {not_null: ids[2], unique: ids[1]}
+    assert many[unique].event.data["passed"] is False
+    assert storage.get_latest_check_evaluations([]) == {}
 
 
 def test_deleting_a_run_points_status_at_earlier_events(storage: Storage) -> None:

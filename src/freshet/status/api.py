@@ -82,11 +82,11 @@ def latest_check_results(
     """The latest result of every check of each asset (all assets with checks by default)."""
     graph = defs.get_asset_graph()
     keys = graph.all_keys if asset_keys is None else [k for k in asset_keys if graph.has(k)]
+    specs = [spec for asset_key in keys for spec in graph.check_specs_for(asset_key)]
+    records = storage.get_latest_check_evaluations(spec.key for spec in specs)
     results: dict[AssetKey, list[CheckResult]] = {}
-    for asset_key in keys:
-        for spec in graph.check_specs_for(asset_key):
-            record = storage.get_latest_check_evaluation(spec.key)
-            results.setdefault(asset_key, []).append(_check_result(spec.key, record))
+    for spec in specs:
+        results.setdefault(spec.asset_key, []).append(_check_result(spec.key, records.get(spec.key)))
     return results
 
 

@@ -202,6 +202,13 @@ class StorageReader(Protocol):
         self, check_key: AssetCheckKey, partition: str | None = None
     ) -> EventRecord | None: ...
 
+    def get_latest_check_evaluations(
+        self, check_keys: Iterable[AssetCheckKey]
+    ) -> Mapping[AssetCheckKey, EventRecord]:
+        """`get_latest_check_evaluation(key)` of each of `check_keys`, in one read (checks
+        never evaluated are left out)."""
+        ...
+
     def count_partition_statuses(self, asset_key: AssetKey) -> dict[PartitionStatusCategory, int]:
         """How many partitions of the asset are in each category (every category present,
         zero when none), counted in the database without reading the rows."""

@@ -321,6 +321,17 @@ class MemoryStorage(MemoryStateStore):
             storage_id = self._checks.get((check_key.asset_key, check_key.name, partition or ""))
             return self._record(storage_id)
 
+    def get_latest_check_evaluations(
+        self, check_keys: Iterable[AssetCheckKey]
+    ) -> Mapping[AssetCheckKey, EventRecord]:
+        found: dict[AssetCheckKey, EventRecord] = {}
+        with self._lock:
+            for check_key in check_keys:
+                record = self._record(self._checks.get((check_key.asset_key, check_key.name, "")))
+                if record is not None:
+                    found[check_key] = record
+        return found
+
     def count_partition_statuses(self, asset_key: AssetKey) -> dict[PartitionStatusCategory, int]:
         counts = dict.fromkeys(PartitionStatusCategory, 0)
         with self._lock:

@@ -271,6 +271,30 @@ class SqlStorage(SqlStateStore):
         )
         return self._one_record(query)
 
+    def get_latest_check_evaluations(
+        self, check_keys: Iterable[AssetCheckKey]
+    ) -> Mapping[AssetCheckKey, EventRecord]:
+        wanted = {(k.asset_key.to_user_string(), k.name): k for k in check_keys}
+        if not wanted:
+            return {}
+        c = s.asset_check_status.c
+        assets = sorted({asset for asset, _ in wanted})
+        query = (
+            select(c.asset_key, c.check_name, s.event_logs.c.id, s.event_logs.c.body)
+            .join_from(
+                s.asset_check_status, s.event_logs, s.event_logs.c.id == c.last_evaluation_id
+            )
+            .where(in_values(c.asset_key, assets, self._dialect_name), c.partition == s.NO_PARTITION)
+        )
+        with self._reading() as conn:
+            rows = conn.execute(query).all()
+        found: dict[AssetCheckKey, EventRecord] = {}
+        for asset, name, storage_id, body in rows:
+            check_key = wanted.get((asset, name))
+            if check_key is not None:
+                found[check_key] = EventRecord(storage_id=storage_id, event=event_from_json(body))
+        return found
+
     # -- reader: status indexes -----------------------------------------------------------
 
     def get_asset_status(
