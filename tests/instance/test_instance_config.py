@@ -215,3 +215,46 @@ def test_automation_section_sets_the_duty_interval_and_rate_limit(tmp_path: Path
     assert parse_instance_config(None, file, tmp_path, {}).automation.interval_seconds == 30.0
     with pytest.raises(InstanceConfigError, match=r"automation\.every: unknown key"):
         parse_instance_config({"automation": {"every": 5}}, file, tmp_path, {})
+
+
+def test_schedules_and_sensors_section_sets_tick_concurrency_and_timeout(tmp_path: Path) -> None:
+    from freshet.instance.config import SchedulesAndSensorsConfig
+
+    config = parse("schedules_and_sensors: {max_concurrent_ticks: 8, tick_timeout_seconds: 2.5}")
+    assert config.schedules_and_sensors == SchedulesAndSensorsConfig(
+        max_concurrent_ticks=8, tick_timeout_seconds=2.5
+    )
+    assert parse("storage: {sqlite: {}}").schedules_and_sensors == SchedulesAndSensorsConfig(
+        max_concurrent_ticks=4, tick_timeout_seconds=60.0
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("schedules_and_sensors: {max_concurrent_ticks: 0}", "expected a whole number >= 1"),
+        ("schedules_and_sensors: {max_concurrent_ticks: 2.5}", "expected a whole number"),
+        ("schedules_and_sensors: {tick_timeout_seconds: .nan}", "expected a number >= 0.1"),
+        ("schedules_and_sensors: {tick_timeout_seconds: '.inf'}", "expected a number >= 0.1"),
+        ("schedules_and_sensors: {workers: 3}", r"schedules_and_sensors\.workers: unknown key"),
+    ],
+    ids=["zero", "fraction", "nan", "infinite-text", "misspelled-key"],
+)
+def test_bad_schedules_and_sensors_config_names_the_path(text: str, message: str) -> None:
+    with pytest.raises(InstanceConfigError, match=message):
+        parse(text)
+
+
+def test_the_daemon_ticks_schedules_and_sensors_as_freshet_yaml_says(tmp_path: Path) -> None:
+    from freshet.instance.instance import Instance
+    from freshet.instance.instigation import InstigationDuty
+
+    (tmp_path / "freshet.yaml").write_text(
+        "schedules_and_sensors: {max_concurrent_ticks: 2, tick_timeout_seconds: 5}\n"
+    )
+    with Instance.from_home(tmp_path) as instance:
+        duty = InstigationDuty.for_instance(instance, host=None)  # type: ignore[arg-type]
+        assert (duty.max_workers, duty.tick_timeout) == (2, 5.0)
+    with Instance.ephemeral() as instance:
+        duty = InstigationDuty.for_instance(instance, host=None)  # type: ignore[arg-type]
+        assert (duty.max_workers, duty.tick_timeout) == (4, 60.0)

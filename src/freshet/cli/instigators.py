@@ -303,7 +303,7 @@ def sensor_tick(
                 "cursor": evaluation.cursor,
             }
         else:
-            duty = InstigationDuty(storage=instance.storage, host=host)
+            duty = InstigationDuty.for_instance(instance, host)
             try:
                 tick = duty.tick_now(ref, state, cursor=used)
             finally:

@@ -78,6 +78,6 @@ def default_duties(instance: Instance, host: WorkspaceHost | None = None) -> lis
         RunMonitoringDuty(RunMonitor(instance, launcher), interval_seconds=min(1.0, timeout / 4)),
     ]
     if host is not None:
-        duties.append(SchedulesAndSensorsDuty(InstigationDuty(storage=instance.storage, host=host)))
+        duties.append(SchedulesAndSensorsDuty(InstigationDuty.for_instance(instance, host)))
         duties.append(AutomationDuty(instance, host))
     return duties

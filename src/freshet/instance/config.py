@@ -17,6 +17,9 @@
     automation:                                  # the daemon's automation duty
       interval_seconds: 30
       max_materializations_per_minute: 100        # default: no limit
+    schedules_and_sensors:                       # the daemon's schedules and sensors duty
+      max_concurrent_ticks: 4                     # ticks evaluated at once (one per instigator)
+      tick_timeout_seconds: 60                    # a tick running longer fails
 
 Any value may be `{env: NAME}`: read from the environment when the home is opened, never
 written back or shown. Every problem is reported at once, with its path in the file.
@@ -24,6 +27,7 @@ written back or shown. Every problem is reported at once, with its path in the f
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,8 +43,9 @@ from freshet.instance.queue_config import (
 
 CONFIG_FILE = "freshet.yaml"
 
-_TOP_LEVEL_KEYS = ("storage", "run_queue", "run_monitoring", "automation")
+_TOP_LEVEL_KEYS = ("storage", "run_queue", "run_monitoring", "automation", "schedules_and_sensors")
 _AUTOMATION_KEYS = ("interval_seconds", "max_materializations_per_minute")
+_INSTIGATION_KEYS = ("max_concurrent_ticks", "tick_timeout_seconds")
 _RUN_QUEUE_KEYS = ("max_concurrent_runs", "tag_concurrency_limits")
 _TAG_LIMIT_KEYS = ("key", "value", "limit")
 _MONITORING_KEYS = ("worker_heartbeat_timeout_seconds", "worker_start_timeout_seconds")
@@ -82,6 +87,9 @@ class InstanceConfig:
     run_queue: RunQueueConfig = field(default_factory=RunQueueConfig)
     run_monitoring: RunMonitoringConfig = field(default_factory=RunMonitoringConfig)
     automation: AutomationConfig = field(default_factory=lambda: AutomationConfig())
+    schedules_and_sensors: SchedulesAndSensorsConfig = field(
+        default_factory=lambda: SchedulesAndSensorsConfig()
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,6 +98,15 @@ class AutomationConfig:
 
     interval_seconds: float = 30.0
     max_materializations_per_minute: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SchedulesAndSensorsConfig:
+    """How many schedule and sensor ticks the daemon evaluates at once, and how long one may
+    take before it is recorded as failed."""
+
+    max_concurrent_ticks: int = 4
+    tick_timeout_seconds: float = 60.0
 
 
 def load_instance_config(home: Path) -> InstanceConfig:
@@ -134,11 +151,16 @@ def parse_instance_config(
     run_queue = _run_queue(reader, top.get("run_queue"))
     monitoring = _run_monitoring(reader, top.get("run_monitoring"))
     automation = _automation(reader, top.get("automation"))
+    instigation = _schedules_and_sensors(reader, top.get("schedules_and_sensors"))
     if reader.problems:
         body = "".join(f"\n  - {problem}" for problem in reader.problems)
         raise InstanceConfigError(f"{file} is invalid ({len(reader.problems)} problem(s)):{body}")
     return InstanceConfig(
-        storage=config, run_queue=run_queue, run_monitoring=monitoring, automation=automation
+        storage=config,
+        run_queue=run_queue,
+        run_monitoring=monitoring,
+        automation=automation,
+        schedules_and_sensors=instigation,
     )
 
 
@@ -182,6 +204,18 @@ def _run_queue(reader: _Reader, value: Any) -> RunQueueConfig:
     return RunQueueConfig(
         max_concurrent_runs=defaults.max_concurrent_runs if most is None else int(most),
         tag_concurrency_limits=tuple(limits),
+    )
+
+
+def _schedules_and_sensors(reader: _Reader, value: Any) -> SchedulesAndSensorsConfig:
+    path = "schedules_and_sensors"
+    section = reader.mapping(value, path, _INSTIGATION_KEYS)
+    defaults = SchedulesAndSensorsConfig()
+    most = reader.number(section, f"{path}.max_concurrent_ticks", whole=True, minimum=1)
+    timeout = reader.number(section, f"{path}.tick_timeout_seconds", whole=False, minimum=0.1)
+    return SchedulesAndSensorsConfig(
+        max_concurrent_ticks=defaults.max_concurrent_ticks if most is None else int(most),
+        tick_timeout_seconds=defaults.tick_timeout_seconds if timeout is None else float(timeout),
     )
 
 
@@ -284,7 +318,12 @@ class _Reader:
             except ValueError:
                 pass
         kinds = (int,) if whole else (int, float)
-        if isinstance(value, bool) or not isinstance(value, kinds) or value < minimum:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, kinds)
+            or not math.isfinite(value)
+            or value < minimum
+        ):
             expected = "a whole number" if whole else "a number"
             self.problems.append(f"{path}: expected {expected} >= {minimum:g}, got {value!r}")
             return None

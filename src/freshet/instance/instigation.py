@@ -25,6 +25,8 @@ from freshet.core.partitions.time import fires_every_hour
 from freshet.core.schedules import DefaultScheduleStatus
 from freshet.core.sensors import DefaultSensorStatus, RunRequest, TickEvaluation
 from freshet.errors import FreshetError
+from freshet.instance.config import SchedulesAndSensorsConfig, load_instance_config
+from freshet.instance.instance import Instance
 from freshet.runs.launch import LaunchRequest, enqueue, keys_selection
 from freshet.snapshot import ScheduleSnapshot, SensorSnapshot
 from freshet.storage.base import Storage
@@ -47,7 +49,7 @@ RUN_KEY_TAG = "freshet/run_key"
 #: the tick that queued a run (so a tick resumed after a crash counts the runs it had queued)
 TICK_TAG = "freshet/tick_id"
 #: seconds a tick may take in its code location before it fails
-DEFAULT_TICK_TIMEOUT = 60.0
+DEFAULT_TICK_TIMEOUT = SchedulesAndSensorsConfig().tick_timeout_seconds
 _NAMESPACE = uuid.UUID("8f0c2a55-3c1e-4b8e-9a51-6a1d2f0e7c44")
 
 
@@ -108,11 +110,26 @@ class InstigationDuty:
     storage: Storage
     host: WorkspaceHost
     tick_timeout: float = DEFAULT_TICK_TIMEOUT
-    max_workers: int = 4
+    max_workers: int = SchedulesAndSensorsConfig().max_concurrent_ticks
     _pool: ThreadPoolExecutor | None = field(default=None, init=False)
     _in_flight: dict[tuple[InstigatorType, str], Future[Tick]] = field(
         default_factory=dict, init=False
     )
+
+    @classmethod
+    def for_instance(cls, instance: Instance, host: WorkspaceHost) -> InstigationDuty:
+        """The duty as the instance's freshet.yaml `schedules_and_sensors` sets it."""
+        config = (
+            SchedulesAndSensorsConfig()
+            if instance.home is None
+            else load_instance_config(instance.home).schedules_and_sensors
+        )
+        return cls(
+            storage=instance.storage,
+            host=host,
+            tick_timeout=config.tick_timeout_seconds,
+            max_workers=config.max_concurrent_ticks,
+        )
 
     def run_once(self, now: float | None = None) -> list[Tick]:
         """Evaluate every due schedule and sensor and wait for them; returns the ticks."""
