@@ -220,12 +220,15 @@ def test_automation_section_sets_the_duty_interval_and_rate_limit(tmp_path: Path
 def test_schedules_and_sensors_section_sets_tick_concurrency_and_timeout(tmp_path: Path) -> None:
     from freshet.instance.config import SchedulesAndSensorsConfig
 
-    config = parse("schedules_and_sensors: {max_concurrent_ticks: 8, tick_timeout_seconds: 2.5}")
+    config = parse(
+        "schedules_and_sensors: {max_concurrent_ticks: 8, tick_timeout_seconds: 2.5, "
+        "max_catchup_ticks: 24}"
+    )
     assert config.schedules_and_sensors == SchedulesAndSensorsConfig(
-        max_concurrent_ticks=8, tick_timeout_seconds=2.5
+        max_concurrent_ticks=8, tick_timeout_seconds=2.5, max_catchup_ticks=24
     )
     assert parse("storage: {sqlite: {}}").schedules_and_sensors == SchedulesAndSensorsConfig(
-        max_concurrent_ticks=4, tick_timeout_seconds=60.0
+        max_concurrent_ticks=4, tick_timeout_seconds=60.0, max_catchup_ticks=1
     )
 
 
@@ -237,8 +240,9 @@ def test_schedules_and_sensors_section_sets_tick_concurrency_and_timeout(tmp_pat
         ("schedules_and_sensors: {tick_timeout_seconds: .nan}", "expected a number >= 0.1"),
         ("schedules_and_sensors: {tick_timeout_seconds: '.inf'}", "expected a number >= 0.1"),
         ("schedules_and_sensors: {workers: 3}", r"schedules_and_sensors\.workers: unknown key"),
+        ("schedules_and_sensors: {max_catchup_ticks: 5000}", "at most 1000, got 5000"),
     ],
-    ids=["zero", "fraction", "nan", "infinite-text", "misspelled-key"],
+    ids=["zero", "fraction", "nan", "infinite-text", "misspelled-key", "catch-up-too-many"],
 )
 def test_bad_schedules_and_sensors_config_names_the_path(text: str, message: str) -> None:
     with pytest.raises(InstanceConfigError, match=message):
@@ -254,7 +258,7 @@ def test_the_daemon_ticks_schedules_and_sensors_as_freshet_yaml_says(tmp_path: P
     )
     with Instance.from_home(tmp_path) as instance:
         duty = InstigationDuty.for_instance(instance, host=None)  # type: ignore[arg-type]
-        assert (duty.max_workers, duty.tick_timeout) == (2, 5.0)
+        assert (duty.max_workers, duty.tick_timeout, duty.max_catchup_ticks) == (2, 5.0, 1)
     with Instance.ephemeral() as instance:
         duty = InstigationDuty.for_instance(instance, host=None)  # type: ignore[arg-type]
         assert (duty.max_workers, duty.tick_timeout) == (4, 60.0)

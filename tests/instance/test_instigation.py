@@ -173,7 +173,10 @@ def _berlin(text: str) -> float:
     ],
     ids=["fall-back-once", "next-day", "spring-forward", "hourly-both"],
 )
-def test_daylight_saving_transitions_fire_each_wall_clock_time_once(cron, last, now, expected):
+@pytest.mark.parametrize("catchup", [1, 3], ids=["latest", "catch-up-3"])
+def test_daylight_saving_transitions_fire_each_wall_clock_time_once(
+    cron, last, now, expected, catchup
+):
     from freshet.core.schedules import DefaultScheduleStatus
     from freshet.snapshot import ScheduleSnapshot
     from freshet.storage.state_records import InstigatorState
@@ -191,6 +194,64 @@ def test_daylight_saving_transitions_fire_each_wall_clock_time_once(cron, last, 
         status=InstigatorStatus.RUNNING,
         data={"last_tick_time": _berlin(last)},
     )
-    duty = InstigationDuty(storage=None, host=None)
+    duty = InstigationDuty(storage=None, host=None, max_catchup_ticks=catchup)
     due = duty._due_schedule_tick(schedule, state, _berlin(now))
     assert due == (None if expected is None else _berlin(expected))
+
+
+def _hourly_after_downtime(max_catchup_ticks):
+    """An hourly schedule last run at 10:00 UTC, the daemon back at 13:30: the ticks it runs,
+    pass after pass."""
+    from datetime import UTC, datetime
+
+    from freshet.core.schedules import DefaultScheduleStatus
+    from freshet.snapshot import ScheduleSnapshot
+    from freshet.storage.state_records import InstigatorState
+
+    def at(hour, minute=0):
+        return datetime(2024, 5, 1, hour, minute, tzinfo=UTC).timestamp()
+
+    schedule = ScheduleSnapshot(
+        name="s",
+        cron_schedule="0 * * * *",
+        job_name="load",
+        execution_timezone="UTC",
+        default_status=DefaultScheduleStatus.RUNNING,
+    )
+    duty = InstigationDuty(storage=None, host=None, max_catchup_ticks=max_catchup_ticks)
+    last, fired = at(10), []
+    while True:
+        state = InstigatorState(
+            name="s",
+            instigator_type=InstigatorType.SCHEDULE,
+            status=InstigatorStatus.RUNNING,
+            data={"last_tick_time": last},
+        )
+        due = duty._due_schedule_tick(schedule, state, at(13, 30))
+        if due is None:
+            return [datetime.fromtimestamp(t, tz=UTC).hour for t in fired]
+        fired.append(due)
+        last = due
+
+
+@pytest.mark.parametrize(
+    ("max_catchup_ticks", "hours"),
+    [(1, [13]), (2, [12, 13]), (3, [11, 12, 13]), (10, [11, 12, 13])],
+    ids=["latest-only", "two", "all-three", "more-than-missed"],
+)
+def test_missed_schedule_ticks_catch_up_oldest_first_up_to_the_limit(max_catchup_ticks, hours):
+    assert _hourly_after_downtime(max_catchup_ticks) == hours
+
+
+def test_the_daemon_runs_missed_ticks_one_pass_each(setup):
+    instance, duty = setup
+    duty.max_catchup_ticks = 3
+    duty.run_once(now=T0 + 5)  # first sight at 08:00; back an hour later: six ticks missed
+    per_pass = []
+    for second in range(3605, 3610):
+        ticks = duty.run_once(now=T0 + second)
+        per_pass.append(len([t for t in ticks if t.instigator_name == "every_ten_minutes"]))
+    assert per_pass == [1, 1, 1, 0, 0]
+    # the latest three, oldest first: 08:40, 08:50, 09:00
+    runs = _runs(instance, **{"freshet/schedule": "every_ten_minutes"})
+    assert sorted(r.tags["at"][11:16] for r in runs) == ["08:40", "08:50", "09:00"]

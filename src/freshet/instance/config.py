@@ -20,6 +20,7 @@
     schedules_and_sensors:                       # the daemon's schedules and sensors duty
       max_concurrent_ticks: 4                     # ticks evaluated at once (one per instigator)
       tick_timeout_seconds: 60                    # a tick running longer fails
+      max_catchup_ticks: 1                        # missed schedule ticks run after downtime
 
 Any value may be `{env: NAME}`: read from the environment when the home is opened, never
 written back or shown. Every problem is reported at once, with its path in the file.
@@ -45,7 +46,8 @@ CONFIG_FILE = "freshet.yaml"
 
 _TOP_LEVEL_KEYS = ("storage", "run_queue", "run_monitoring", "automation", "schedules_and_sensors")
 _AUTOMATION_KEYS = ("interval_seconds", "max_materializations_per_minute")
-_INSTIGATION_KEYS = ("max_concurrent_ticks", "tick_timeout_seconds")
+_INSTIGATION_KEYS = ("max_concurrent_ticks", "tick_timeout_seconds", "max_catchup_ticks")
+MAX_CATCHUP_TICKS = 1000
 _RUN_QUEUE_KEYS = ("max_concurrent_runs", "tag_concurrency_limits")
 _TAG_LIMIT_KEYS = ("key", "value", "limit")
 _MONITORING_KEYS = ("worker_heartbeat_timeout_seconds", "worker_start_timeout_seconds")
@@ -107,6 +109,9 @@ class SchedulesAndSensorsConfig:
 
     max_concurrent_ticks: int = 4
     tick_timeout_seconds: float = 60.0
+    #: how many of the schedule ticks missed while the daemon was down run (the latest ones,
+    #: oldest first); 1 runs only the latest
+    max_catchup_ticks: int = 1
 
 
 def load_instance_config(home: Path) -> InstanceConfig:
@@ -213,9 +218,17 @@ def _schedules_and_sensors(reader: _Reader, value: Any) -> SchedulesAndSensorsCo
     defaults = SchedulesAndSensorsConfig()
     most = reader.number(section, f"{path}.max_concurrent_ticks", whole=True, minimum=1)
     timeout = reader.number(section, f"{path}.tick_timeout_seconds", whole=False, minimum=0.1)
+    catchup = reader.number(section, f"{path}.max_catchup_ticks", whole=True, minimum=1)
+    if catchup is not None and catchup > MAX_CATCHUP_TICKS:
+        reader.problems.append(
+            f"{path}.max_catchup_ticks: at most {MAX_CATCHUP_TICKS}, got {catchup}; a backfill "
+            "runs a longer stretch of missed partitions"
+        )
+        catchup = None
     return SchedulesAndSensorsConfig(
         max_concurrent_ticks=defaults.max_concurrent_ticks if most is None else int(most),
         tick_timeout_seconds=defaults.tick_timeout_seconds if timeout is None else float(timeout),
+        max_catchup_ticks=defaults.max_catchup_ticks if catchup is None else int(catchup),
     )
 
 

@@ -6,7 +6,8 @@ Exactly once: run ids are derived from what asked for them (the schedule and its
 the sensor and its run key, or its tick id and the request's position), and a run id that is
 already stored is never queued again. A tick is recorded STARTED before any run is queued and
 resumed (same tick, same ids) after a crash, so a daemon killed at any moment and restarted
-never fires a tick twice. Missed schedule ticks: only the latest is run (catch-up "latest").
+never fires a tick twice. Missed schedule ticks (the daemon was down): the latest
+`max_catchup_ticks` of them run, oldest first, one per pass (default 1: only the latest).
 """
 
 from __future__ import annotations
@@ -111,6 +112,7 @@ class InstigationDuty:
     host: WorkspaceHost
     tick_timeout: float = DEFAULT_TICK_TIMEOUT
     max_workers: int = SchedulesAndSensorsConfig().max_concurrent_ticks
+    max_catchup_ticks: int = SchedulesAndSensorsConfig().max_catchup_ticks
     _pool: ThreadPoolExecutor | None = field(default=None, init=False)
     _in_flight: dict[tuple[InstigatorType, str], Future[Tick]] = field(
         default_factory=dict, init=False
@@ -129,6 +131,7 @@ class InstigationDuty:
             host=host,
             tick_timeout=config.tick_timeout_seconds,
             max_workers=config.max_concurrent_ticks,
+            max_catchup_ticks=config.max_catchup_ticks,
         )
 
     def run_once(self, now: float | None = None) -> list[Tick]:
@@ -194,8 +197,9 @@ class InstigationDuty:
     def _due_schedule_tick(
         self, schedule: ScheduleSnapshot, state: InstigatorState | None, now: float
     ) -> float | None:
-        """The latest cron tick at or before `now` that has not run (None if none is due).
-        A schedule never ticked starts at the first tick after it was turned on."""
+        """The cron tick to run next (None if none is due): of the ticks after the last one
+        run, at or before `now`, the oldest of the latest `max_catchup_ticks`. A schedule
+        never ticked starts at the first tick after it was turned on."""
         from croniter import croniter  # ~25 ms; only the daemon ticks schedules
 
         zone = ZoneInfo(schedule.execution_timezone)
@@ -211,23 +215,24 @@ class InstigationDuty:
                 default=True,
             )
             return None
-        latest = croniter(schedule.cron_schedule, datetime.fromtimestamp(now, tz=zone)).get_prev(
-            datetime
+        cron = schedule.cron_schedule
+        at = datetime.fromtimestamp(now, tz=zone)
+        candidate = croniter(cron, at).get_prev(datetime)
+        if at == croniter(cron, datetime.fromtimestamp(now - 1, tz=zone)).get_next(datetime):
+            candidate = at  # `now` is a tick itself
+        # When clocks go back, a wall-clock time occurs twice: fire it once. (Schedules that
+        # fire every hour fire both: each is a real hour.)
+        repeated = (
+            None
+            if last is None or fires_every_hour(cron)
+            else datetime.fromtimestamp(float(last), tz=zone).replace(tzinfo=None)
         )
-        if datetime.fromtimestamp(now, tz=zone) == croniter(
-            schedule.cron_schedule, datetime.fromtimestamp(now - 1, tz=zone)
-        ).get_next(datetime):
-            latest = datetime.fromtimestamp(now, tz=zone)
-        moment = latest.timestamp()
-        if moment <= since:
-            return None
-        if last is not None and not fires_every_hour(schedule.cron_schedule):
-            # When clocks go back, a wall-clock time occurs twice: fire it once. (Schedules
-            # that fire every hour fire both: each is a real hour.)
-            previous = datetime.fromtimestamp(float(last), tz=zone)
-            if previous.replace(tzinfo=None) == latest.replace(tzinfo=None):
-                return None
-        return moment
+        missed: list[float] = []
+        while candidate.timestamp() > since and len(missed) < self.max_catchup_ticks:
+            if candidate.replace(tzinfo=None) != repeated:
+                missed.append(candidate.timestamp())
+            candidate = croniter(cron, candidate).get_prev(datetime)
+        return min(missed) if missed else None
 
     def _sensor_due(self, ref: InstigatorRef, state: InstigatorState | None, now: float) -> bool:
         assert ref.sensor is not None
