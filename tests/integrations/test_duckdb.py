@@ -130,6 +130,32 @@ def test_partitioned_upstream_loads_all_rows_or_a_dict_per_partition(tmp_path):
     assert _rows(database, "SELECT * FROM raw.total_skips") == [(6,)]
 
 
+def test_a_pandas_dict_of_partitions_keeps_the_partition_column_it_was_given(tmp_path):
+    database = tmp_path / "db.duckdb"
+    instance = fr.Instance.ephemeral()
+    resources = {"io_manager": DuckDBPandasIOManager(database=str(database), schema="raw")}
+    seen = {}
+
+    @fr.asset(name="plays", partitions_def=DAYS, metadata={"partition_expr": "day"})
+    def plays(context: fr.AssetExecutionContext) -> pd.DataFrame:
+        day = context.partition_key
+        return pd.DataFrame({"day": [day] * int(day[-1]), "n": range(int(day[-1]))})
+
+    @fr.asset
+    def per_day(plays: dict[str, pd.DataFrame]) -> pd.DataFrame:
+        seen.update(plays)
+        return pd.DataFrame({"days": [len(plays)]})
+
+    for day in DAYS.get_partition_keys():
+        fr.materialize([plays], resources=resources, partition_key=day, instance=instance)
+    fr.materialize([plays, per_day], resources=resources, instance=instance, selection="per_day")
+    assert list(seen) == ["2024-01-01", "2024-01-02", "2024-01-03"]
+    for day, frame in seen.items():
+        assert list(frame.columns) == ["day", "n"]  # the asset's own column, not dropped
+        assert frame["day"].tolist() == [day] * int(day[-1])
+        assert frame.index.tolist() == list(range(int(day[-1])))
+
+
 def test_a_failed_partition_write_leaves_the_table_as_it_was(tmp_path):
     database = tmp_path / "db.duckdb"
     io = DuckDBPandasIOManager(database=str(database), schema="raw")
