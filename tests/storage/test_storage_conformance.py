@@ -72,6 +72,17 @@ def test_backend_implements_both_protocols(storage: Storage) -> None:
 # -- runs -------------------------------------------------------------------------------------
 
 
+def test_a_run_added_with_its_events_stores_both_or_neither(storage: Storage) -> None:
+    enqueued = event(EventType.RUN_ENQUEUED, "r1")
+    storage.add_run(run("r1"), events=[enqueued])
+    [record] = storage.get_event_records(run_id="r1")
+    assert record.event.event_type is EventType.RUN_ENQUEUED
+    assert storage.get_run("r1").status is RunStatus.QUEUED
+    with pytest.raises(StorageError, match="already exists"):
+        storage.add_run(run("r1"), events=[event(EventType.RUN_ENQUEUED, "r1", at=T0 + 1)])
+    assert len(storage.get_event_records(run_id="r1")) == 1  # the refused run's event: not stored
+
+
 def test_added_run_reads_back_equal(storage: Storage) -> None:
     record = run(
         "r1",

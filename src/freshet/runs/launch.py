@@ -106,16 +106,14 @@ def enqueue(storage: StorageWriter, request: LaunchRequest, *, run_id: str | Non
             created_at=now,
             origin=dict(request.origin),
             selection=request.selection,
-        )
-    )
-    storage.store_events(
-        [
+        ),
+        events=[
             Event(
                 event_type=EventType.RUN_ENQUEUED,
                 run_id=run_id,
                 timestamp=now,
                 message="run queued",
             )
-        ]
+        ],
     )
     return run_id

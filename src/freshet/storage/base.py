@@ -312,7 +312,10 @@ class StorageReader(Protocol):
 
 @runtime_checkable
 class StorageWriter(Protocol):
-    def add_run(self, run: RunRecord) -> None: ...
+    def add_run(self, run: RunRecord, events: Sequence[Event] = ()) -> None:
+        """Record a new run; `events` (its RUN_ENQUEUED, say) are stored with it, in the same
+        transaction: a crash never leaves the run without them, nor them without the run."""
+        ...
 
     def store_events(self, events: Sequence[Event]) -> list[int]:
         """Append events atomically, in order, in one transaction; returns storage ids.

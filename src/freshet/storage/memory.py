@@ -96,14 +96,19 @@ class MemoryStorage(MemoryStateStore):
 
     # -- writer ---------------------------------------------------------------------------
 
-    def add_run(self, run: RunRecord) -> None:
+    def add_run(self, run: RunRecord, events: Sequence[Event] = ()) -> None:
         stored = run_from_json(run_to_json(run))
+        prepared = prepare_events(events)
         with self._lock:
             if run.run_id in self._runs:
                 raise StorageError(
                     f"run {run.run_id!r} already exists; give the new run a fresh run_id"
                 )
             self._runs[run.run_id] = stored
+            for item in prepared:
+                self._append(item)
+            if prepared:
+                self._appended.notify_all()
 
     def store_events(self, events: Sequence[Event]) -> list[int]:
         prepared = prepare_events(events)

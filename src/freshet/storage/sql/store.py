@@ -81,10 +81,11 @@ class SqlStorage(SqlStateStore):
 
     # -- writer ---------------------------------------------------------------------------
 
-    def add_run(self, run: RunRecord) -> None:
+    def add_run(self, run: RunRecord, events: Sequence[Event] = ()) -> None:
         body = run_to_json(run)
+        prepared = prepare_events(events)
         try:
-            with self._writing() as conn:
+            with self._writing(ordered=bool(prepared)) as conn:
                 conn.execute(insert(s.runs), _run_row(run, body))
                 if run.tags:
                     tags = [
@@ -95,6 +96,8 @@ class SqlStorage(SqlStateStore):
                     keys = {k.to_user_string() for k in run.asset_selection}
                     assets = [{"run_id": run.run_id, "asset_key": k} for k in sorted(keys)]
                     conn.execute(insert(s.run_assets), assets)
+                if prepared:
+                    self._append(conn, prepared, _event_rows(prepared))
         except IntegrityError:
             raise StorageError(
                 f"run {run.run_id!r} already exists in {self._location}; "
