@@ -13,6 +13,7 @@ costs when nothing is due.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import tempfile
 import textwrap
@@ -98,13 +99,15 @@ def sensor_latency(folder: Path, ticks: int, interval: int) -> None:
         host.close()
         instance.close()
     print(
-        {
-            "bench": "sensor_tick_to_run_queued",
-            "median_ms": round(statistics.median(latencies) * 1000, 1),
-            "max_ms": round(max(latencies) * 1000, 1),
-            "ticks": len(latencies),
-            "interval_s": interval,
-        },
+        json.dumps(
+            {
+                "bench": "sensor_tick_to_run_queued",
+                "median_ms": round(statistics.median(latencies) * 1000, 1),
+                "max_ms": round(max(latencies) * 1000, 1),
+                "ticks": len(latencies),
+                "interval_s": interval,
+            }
+        ),
         flush=True,
     )
 
@@ -125,12 +128,14 @@ def idle_pass(folder: Path, count: int) -> None:
         host.close()
         instance.close()
     print(
-        {
-            "bench": "idle_pass_cpu",
-            "median_ms": round(statistics.median(samples) * 1000, 2),
-            "schedules": count,
-            "sensors": count,
-        },
+        json.dumps(
+            {
+                "bench": "idle_pass_cpu",
+                "median_ms": round(statistics.median(samples) * 1000, 2),
+                "schedules": count,
+                "sensors": count,
+            }
+        ),
         flush=True,
     )
 
