@@ -357,10 +357,10 @@ def test_dynamic_partitions_and_partition_status_are_kept_apart(storage: Storage
 def evaluation(key: str, requested: int = 0, **body: object):
     from freshet.storage.state_records import AutomationEvaluationRecord
 
-    return AutomationEvaluationRecord(
-        asset_key=AssetKey.from_user_string(key),
-        num_requested=requested,
-        body={"tree": {"type": "missing", "true": requested}, **body},
+    return AutomationEvaluationRecord.of(
+        AssetKey.from_user_string(key),
+        requested,
+        {"tree": {"type": "missing", "true": requested}, **body},
     )
 
 

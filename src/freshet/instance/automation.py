@@ -9,12 +9,9 @@ newest stored at or before it."""
 from __future__ import annotations
 
 import hashlib
-import json
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from freshet.automation.api import evaluate_automation_conditions
 from freshet.automation.cursor import AutomationCursor
@@ -32,6 +29,7 @@ from freshet.storage.state_records import (
     Tick,
     TickRecord,
     TickStatus,
+    encode_body,
 )
 
 AUTOMATION_NAME = "automation"
@@ -104,14 +102,16 @@ def run_automation_tick(
         known = _DIGESTS.get(id(evaluation))
         if known is not None and known[0] is evaluation and digests.get(name) == known[1]:
             continue  # kept from the previous tick (incremental): stored already
-        body = evaluation.to_json()
-        digest = _digest(body)
+        text = encode_body(evaluation.to_json())  # the tree of dicts is dropped at once
+        digest = _digest(text)
         _DIGESTS[id(evaluation)] = (evaluation, digest)
         if digests.get(name) != digest:
             digests[name] = digest
             changed.append(
                 AutomationEvaluationRecord(
-                    asset_key=evaluation.key, num_requested=evaluation.num_requested, body=body
+                    asset_key=evaluation.key,
+                    num_requested=evaluation.num_requested,
+                    body_json=text,
                 )
             )
     total_requested = result.total_requested
@@ -143,10 +143,9 @@ _DIGESTS: dict[int, tuple[AssetEvaluation, str]] = {}
 (reset when it grows past a bound)."""
 
 
-def _digest(body: Mapping[str, Any]) -> str:
+def _digest(text: str) -> str:
     if len(_DIGESTS) > 200_000:
         _DIGESTS.clear()
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 

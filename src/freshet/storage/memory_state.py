@@ -5,7 +5,6 @@ round trip as in a database, so what it accepts and returns is what SQL backends
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Sequence
@@ -298,15 +297,13 @@ class MemoryStateStore:
     ) -> TickRecord:
         check_name(cursor_name, MAX_KEY_LENGTH, "cursor name")
         stored = tick_from_json(tick_to_json(tick))
-        # through JSON, as the SQL backends store them
-        bodies = [json.loads(json.dumps(e.body)) for e in evaluations]
         with self._lock:
             tick_id = self._next_tick_id
             self._next_tick_id += 1
             self._ticks[tick_id] = stored
-            for evaluation, body in zip(evaluations, bodies, strict=True):
+            for evaluation in evaluations:
                 self._evaluations.setdefault(evaluation.asset_key, []).append(
-                    replace(evaluation, body=body, tick_id=tick_id, timestamp=tick.timestamp)
+                    replace(evaluation, tick_id=tick_id, timestamp=tick.timestamp)
                 )
             self._cursors[cursor_name] = cursor
         return TickRecord(tick_id=tick_id, tick=stored)

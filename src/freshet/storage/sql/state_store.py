@@ -4,7 +4,6 @@ backfills, dynamic partitions, concurrency slots and key-value cursors.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -418,7 +417,7 @@ class SqlStateStore(SqlConnections):
                             "asset_key": e.asset_key.to_user_string(),
                             "timestamp": tick.timestamp,
                             "num_requested": e.num_requested,
-                            "body": json.dumps(e.body, separators=(",", ":")),
+                            "body": e.body_json,
                         }
                         for e in evaluations
                     ],
@@ -447,7 +446,7 @@ class SqlStateStore(SqlConnections):
                 tick_id=row[0],
                 timestamp=row[1],
                 num_requested=row[2],
-                body=json.loads(row[3]),
+                body_json=row[3],
             )
             for row in rows
         ]
