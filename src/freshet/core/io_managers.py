@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -215,6 +215,19 @@ def build_input_context(
         asset_partition_keys=None if asset_partition_keys is None else list(asset_partition_keys),
         base_dir=base_dir,
     )
+
+
+def load_each_identifier(
+    context: InputContext, load: Callable[[list[str], str | None], Any]
+) -> Any:
+    """What an IO manager keyed by identifier returns: `load(identifier, partition)` of the
+    one value `context` points at, or a dict of it per partition when it points at many."""
+    if context.loads_many_partitions:
+        return {
+            key: load(context.get_identifier_for_partition(key), key)
+            for key in context.asset_partition_keys or ()
+        }
+    return load(context.get_identifier(), context.partition_key)
 
 
 def describe_target(context: InputContext | OutputContext, partition_key: str | None) -> str:

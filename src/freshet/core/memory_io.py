@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from freshet.core.io_managers import InputContext, IOManager, OutputContext, describe_target
+from freshet.core.io_managers import (
+    InputContext,
+    IOManager,
+    OutputContext,
+    describe_target,
+    load_each_identifier,
+)
 from freshet.errors import ExecutionError
 
 
@@ -20,12 +26,9 @@ class DictIOManager(IOManager):
         self._values[tuple(context.get_identifier())] = obj
 
     def load_input(self, context: InputContext) -> Any:
-        if context.loads_many_partitions:
-            return {
-                key: self._load(context, context.get_identifier_for_partition(key), key)
-                for key in context.asset_partition_keys or ()
-            }
-        return self._load(context, context.get_identifier(), context.partition_key)
+        return load_each_identifier(
+            context, lambda identifier, partition: self._load(context, identifier, partition)
+        )
 
     def _load(self, context: InputContext, identifier: list[str], partition: str | None) -> Any:
         try:

@@ -11,7 +11,13 @@ from contextlib import suppress
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
-from freshet.core.io_managers import InputContext, IOManager, OutputContext, describe_target
+from freshet.core.io_managers import (
+    InputContext,
+    IOManager,
+    OutputContext,
+    describe_target,
+    load_each_identifier,
+)
 from freshet.core.results import DataVersion
 from freshet.core.temp_files import sweep_folder_once, temp_path_for
 from freshet.errors import ExecutionError, UsageError
@@ -103,12 +109,9 @@ class PickleFilesIOManager(IOManager):
         return DataVersion(write_pickle_atomically(path, obj, what))
 
     def load_input(self, context: InputContext) -> Any:
-        if context.loads_many_partitions:
-            return {
-                key: self._load(context, context.get_identifier_for_partition(key), key)
-                for key in context.asset_partition_keys or ()
-            }
-        return self._load(context, context.get_identifier(), context.partition_key)
+        return load_each_identifier(
+            context, lambda identifier, partition: self._load(context, identifier, partition)
+        )
 
     def _load(self, context: InputContext, identifier: list[str], partition: str | None) -> Any:
         path = self._path(context.base_dir, identifier)
