@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from freshet.core.run_config import RunConfig
+from freshet.core.run_config import RunConfig, schema_for
 from freshet.core.signature import read_function_shape
 from freshet.errors import ConfigError, InvalidDefinitionError
 
@@ -47,13 +47,7 @@ class ConfigMapping:
         given = self.config_schema
         if given is None:
             given = read_function_shape(self.config_fn, what=where).config_class
-        schema = None
-        if given is not None:
-            # Imported here for start-up time: config schemas need pydantic.
-            from freshet.core.config_schema import config_schema_from
-
-            schema = config_schema_from(given, where)
-        object.__setattr__(self, "schema", schema)
+        object.__setattr__(self, "schema", schema_for(given, where))
 
     @property
     def name(self) -> str:

@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from freshet.core.io_managers import InputManager, IOManager
+from freshet.core.run_config import schema_for
 from freshet.errors import (
     ConfigError,
     CycleError,
@@ -151,7 +152,7 @@ class ResourceDefinition:
                 f"{where}: required_resource_keys must be a collection of keys, e.g. {{{keys!r}}}"
             )
         object.__setattr__(self, "required_resource_keys", frozenset(keys))
-        object.__setattr__(self, "schema", _schema_from(self.config_schema, where))
+        object.__setattr__(self, "schema", schema_for(self.config_schema, where))
         object.__setattr__(self, "takes_context", _positional_arity(self.resource_fn, where) == 1)
         object.__setattr__(self, "is_generator", inspect.isgeneratorfunction(self.resource_fn))
 
@@ -293,15 +294,6 @@ def is_configurable(value: Any) -> bool:
     return cls is not None and isinstance(value, cls)
 
 
-def _schema_from(config_schema: Any, where: str) -> ConfigSchema | None:
-    if config_schema is None:
-        return None
-    # Imported here for start-up time: config schemas need pydantic.
-    from freshet.core.config_schema import config_schema_from
-
-    return config_schema_from(config_schema, where)
-
-
 def coerce_resource(value: Any) -> ResourceDefinition | ConfigurableResource:
     """Anything given in ``Definitions(resources=...)`` as something `build_resources` can open;
     plain objects (clients, IO manager instances) become hardcoded resources."""
@@ -324,7 +316,7 @@ def resource_config_schema(res: Any) -> ConfigSchema | None:
     res = coerce_resource(res)
     if isinstance(res, ResourceDefinition):
         return None if res.fixed_config is not None else res.schema
-    schema = _schema_from(type(res), f"resource {type(res).__name__}")
+    schema = schema_for(type(res), f"resource {type(res).__name__}")
     assert schema is not None
     return schema.with_base_values(_field_values(res))
 

@@ -29,6 +29,7 @@ __all__ = [
     "redact_run_config",
     "redact_value",
     "configured_resources",
+    "schema_for",
     "short_repr",
     "to_plain",
     "validate_run_config",
@@ -323,6 +324,16 @@ def validate_run_config(
         execution=dict(raw.get("execution") or {}),
         loggers=dict(raw.get("loggers") or {}),
     )
+
+
+def schema_for(config_schema: Any, where: str) -> ConfigSchema | None:
+    """`config_schema_from`, importing it (and pydantic) only when there is a schema to build:
+    a node or resource without config never loads pydantic."""
+    if config_schema is None:
+        return None
+    from freshet.core.config_schema import config_schema_from
+
+    return config_schema_from(config_schema, where)
 
 
 def configured_resources(run_config: Mapping[str, Any] | RunConfig | None) -> frozenset[str]:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from freshet.core.resources import resource_config_schema
-from freshet.core.run_config import ResolvedRunConfig, validate_run_config
+from freshet.core.run_config import ResolvedRunConfig, schema_for, validate_run_config
 from freshet.execution.plan import ExecutionPlan
 
 
@@ -17,14 +17,7 @@ def _config_schemas(plan: ExecutionPlan) -> dict[str, Any]:
         if step.graph is not None:
             ops += [(node.name, node.definition) for node in step.graph.nodes.values()]
         for name, op_def in ops:
-            if op_def.config_schema is None:
-                schemas[name] = None
-                continue
-            # Imported here for start-up time: config schemas load pydantic (~90 ms), and a
-            # run of ops without config (the run config itself is checked without) needs none.
-            from freshet.core.config_schema import config_schema_from
-
-            schemas[name] = config_schema_from(op_def.config_schema, where=f"ops.{name}.config")
+            schemas[name] = schema_for(op_def.config_schema, f"ops.{name}.config")
     return schemas
 
 
