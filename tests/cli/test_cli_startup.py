@@ -14,9 +14,9 @@ import pytest
 PROBE = """
 import json, sys
 from freshet.cli.main import cli
-code = cli.main(sys.argv[1:], prog_name="freshet", standalone_mode=False)
-loaded = sorted(m for m in ("sqlalchemy", "alembic") if m in sys.modules)
-print(json.dumps({"code": code, "loaded": loaded}))
+names = sys.argv[1].split(",")
+code = cli.main(sys.argv[2:], prog_name="freshet", standalone_mode=False)
+print(json.dumps({"code": code, "loaded": sorted(m for m in names if m in sys.modules)}))
 """
 
 DEFS = """
@@ -37,24 +37,26 @@ defs = fr.Definitions(assets=[one])
 )
 def test_commands_without_a_database_import_no_storage_library(project, args):
     (project / "defs.py").write_text(DEFS)
+    result = run_probe(project, ("sqlalchemy", "alembic"), args)
+    assert result["loaded"] == []
+    assert not (project.parent / "home").exists()  # nothing created either
+
+
+def run_probe(project, modules, args):
+    """Run `freshet -f defs.py ARGS` in a fresh interpreter: its exit code and which of
+    `modules` it loaded."""
     out = subprocess.run(
-        [sys.executable, "-c", PROBE, "-f", "defs.py", *args],
+        [sys.executable, "-c", PROBE, ",".join(modules), "-f", "defs.py", *args],
         cwd=project,
         capture_output=True,
         text=True,
         timeout=60,
         check=True,
     )
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert result["loaded"] == []
-    assert not (project.parent / "home").exists()  # nothing created either
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-MATERIALIZE_PROBE = """
-import json, sys
-from freshet.cli.main import cli
-code = cli.main(sys.argv[1:], prog_name="freshet", standalone_mode=False)
-names = (
+MATERIALIZE_AVOIDS = (
     "pydantic",
     "alembic",
     "yaml",
@@ -63,20 +65,10 @@ names = (
     "freshet.core.partitions",
     "sqlalchemy.dialects.postgresql",
 )
-print(json.dumps({"code": code, "loaded": sorted(m for m in names if m in sys.modules)}))
-"""
 
 
 def test_materialize_of_a_plain_asset_loads_no_validation_migration_yaml_or_selection(project):
     (project / "defs.py").write_text(DEFS)
     for _ in range(2):  # the first run creates the database, the second opens it
-        out = subprocess.run(
-            [sys.executable, "-c", MATERIALIZE_PROBE, "-f", "defs.py", "materialize"],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        result = json.loads(out.stdout.strip().splitlines()[-1])
+        result = run_probe(project, MATERIALIZE_AVOIDS, ["materialize"])
         assert result == {"code": 0, "loaded": []}
