@@ -90,7 +90,7 @@ def event_to_json(event: Event) -> str:
 
 
 def event_from_json(text: str) -> Event:
-    doc = _load(text, "event")
+    doc = load_document(text, "event")
     try:
         event_type = EventType(doc["type"])
     except ValueError:
@@ -160,7 +160,7 @@ def run_to_json(run: RunRecord) -> str:
 
 
 def run_from_json(text: str) -> RunRecord:
-    doc = _load(text, "run")
+    doc = load_document(text, "run")
     try:
         status = RunStatus(doc["status"])
     except ValueError:
@@ -196,13 +196,13 @@ def heartbeat_to_json(heartbeat: Heartbeat) -> str:
         "timestamp": heartbeat.timestamp,
         "data": dict(heartbeat.data),
     }
-    return _encode(doc, f"the heartbeat of {heartbeat.name!r}")
+    return encode_document(doc, f"the heartbeat of {heartbeat.name!r}")
 
 
 def heartbeat_from_json(text: str) -> Heartbeat:
-    doc = _load(text, "heartbeat")
+    doc = load_document(text, "heartbeat")
     return Heartbeat(
-        kind=_enum(HeartbeatKind, doc["kind"], "heartbeat kind"),
+        kind=decode_enum(HeartbeatKind, doc["kind"], "heartbeat kind"),
         name=doc["name"],
         timestamp=doc["timestamp"],
         data=doc.get("data", {}),
@@ -219,15 +219,15 @@ def instigator_state_to_json(state: InstigatorState) -> str:
         "data": dict(state.data),
         "updated_at": state.updated_at,
     }
-    return _encode(doc, f"the state of {state.instigator_type.value.lower()} {state.name!r}")
+    return encode_document(doc, f"the state of {state.instigator_type.value.lower()} {state.name!r}")
 
 
 def instigator_state_from_json(text: str) -> InstigatorState:
-    doc = _load(text, "schedule/sensor state")
+    doc = load_document(text, "schedule/sensor state")
     return InstigatorState(
         name=doc["name"],
-        instigator_type=_enum(InstigatorType, doc["type"], "instigator type"),
-        status=_enum(InstigatorStatus, doc["status"], "instigator status"),
+        instigator_type=decode_enum(InstigatorType, doc["type"], "instigator type"),
+        status=decode_enum(InstigatorStatus, doc["status"], "instigator status"),
         data=doc.get("data", {}),
         updated_at=doc["updated_at"],
     )
@@ -249,15 +249,15 @@ def tick_to_json(tick: Tick) -> str:
         "cursor": tick.cursor,
         "data": dict(tick.data),
     }
-    return _encode(doc, f"a tick of {tick.instigator_type.value.lower()} {tick.instigator_name!r}")
+    return encode_document(doc, f"a tick of {tick.instigator_type.value.lower()} {tick.instigator_name!r}")
 
 
 def tick_from_json(text: str) -> Tick:
-    doc = _load(text, "tick")
+    doc = load_document(text, "tick")
     return Tick(
-        instigator_type=_enum(InstigatorType, doc["type"], "instigator type"),
+        instigator_type=decode_enum(InstigatorType, doc["type"], "instigator type"),
         instigator_name=doc["name"],
-        status=_enum(TickStatus, doc["status"], "tick status"),
+        status=decode_enum(TickStatus, doc["status"], "tick status"),
         timestamp=doc["timestamp"],
         end_timestamp=doc.get("end_timestamp"),
         run_ids=tuple(doc.get("run_ids", ())),
@@ -283,14 +283,14 @@ def backfill_to_json(backfill: BackfillRecord) -> str:
         "created_at": backfill.created_at,
         "updated_at": backfill.updated_at,
     }
-    return _encode(doc, f"backfill {backfill.backfill_id!r}")
+    return encode_document(doc, f"backfill {backfill.backfill_id!r}")
 
 
 def backfill_from_json(text: str) -> BackfillRecord:
-    doc = _load(text, "backfill")
+    doc = load_document(text, "backfill")
     return BackfillRecord(
         backfill_id=doc["backfill_id"],
-        status=_enum(BackfillStatus, doc["status"], "backfill status"),
+        status=decode_enum(BackfillStatus, doc["status"], "backfill status"),
         asset_selection=tuple(key_from_string(k) for k in doc.get("asset_selection", ())),
         partition_keys=tuple(doc.get("partition_keys", ())),
         tags=doc.get("tags", {}),
@@ -301,7 +301,8 @@ def backfill_from_json(text: str) -> BackfillRecord:
     )
 
 
-def _encode(doc: Mapping[str, Any], what: str) -> str:
+def encode_document(doc: Mapping[str, Any], what: str) -> str:
+    """`doc` as compact JSON; `StorageError` naming `what` when a value is not JSON."""
     try:
         return _ENCODER.encode(doc)
     except (TypeError, ValueError) as exc:
@@ -311,14 +312,17 @@ def _encode(doc: Mapping[str, Any], what: str) -> str:
         ) from None
 
 
-def _enum(cls: Any, value: Any, what: str) -> Any:
+def decode_enum(cls: Any, value: Any, what: str) -> Any:
+    """The member of `cls` stored as `value`; `StorageError` when this freshet has none."""
     try:
         return cls(value)
     except ValueError:
         raise StorageError(f"stored {what} {value!r} is unknown; {_UPGRADE_HINT}") from None
 
 
-def _load(text: str, what: str) -> Mapping[str, Any]:
+def load_document(text: str, what: str) -> Mapping[str, Any]:
+    """A stored JSON document, checked to be valid and of a format version this freshet
+    reads; `StorageError` naming `what` otherwise."""
     try:
         doc = _raw_decode(text)[0]
     except ValueError as exc:
