@@ -9,22 +9,19 @@ import pytest
 from freshet.core.keys import AssetKey
 from freshet.errors import StorageError
 from freshet.storage.records import Event, EventType, RunRecord, RunStatus
-from freshet.storage.serde import (
-    backfill_from_json,
-    backfill_to_json,
-    event_from_json,
-    event_to_json,
-    run_from_json,
-    run_to_json,
-    tick_from_json,
-    tick_to_json,
-)
+from freshet.storage.serde import event_from_json, event_to_json, run_from_json, run_to_json
 from freshet.storage.state_records import (
     BackfillRecord,
     BackfillStatus,
     InstigatorType,
     Tick,
     TickStatus,
+)
+from freshet.storage.state_serde import (
+    backfill_from_json,
+    backfill_to_json,
+    tick_from_json,
+    tick_to_json,
 )
 
 MATERIALIZATION = Event(

@@ -14,16 +14,6 @@ from freshet.core.keys import AssetKey
 from freshet.errors import StorageError
 from freshet.storage.arguments import check_limit, check_name, check_slot, checked_partition_keys
 from freshet.storage.records import MAX_KEY_LENGTH, MAX_PARTITION_LENGTH
-from freshet.storage.serde import (
-    backfill_from_json,
-    backfill_to_json,
-    heartbeat_from_json,
-    heartbeat_to_json,
-    instigator_state_from_json,
-    instigator_state_to_json,
-    tick_from_json,
-    tick_to_json,
-)
 from freshet.storage.state_records import (
     AutomationEvaluationRecord,
     BackfillRecord,
@@ -37,6 +27,16 @@ from freshet.storage.state_records import (
     Tick,
     TickRecord,
     TickStatus,
+)
+from freshet.storage.state_serde import (
+    backfill_from_json,
+    backfill_to_json,
+    heartbeat_from_json,
+    heartbeat_to_json,
+    instigator_state_from_json,
+    instigator_state_to_json,
+    tick_from_json,
+    tick_to_json,
 )
 
 _SlotKey = tuple[str, str]  # run id, step key
