@@ -325,8 +325,19 @@ def test_materialize_to_memory_keeps_values_in_memory(tmp_path):
     assert result.asset_value("total") == 6
 
 
-def test_materialize_to_memory_of_plain_assets_loads_no_config_partitions_or_op_graphs():
-    unused = ("pydantic", "sqlalchemy", "freshet.core.partitions", "freshet.core.composition")
+def test_materialize_to_memory_of_plain_assets_loads_no_config_partitions_or_daemon_state():
+    unused = (
+        "pydantic",
+        "sqlalchemy",
+        "freshet.core.partitions",
+        "freshet.core.composition",
+        # daemon state and the run queue: a run in this process stores neither
+        "freshet.storage.state_records",
+        "freshet.instance.queue_config",
+        # values stay in memory: nothing is pickled
+        "pickle",
+        "uuid",
+    )
     code = (
         "import sys, freshet as fr\n"
         "one = fr.asset(name='one')(lambda: 1)\n"

@@ -4,12 +4,12 @@ partition, and the asset keys involved. Also `build_asset_context` for unit test
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from freshet.core.events import REPORTED_EVENT_TYPES
+from freshet.core.ids import random_hex
 from freshet.core.keys import AssetKey
 from freshet.errors import UsageError
 from freshet.storage.records import LogLevel
@@ -454,7 +454,7 @@ def build_asset_context(
     another name for `config`)."""
     step = AssetKey.from_coercible(asset_key).to_python_identifier() if asset_key else "direct"
     return AssetExecutionContext(
-        run_id=f"direct-{uuid.uuid4().hex[:12]}",
+        run_id=f"direct-{random_hex()[:12]}",
         step_key=step,
         job_name="direct_invocation",
         log=StepLogger(None, step),
@@ -502,7 +502,7 @@ def build_op_context(
     """A context for calling an op function directly in a unit test (`op_config` is another
     name for `config`)."""
     return OpExecutionContext(
-        run_id=f"direct-{uuid.uuid4().hex[:12]}",
+        run_id=f"direct-{random_hex()[:12]}",
         step_key="direct",
         job_name="direct_invocation",
         log=StepLogger(None, "direct"),
@@ -527,7 +527,7 @@ def build_asset_check_context(
 ) -> AssetCheckExecutionContext:
     """A context for calling an asset check function directly in a unit test."""
     return AssetCheckExecutionContext(
-        run_id=f"direct-{uuid.uuid4().hex[:12]}",
+        run_id=f"direct-{random_hex()[:12]}",
         step_key="direct",
         job_name="direct_invocation",
         log=StepLogger(None, "direct"),

@@ -4,12 +4,12 @@ run, initialise resources, hand the plan to an executor, and close the run."""
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from freshet.core.executors import ExecutorDefinition, executor_from_run_config
+from freshet.core.ids import random_uuid
 from freshet.core.keys import AssetKey
 from freshet.core.run_config import redact_run_config
 from freshet.errors import (
@@ -142,7 +142,7 @@ def execute_run(plan: ExecutionPlan, spec: RunSpec, instance: ExecutionInstance)
     executor = executor_for(executor_from_run_config(resolved.execution) or spec.executor)
 
     storage = instance.storage
-    run_id = spec.run_id or str(uuid.uuid4())
+    run_id = spec.run_id or random_uuid()
     now = time.time()
     if spec.record_run:
         storage.add_run(

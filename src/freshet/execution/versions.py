@@ -7,12 +7,12 @@ versions; else a version unique to this materialization. Hashes are full SHA-256
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from freshet.core.data_versions import fold_partition_versions
+from freshet.core.ids import random_hex
 from freshet.core.keys import AssetKey
 
 #: above this many upstream partitions, provenance keeps one digest instead of each version
@@ -66,7 +66,7 @@ def derived_data_version(code_version: str, inputs: Iterable[ProvenanceEntry]) -
 
 
 def unique_data_version() -> str:
-    return uuid.uuid4().hex
+    return random_hex()
 
 
 def choose_data_version(

@@ -12,7 +12,6 @@ from freshet.core.executors import ExecutorDefinition, executor_from_run_config
 from freshet.core.keys import AssetKey
 from freshet.core.memory_io import DictIOManager
 from freshet.core.ops import DEFAULT_IO_MANAGER_KEY
-from freshet.core.pickle_files import PickleFilesIOManager
 from freshet.core.resources import coerce_resource
 from freshet.core.run_config import configured_resources
 from freshet.definitions import Definitions
@@ -72,6 +71,9 @@ def _filesystem_io_manager(run_config: Any) -> Any:
         from freshet.core.builtin_io_managers import FilesystemIOManager
 
         return FilesystemIOManager()
+    # Imported here: a run whose values stay in memory (`materialize_to_memory`) needs no pickle.
+    from freshet.core.pickle_files import PickleFilesIOManager
+
     return PickleFilesIOManager()
 
 

@@ -9,14 +9,11 @@ import os
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from freshet.core.keys import AssetKey, CoercibleToAssetKey
 from freshet.errors import InstanceConfigError, UsageError
 from freshet.execution.result import AssetMaterialization
-from freshet.instance.queue_config import RunMonitoringConfig, RunQueueConfig
-from freshet.runs.control import cancel_run, find_run
-from freshet.storage.base import ComputeLogStore, Storage
 from freshet.storage.records import (
     AssetStatusRecord,
     EventRecord,
@@ -25,6 +22,10 @@ from freshet.storage.records import (
     RunsFilter,
     RunStatus,
 )
+
+if TYPE_CHECKING:
+    from freshet.instance.queue_config import RunMonitoringConfig, RunQueueConfig
+    from freshet.storage.base import ComputeLogStore, Storage
 
 HOME_ENV = "FRESHET_HOME"
 DEFAULT_HOME = ".freshet"
@@ -62,14 +63,15 @@ class Instance:
         *,
         storage: Storage,
         compute_logs: ComputeLogStore,
-        storage_dir: Path,
+        storage_dir: Path | None,
         home: Path | None = None,
         cleanup: Callable[[], Any] | None = None,
         run_queue: RunQueueConfig | None = None,
         run_monitoring: RunMonitoringConfig | None = None,
     ) -> None:
-        self._run_queue = run_queue or RunQueueConfig()
-        self._run_monitoring = run_monitoring or RunMonitoringConfig()
+        # None: the defaults, built on first use (most instances never read them)
+        self._run_queue = run_queue
+        self._run_monitoring = run_monitoring
         self._storage = storage
         self._compute_logs = compute_logs
         self._storage_dir = storage_dir
@@ -78,25 +80,13 @@ class Instance:
 
     @classmethod
     def ephemeral(cls) -> Instance:
-        """An in-memory instance whose IO manager files go to a temporary folder, removed on
-        `close()` or when the instance is garbage collected."""
-        # Imported here for start-up time: a persistent instance needs none of them.
-        import shutil
-        import tempfile
-
+        """An in-memory instance whose IO manager files go to a temporary folder, created when
+        first used and removed on `close()` or when the instance is garbage collected."""
+        # Imported here for start-up time: a persistent instance needs neither.
         from freshet.storage.compute_logs import MemoryComputeLogStore
         from freshet.storage.memory import MemoryStorage
 
-        storage_dir = Path(tempfile.mkdtemp(prefix="freshet-"))
-        instance = cls(
-            storage=MemoryStorage(),
-            compute_logs=MemoryComputeLogStore(),
-            storage_dir=storage_dir,
-        )
-        instance._cleanup = weakref.finalize(
-            instance, shutil.rmtree, str(storage_dir), ignore_errors=True
-        )
-        return instance
+        return cls(storage=MemoryStorage(), compute_logs=MemoryComputeLogStore(), storage_dir=None)
 
     @classmethod
     def from_home(
@@ -137,7 +127,16 @@ class Instance:
 
     @property
     def storage_dir(self) -> Path:
-        """Base folder of the default filesystem IO manager."""
+        """Base folder of the default filesystem IO manager. An ephemeral instance creates its
+        temporary folder here, on first use: a run whose values stay in memory needs none."""
+        if self._storage_dir is None:
+            import shutil
+            import tempfile
+
+            self._storage_dir = Path(tempfile.mkdtemp(prefix="freshet-"))
+            self._cleanup = weakref.finalize(
+                self, shutil.rmtree, str(self._storage_dir), ignore_errors=True
+            )
         return self._storage_dir
 
     @property
@@ -155,11 +154,19 @@ class Instance:
     @property
     def run_queue_config(self) -> RunQueueConfig:
         """The run queue's limits (freshet.yaml `run_queue`)."""
+        if self._run_queue is None:
+            from freshet.instance.queue_config import RunQueueConfig
+
+            self._run_queue = RunQueueConfig()
         return self._run_queue
 
     @property
     def run_monitoring_config(self) -> RunMonitoringConfig:
         """How run monitoring decides a worker died (freshet.yaml `run_monitoring`)."""
+        if self._run_monitoring is None:
+            from freshet.instance.queue_config import RunMonitoringConfig
+
+            self._run_monitoring = RunMonitoringConfig()
         return self._run_monitoring
 
     @property
@@ -179,12 +186,16 @@ class Instance:
     def find_run(self, run_id: str) -> RunRecord:
         """The run with this id or an unambiguous prefix of it (8 characters or more);
         raises `RunNotFoundError` / `UsageError` naming what was wrong."""
+        from freshet.runs.control import find_run
+
         return find_run(self._storage, run_id)
 
     def cancel_run(self, run_id: str, *, requested_by: str = "Instance.cancel_run") -> RunRecord:
         """Cancel a run (id or unambiguous prefix): a queued run becomes CANCELED at once; a
         started one CANCELING, then CANCELED when its worker has stopped its steps. Raises
         `UsageError` for a run that has finished."""
+        from freshet.runs.control import cancel_run
+
         return cancel_run(self._storage, run_id, requested_by=requested_by)
 
     def get_runs(
@@ -279,7 +290,7 @@ class Instance:
         return {
             **self._storage.schema_info(),
             "home": None if self._home is None else str(self._home),
-            "storage_dir": str(self._storage_dir),
+            "storage_dir": str(self.storage_dir),
             "logs_dir": _logs_dir(self._compute_logs),
         }
 

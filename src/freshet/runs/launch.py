@@ -5,11 +5,11 @@ imports the user's code."""
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from freshet.core.ids import random_uuid
 from freshet.core.keys import AssetKey
 from freshet.core.partitions import PartitionKeyRange
 from freshet.core.run_config import redact_run_config
@@ -91,7 +91,7 @@ def split_partition(partition: str | None) -> tuple[str | None, tuple[str, str] 
 
 def enqueue(storage: StorageWriter, request: LaunchRequest, *, run_id: str | None = None) -> str:
     """Record the request as a QUEUED run (with a RUN_ENQUEUED event); returns its id."""
-    run_id = run_id or str(uuid.uuid4())
+    run_id = run_id or random_uuid()
     now = time.time()
     storage.add_run(
         RunRecord(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from freshet.core.keys import AssetCheckKey, AssetKey
 from freshet.storage.records import (
@@ -25,19 +25,21 @@ from freshet.storage.records import (
     RunsFilter,
     RunStatus,
 )
-from freshet.storage.state_records import (
-    AutomationEvaluationRecord,
-    BackfillRecord,
-    BackfillStatus,
-    Heartbeat,
-    HeartbeatKind,
-    InstigatorState,
-    InstigatorType,
-    PoolUsage,
-    Tick,
-    TickRecord,
-    TickStatus,
-)
+
+if TYPE_CHECKING:
+    from freshet.storage.state_records import (
+        AutomationEvaluationRecord,
+        BackfillRecord,
+        BackfillStatus,
+        Heartbeat,
+        HeartbeatKind,
+        InstigatorState,
+        InstigatorType,
+        PoolUsage,
+        Tick,
+        TickRecord,
+        TickStatus,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

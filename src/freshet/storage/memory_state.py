@@ -9,35 +9,30 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from freshet.core.keys import AssetKey
 from freshet.errors import StorageError
 from freshet.storage.arguments import check_limit, check_name, check_slot, checked_partition_keys
 from freshet.storage.records import MAX_KEY_LENGTH, MAX_PARTITION_LENGTH
-from freshet.storage.state_records import (
-    AutomationEvaluationRecord,
-    BackfillRecord,
-    BackfillStatus,
-    ClaimedSlot,
-    Heartbeat,
-    HeartbeatKind,
-    InstigatorState,
-    InstigatorType,
-    PoolUsage,
-    Tick,
-    TickRecord,
-    TickStatus,
-)
-from freshet.storage.state_serde import (
-    backfill_from_json,
-    backfill_to_json,
-    heartbeat_from_json,
-    heartbeat_to_json,
-    instigator_state_from_json,
-    instigator_state_to_json,
-    tick_from_json,
-    tick_to_json,
-)
+
+# The record classes and their JSON are imported where first used: a run stores no daemon
+# state, so an in-memory run's process need not create them.
+if TYPE_CHECKING:
+    from freshet.storage.state_records import (
+        AutomationEvaluationRecord,
+        BackfillRecord,
+        BackfillStatus,
+        Heartbeat,
+        HeartbeatKind,
+        InstigatorState,
+        InstigatorType,
+        PoolUsage,
+        Tick,
+        TickRecord,
+        TickStatus,
+    )
+
 
 _SlotKey = tuple[str, str]  # run id, step key
 
@@ -62,6 +57,8 @@ class MemoryStateStore:
     # -- schedules, sensors, automation ---------------------------------------------------
 
     def set_instigator_state(self, state: InstigatorState) -> None:
+        from freshet.storage.state_serde import instigator_state_from_json, instigator_state_to_json
+
         stored = instigator_state_from_json(instigator_state_to_json(state))
         with self._lock:
             self._instigators[(state.instigator_type, state.name)] = stored
@@ -88,6 +85,9 @@ class MemoryStateStore:
         return sorted(states, key=lambda state: (state.instigator_type.value, state.name))
 
     def add_tick(self, tick: Tick) -> TickRecord:
+        from freshet.storage.state_records import TickRecord
+        from freshet.storage.state_serde import tick_from_json, tick_to_json
+
         stored = tick_from_json(tick_to_json(tick))
         with self._lock:
             tick_id = self._next_tick_id
@@ -96,6 +96,9 @@ class MemoryStateStore:
         return TickRecord(tick_id=tick_id, tick=stored)
 
     def update_tick(self, tick_id: int, tick: Tick) -> TickRecord:
+        from freshet.storage.state_records import TickRecord
+        from freshet.storage.state_serde import tick_from_json, tick_to_json
+
         stored = tick_from_json(tick_to_json(tick))
         with self._lock:
             if tick_id not in self._ticks:
@@ -116,6 +119,8 @@ class MemoryStateStore:
         before: float | None = None,
         limit: int | None = None,
     ) -> list[TickRecord]:
+        from freshet.storage.state_records import TickRecord
+
         with self._lock:
             found = [
                 TickRecord(tick_id=tick_id, tick=tick)
@@ -132,6 +137,8 @@ class MemoryStateStore:
     # -- backfills ------------------------------------------------------------------------
 
     def add_backfill(self, backfill: BackfillRecord) -> None:
+        from freshet.storage.state_serde import backfill_from_json, backfill_to_json
+
         stored = backfill_from_json(backfill_to_json(backfill))
         with self._lock:
             if backfill.backfill_id in self._backfills:
@@ -142,6 +149,8 @@ class MemoryStateStore:
             self._backfills[backfill.backfill_id] = stored
 
     def update_backfill(self, backfill: BackfillRecord) -> None:
+        from freshet.storage.state_serde import backfill_from_json, backfill_to_json
+
         stored = backfill_from_json(backfill_to_json(backfill))
         with self._lock:
             if backfill.backfill_id not in self._backfills:
@@ -230,6 +239,8 @@ class MemoryStateStore:
             return released
 
     def get_pool_usage(self, pool: str) -> PoolUsage:
+        from freshet.storage.state_records import ClaimedSlot, PoolUsage
+
         with self._lock:
             held = sorted(
                 (claimed_at, run_id, step_key)
@@ -253,6 +264,8 @@ class MemoryStateStore:
     # -- heartbeats -----------------------------------------------------------------------
 
     def set_heartbeat(self, heartbeat: Heartbeat) -> None:
+        from freshet.storage.state_serde import heartbeat_from_json, heartbeat_to_json
+
         stored = heartbeat_from_json(heartbeat_to_json(heartbeat))
         with self._lock:
             self._heartbeats[(heartbeat.kind, heartbeat.name)] = stored
@@ -295,6 +308,9 @@ class MemoryStateStore:
         cursor_name: str,
         cursor: str,
     ) -> TickRecord:
+        from freshet.storage.state_records import TickRecord
+        from freshet.storage.state_serde import tick_from_json, tick_to_json
+
         check_name(cursor_name, MAX_KEY_LENGTH, "cursor name")
         stored = tick_from_json(tick_to_json(tick))
         with self._lock:

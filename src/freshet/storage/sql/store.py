@@ -287,7 +287,9 @@ class SqlStorage(SqlStateStore):
             .join_from(
                 s.asset_check_status, s.event_logs, s.event_logs.c.id == c.last_evaluation_id
             )
-            .where(in_values(c.asset_key, assets, self._dialect_name), c.partition == s.NO_PARTITION)
+            .where(
+                in_values(c.asset_key, assets, self._dialect_name), c.partition == s.NO_PARTITION
+            )
         )
         with self._reading() as conn:
             rows = conn.execute(query).all()
