@@ -64,6 +64,11 @@ MATERIALIZE_AVOIDS = (
     "freshet.lineage.selection",
     "freshet.core.partitions",
     "sqlalchemy.dialects.postgresql",
+    # a home without freshet.yaml takes every default without loading the config parser
+    "freshet.instance.config",
+    "freshet.instance.queue_config",
+    # a run stores no daemon state
+    "freshet.storage.state_records",
 )
 
 

@@ -6,21 +6,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import URL
 
 from freshet.errors import InstanceConfigError
-from freshet.instance.config import (
-    DEFAULT_POSTGRES_PORT,
-    InstanceConfig,
-    PostgresStorageConfig,
-    StorageConfig,
-    load_instance_config,
-)
+from freshet.instance.instance import CONFIG_FILE
 from freshet.storage.base import ComputeLogStore
 from freshet.storage.compute_logs import LocalComputeLogStore
 from freshet.storage.sql.store import SqlStorage
 from freshet.storage.sqlite import SqliteStorage
+
+if TYPE_CHECKING:
+    from freshet.instance.config import InstanceConfig, PostgresStorageConfig, StorageConfig
 
 DATABASE_FILE = "freshet.db"
 STORAGE_DIR = "storage"
@@ -32,13 +30,24 @@ class HomeBackends:
     storage: SqlStorage
     compute_logs: ComputeLogStore
     storage_dir: Path
-    config: InstanceConfig
+    #: None when the home has no freshet.yaml: every setting is its default
+    config: InstanceConfig | None
+
+
+def home_config(home: Path) -> InstanceConfig | None:
+    """The home's freshet.yaml, parsed; None when it has none (every setting its default).
+    The config module (its classes, and PyYAML) loads only for a home that has the file."""
+    if not (home / CONFIG_FILE).exists():
+        return None
+    from freshet.instance.config import load_instance_config
+
+    return load_instance_config(home)
 
 
 def open_home(home: Path, *, read_only: bool = False) -> HomeBackends:
     """The storage, compute logs and IO manager folder of an existing home directory;
     `read_only` for commands that only read: nothing in the home is created or changed."""
-    config = load_instance_config(home)
+    config = home_config(home)
     storage_dir = home / STORAGE_DIR
     logs_dir = home / LOGS_DIR
     for folder in () if read_only else (storage_dir, logs_dir):
@@ -49,7 +58,7 @@ def open_home(home: Path, *, read_only: bool = False) -> HomeBackends:
                 f"cannot create {folder} ({exc.strerror or exc}); the instance home needs it "
                 "as a writable folder"
             ) from None
-    storage = open_storage(config.storage, home, read_only=read_only)
+    storage = open_storage(None if config is None else config.storage, home, read_only=read_only)
     return HomeBackends(
         storage=storage,
         compute_logs=LocalComputeLogStore(logs_dir),
@@ -60,25 +69,34 @@ def open_home(home: Path, *, read_only: bool = False) -> HomeBackends:
 
 def open_home_storage(home: Path, *, require_current_schema: bool = True) -> SqlStorage:
     """Only the database of a home, as its freshet.yaml configures it."""
+    config = home_config(home)
     return open_storage(
-        load_instance_config(home).storage, home, require_current_schema=require_current_schema
+        None if config is None else config.storage,
+        home,
+        require_current_schema=require_current_schema,
     )
 
 
 def open_storage(
-    config: StorageConfig,
+    config: StorageConfig | None,
     home: Path,
     *,
     require_current_schema: bool = True,
     read_only: bool = False,
 ) -> SqlStorage:
-    if isinstance(config, PostgresStorageConfig):
-        # Imported here, not at the top: the PostgreSQL dialect and driver cost ~45 ms of
-        # start-up that every SQLite instance (the default) would pay for nothing.
-        from freshet.storage.postgres import PostgresStorage
+    """The configured database (None: the default SQLite file in the home)."""
+    if config is not None:
+        from freshet.instance.config import PostgresStorageConfig
 
-        return PostgresStorage(postgres_url(config), require_current_schema=require_current_schema)
-    path = Path(config.path or home / DATABASE_FILE)
+        if isinstance(config, PostgresStorageConfig):
+            # Imported here, not at the top: the PostgreSQL dialect and driver cost ~45 ms of
+            # start-up that every SQLite instance (the default) would pay for nothing.
+            from freshet.storage.postgres import PostgresStorage
+
+            return PostgresStorage(
+                postgres_url(config), require_current_schema=require_current_schema
+            )
+    path = Path((config.path if config is not None else None) or home / DATABASE_FILE)
     return SqliteStorage(
         path,
         require_current_schema=require_current_schema,
@@ -89,6 +107,8 @@ def open_storage(
 
 def postgres_url(config: PostgresStorageConfig) -> str | URL:
     """The configured URL, or one assembled from parts (quoting the password as needed)."""
+    from freshet.instance.config import DEFAULT_POSTGRES_PORT
+
     if config.url is not None:
         return config.url
     return URL.create(

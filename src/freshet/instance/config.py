@@ -36,13 +36,12 @@ from pathlib import Path
 from typing import Any
 
 from freshet.errors import InstanceConfigError
+from freshet.instance.instance import CONFIG_FILE
 from freshet.instance.queue_config import (
     RunMonitoringConfig,
     RunQueueConfig,
     TagConcurrencyLimit,
 )
-
-CONFIG_FILE = "freshet.yaml"
 
 _TOP_LEVEL_KEYS = ("storage", "run_queue", "run_monitoring", "automation", "schedules_and_sensors")
 _AUTOMATION_KEYS = ("interval_seconds", "max_materializations_per_minute")

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 HOME_ENV = "FRESHET_HOME"
 DEFAULT_HOME = ".freshet"
+#: a home's optional configuration file
+CONFIG_FILE = "freshet.yaml"
 
 
 def resolve_home(path: str | os.PathLike[str] | None = None) -> Path:
@@ -48,7 +50,7 @@ def home_has_history(path: str | os.PathLike[str] | None = None) -> bool:
     freshet.yaml (which may point elsewhere). Commands that can answer from the definitions
     alone ask this first, so that a project without runs loads no storage library."""
     home = resolve_home(path)
-    return (home / "freshet.db").exists() or (home / "freshet.yaml").exists()
+    return (home / "freshet.db").exists() or (home / CONFIG_FILE).exists()
 
 
 class Instance:
@@ -114,8 +116,8 @@ class Instance:
             compute_logs=opened.compute_logs,
             storage_dir=opened.storage_dir,
             home=home,
-            run_queue=opened.config.run_queue,
-            run_monitoring=opened.config.run_monitoring,
+            run_queue=None if opened.config is None else opened.config.run_queue,
+            run_monitoring=None if opened.config is None else opened.config.run_monitoring,
         )
 
     # -- what it is made of ---------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,30 +23,24 @@ from freshet.storage.sql.dialects import (
     dynamic_partitions_inserter,
     upsert_factory,
 )
-from freshet.storage.state_records import (
-    AutomationEvaluationRecord,
-    BackfillRecord,
-    BackfillStatus,
-    ClaimedSlot,
-    Heartbeat,
-    HeartbeatKind,
-    InstigatorState,
-    InstigatorType,
-    PoolUsage,
-    Tick,
-    TickRecord,
-    TickStatus,
-)
-from freshet.storage.state_serde import (
-    backfill_from_json,
-    backfill_to_json,
-    heartbeat_from_json,
-    heartbeat_to_json,
-    instigator_state_from_json,
-    instigator_state_to_json,
-    tick_from_json,
-    tick_to_json,
-)
+
+# The record classes and their JSON are imported where first used: a run stores no daemon
+# state, so a run's process need not create them.
+if TYPE_CHECKING:
+    from freshet.storage.state_records import (
+        AutomationEvaluationRecord,
+        BackfillRecord,
+        BackfillStatus,
+        ClaimedSlot,
+        Heartbeat,
+        HeartbeatKind,
+        InstigatorState,
+        InstigatorType,
+        PoolUsage,
+        Tick,
+        TickRecord,
+        TickStatus,
+    )
 
 
 class SqlStateStore(SqlConnections):
@@ -74,6 +68,8 @@ class SqlStateStore(SqlConnections):
     # -- schedules, sensors, automation ---------------------------------------------------
 
     def set_instigator_state(self, state: InstigatorState) -> None:
+        from freshet.storage.state_serde import instigator_state_to_json
+
         body = instigator_state_to_json(state)
         row = {
             "instigator_type": state.instigator_type.value,
@@ -102,6 +98,8 @@ class SqlStateStore(SqlConnections):
     def get_instigator_state(
         self, instigator_type: InstigatorType, name: str
     ) -> InstigatorState | None:
+        from freshet.storage.state_serde import instigator_state_from_json
+
         t = s.instigator_state.c
         query = select(t.body).where(t.instigator_type == instigator_type.value, t.name == name)
         with self._reading() as conn:
@@ -111,6 +109,8 @@ class SqlStateStore(SqlConnections):
     def get_instigator_states(
         self, instigator_type: InstigatorType | None = None
     ) -> list[InstigatorState]:
+        from freshet.storage.state_serde import instigator_state_from_json
+
         t = s.instigator_state.c
         query = select(t.body).order_by(t.instigator_type, t.name)
         if instigator_type is not None:
@@ -119,12 +119,16 @@ class SqlStateStore(SqlConnections):
             return [instigator_state_from_json(body) for body in conn.scalars(query)]
 
     def add_tick(self, tick: Tick) -> TickRecord:
+        from freshet.storage.state_records import TickRecord
+
         row = _tick_row(tick)
         with self._writing() as conn:
             tick_id = conn.execute(insert(s.instigator_ticks).values(row)).inserted_primary_key[0]
         return TickRecord(tick_id=tick_id, tick=tick)
 
     def update_tick(self, tick_id: int, tick: Tick) -> TickRecord:
+        from freshet.storage.state_records import TickRecord
+
         row = _tick_row(tick)
         statement = update(s.instigator_ticks).where(s.instigator_ticks.c.id == tick_id)
         with self._writing() as conn:
@@ -145,6 +149,9 @@ class SqlStateStore(SqlConnections):
         before: float | None = None,
         limit: int | None = None,
     ) -> list[TickRecord]:
+        from freshet.storage.state_records import TickRecord
+        from freshet.storage.state_serde import tick_from_json
+
         t = s.instigator_ticks.c
         query = (
             select(t.id, t.body)
@@ -186,6 +193,8 @@ class SqlStateStore(SqlConnections):
                 )
 
     def get_backfill(self, backfill_id: str) -> BackfillRecord | None:
+        from freshet.storage.state_serde import backfill_from_json
+
         query = select(s.backfills.c.body).where(s.backfills.c.backfill_id == backfill_id)
         with self._reading() as conn:
             body = conn.scalar(query)
@@ -198,6 +207,8 @@ class SqlStateStore(SqlConnections):
         limit: int | None = None,
         cursor: str | None = None,
     ) -> list[BackfillRecord]:
+        from freshet.storage.state_serde import backfill_from_json
+
         b = s.backfills.c
         query = select(b.body).order_by(b.created_at.desc(), b.backfill_id.desc())
         if statuses is not None:
@@ -292,6 +303,8 @@ class SqlStateStore(SqlConnections):
             return conn.execute(delete(s.concurrency_slots).where(c.run_id == run_id)).rowcount
 
     def get_pool_usage(self, pool: str) -> PoolUsage:
+        from freshet.storage.state_records import ClaimedSlot, PoolUsage
+
         c = s.concurrency_slots.c
         slots = (
             select(c.run_id, c.step_key, c.claimed_at)
@@ -317,6 +330,8 @@ class SqlStateStore(SqlConnections):
             )
 
     def get_pools(self) -> list[PoolUsage]:
+        from freshet.storage.state_records import ClaimedSlot, PoolUsage
+
         c = s.concurrency_slots.c
         p = s.concurrency_pools.c
         with self._reading() as conn:
@@ -339,6 +354,8 @@ class SqlStateStore(SqlConnections):
     # -- heartbeats -----------------------------------------------------------------------
 
     def set_heartbeat(self, heartbeat: Heartbeat) -> None:
+        from freshet.storage.state_serde import heartbeat_to_json
+
         body = heartbeat_to_json(heartbeat)
         statement = self._upsert(s.heartbeats).values(
             kind=heartbeat.kind.value, name=heartbeat.name, timestamp=heartbeat.timestamp, body=body
@@ -358,6 +375,8 @@ class SqlStateStore(SqlConnections):
     def get_heartbeats(
         self, kind: HeartbeatKind, names: Sequence[str] | None = None
     ) -> list[Heartbeat]:
+        from freshet.storage.state_serde import heartbeat_from_json
+
         h = s.heartbeats.c
         query = select(h.body).where(h.kind == kind.value).order_by(h.name)
         if names is not None:
@@ -397,6 +416,8 @@ class SqlStateStore(SqlConnections):
         cursor_name: str,
         cursor: str,
     ) -> TickRecord:
+        from freshet.storage.state_records import TickRecord
+
         check_name(cursor_name, MAX_KEY_LENGTH, "cursor name")
         statement = self._upsert(s.kv_cursors).values(
             name=cursor_name, value=cursor, updated_at=time.time()
@@ -428,6 +449,8 @@ class SqlStateStore(SqlConnections):
     def get_automation_evaluations(
         self, asset_key: AssetKey, *, up_to_tick_id: int | None = None, limit: int | None = None
     ) -> list[AutomationEvaluationRecord]:
+        from freshet.storage.state_records import AutomationEvaluationRecord
+
         e = s.automation_evaluations.c
         query = (
             select(e.tick_id, e.timestamp, e.num_requested, e.body)
@@ -469,6 +492,8 @@ class SqlStateStore(SqlConnections):
 
 
 def _tick_row(tick: Tick) -> dict[str, Any]:
+    from freshet.storage.state_serde import tick_to_json
+
     return {
         "instigator_type": tick.instigator_type.value,
         "name": tick.instigator_name,
@@ -479,6 +504,8 @@ def _tick_row(tick: Tick) -> dict[str, Any]:
 
 
 def _backfill_row(backfill: BackfillRecord) -> dict[str, Any]:
+    from freshet.storage.state_serde import backfill_to_json
+
     return {
         "backfill_id": backfill.backfill_id,
         "status": backfill.status.value,
