@@ -334,8 +334,9 @@ def test_materialize_to_memory_of_plain_assets_loads_no_config_partitions_or_dae
         # daemon state and the run queue: a run in this process stores neither
         "freshet.storage.state_records",
         "freshet.instance.queue_config",
-        # values stay in memory: nothing is pickled
+        # values stay in memory: nothing is pickled; no code versions: no digests
         "pickle",
+        "hashlib",
         "uuid",
     )
     code = (

@@ -6,7 +6,6 @@ versions; else a version unique to this materialization. Hashes are full SHA-256
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +51,8 @@ def folded_entry(
 
 def derived_data_version(code_version: str, inputs: Iterable[ProvenanceEntry]) -> str:
     """A deterministic version from the code version and what was consumed."""
+    import hashlib  # start-up time: OpenSSL loads when a first digest is taken
+
     digest = hashlib.sha256()
     digest.update(b"freshet-derived-v1\0")
     digest.update(code_version.encode())
