@@ -3,14 +3,17 @@ interpreter is given (a separate venv, see /work/shared/peer-bench/README.md):
 
 - `import freshet` + one `@asset` + `Definitions`, beside `python -c pass`;
 - `freshet materialize` of one asset, beside `python -c "import <freshet's runtime
-  dependencies>"` (the floor: what any program using those libraries pays);
+  dependencies>"` (the floor: what any program using those libraries pays); with
+  `--cli-assets N`, of one asset (`a0`) of an N-asset file instead (the peer workload's random
+  DAG: seed 1234, at most 3 earlier parents each);
 - what decorating one asset costs (in this process);
 - in-memory materialization per trivial asset (`materialize_to_memory` of a chain): the
   first run of the process (what the figure and its ratio are), which includes loading
   whatever the run imports on first use, and the same run again in that process
   (`..._again_...`), which is the run alone.
 
-    python bench/bench_startup.py [--repeat 7] [--dagster-python /tmp/dg/bin/python]
+    python bench/bench_startup.py [--repeat 7] [--chain 100] [--cli-assets 1]
+        [--dagster-python /tmp/dg/bin/python]
 
 Every figure is a median over `--repeat` fresh processes, measured back to back.
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -120,19 +124,38 @@ def decorate_us(count: int = 2000) -> float:
     return (time.perf_counter() - start) * 1e6 / len(functions)
 
 
-def cli_command(tool: str, python: str, folder: Path) -> Command:
-    """The whole-process command that materializes the one asset of `folder/defs.py`."""
+def random_dag_source(tool: str, n: int) -> str:
+    """A definitions file of `n` trivial assets in the peer workload's random DAG (seed 1234,
+    each asset with 0 to 3 distinct earlier parents), written the same way for both tools: one
+    function per asset whose parameters name its parents."""
+    alias = {"freshet": "fr", "dagster": "dg"}[tool]
+    rng = random.Random(1234)
+    lines = [f"import {tool} as {alias}"]
+    for i in range(n):
+        parents = sorted(rng.sample(range(i), rng.randint(0, min(3, i))))
+        args = ", ".join(f"a{p}" for p in parents)
+        lines += [f"@{alias}.asset", f"def a{i}({args}):", f"    return 1 + sum([{args}])"]
+    names = ", ".join(f"a{i}" for i in range(n))
+    lines.append(f"defs = {alias}.Definitions(assets=[{names}])")
+    return "\n".join(lines) + "\n"
+
+
+def cli_command(tool: str, python: str, folder: Path, assets: int) -> Command:
+    """The whole-process command that materializes one asset of `folder/defs.py`: its only
+    asset, or `a0` of `assets` in a random DAG."""
+    source = DEFINE_ONE[tool] if assets == 1 else random_dag_source(tool, assets)
+    target = "one" if assets == 1 else "a0"
+    Path(folder, "defs.py").write_text(source)
     if tool == "freshet":
-        Path(folder, "defs.py").write_text(DEFINE_ONE["freshet"])
         env = {**ENV, "FRESHET_HOME": str(folder / "home")}
         argv = [python, "-m", "freshet.cli.main", "-f", "defs.py", "materialize"]
+        argv += [] if assets == 1 else ["--select", target]
     else:
-        Path(folder, "defs.py").write_text(DEFINE_ONE["dagster"])
         (folder / "dghome").mkdir(exist_ok=True)
         (folder / "dghome" / "dagster.yaml").touch()
         env = {**ENV, "DAGSTER_HOME": str(folder / "dghome")}
         dagster = str(Path(python).parent / "dagster")
-        argv = [dagster, "asset", "materialize", "--select", "one", "-f", "defs.py"]
+        argv = [dagster, "asset", "materialize", "--select", target, "-f", "defs.py"]
     return argv, {"cwd": folder, "env": env, "stderr": subprocess.DEVNULL}
 
 
@@ -140,6 +163,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--chain", type=int, default=100, help="assets in the in-memory run")
+    parser.add_argument(
+        "--cli-assets", type=int, default=1, help="assets in the file the CLI loads (one is run)"
+    )
     parser.add_argument("--dagster-python", help="the python of a venv with dagster installed")
     args = parser.parse_args()
     tools = {"freshet": sys.executable}
@@ -164,7 +190,9 @@ def main() -> None:
         for tool, python in tools.items():
             folder = Path(scratch, tool)
             folder.mkdir()
-            clis[f"{tool}_cli_materialize_one_ms"] = cli_command(tool, python, folder)
+            clis[f"{tool}_cli_materialize_one_ms"] = cli_command(
+                tool, python, folder, args.cli_assets
+            )
         figures.update(wall_ms(clis, args.repeat))
         in_memory = {
             f"{tool}_in_memory": [python, "-c", IN_MEMORY[tool].replace("__N__", str(args.chain))]
@@ -186,7 +214,8 @@ def main() -> None:
             figures[f"ratio_{what.removesuffix('_ms').removesuffix('_ms_per_asset')}"] = round(
                 figures[f"dagster_{what}"] / figures[f"freshet_{what}"], 1
             )
-    print(json.dumps({"bench": "startup", "repeat": args.repeat, **figures}), flush=True)
+    shape = {"repeat": args.repeat, "chain": args.chain, "cli_assets": args.cli_assets}
+    print(json.dumps({"bench": "startup", **shape, **figures}), flush=True)
 
 
 if __name__ == "__main__":
