@@ -10,7 +10,9 @@ interpreter is given (a separate venv, see /work/shared/peer-bench/README.md):
 - in-memory materialization per trivial asset (`materialize_to_memory` of a chain): the
   first run of the process (what the figure and its ratio are), which includes loading
   whatever the run imports on first use, and the same run again in that process
-  (`..._again_...`), which is the run alone.
+  (`..._again_...`), which is the run alone; the same with `materialize` on an ephemeral
+  instance (`ephemeral_...`: values pickled by the default IO manager, as the peer
+  `materialize.py --instance ephemeral` workload).
 
     python bench/bench_startup.py [--repeat 7] [--chain 100] [--cli-assets 1]
         [--dagster-python /tmp/dg/bin/python]
@@ -45,34 +47,29 @@ DEFINE_ONE = {
     "defs = dg.Definitions(assets=[one])\n",
 }
 
-IN_MEMORY = {
-    "freshet": """
-import time, freshet as fr
+_RUN_TWICE = """
+import time, __TOOL__ as __ALIAS__
 def chain(n):
-    out = [fr.asset(name="c0")(lambda: 0)]
+    out = [__ALIAS__.asset(name="c0")(lambda: 0)]
     for i in range(1, n):
-        out.append(fr.asset(name=f"c{i}", ins={"up": fr.AssetIn(key=f"c{i-1}")})(lambda up: up + 1))
+        up = __ALIAS__.AssetIn(key=f"c{i-1}")
+        out.append(__ALIAS__.asset(name=f"c{i}", ins={"up": up})(lambda up: up + 1))
     return out
 assets = chain(__N__)
 for _ in range(2):
     start = time.perf_counter()
-    fr.materialize_to_memory(assets)
+    __ALIAS__.__CALL__(assets)
     print((time.perf_counter() - start) * 1000 / __N__)
-""",
-    "dagster": """
-import time, dagster as dg
-def chain(n):
-    out = [dg.asset(name="c0")(lambda: 0)]
-    for i in range(1, n):
-        out.append(dg.asset(name=f"c{i}", ins={"up": dg.AssetIn(key=f"c{i-1}")})(lambda up: up + 1))
-    return out
-assets = chain(__N__)
-for _ in range(2):
-    start = time.perf_counter()
-    dg.materialize_to_memory(assets)
-    print((time.perf_counter() - start) * 1000 / __N__)
-""",
-}
+"""
+
+
+def run_twice(tool: str, call: str, n: int) -> str:
+    """A program that defines a chain of `n` trivial assets, runs `call(assets)` twice and
+    prints the milliseconds per asset of each run."""
+    alias = {"freshet": "fr", "dagster": "dg"}[tool]
+    program = _RUN_TWICE.replace("__TOOL__", tool).replace("__ALIAS__", alias)
+    return program.replace("__CALL__", call).replace("__N__", str(n))
+
 
 # Measure as installed: Python caches compiled bytecode (some CI images turn that off with
 # PYTHONDONTWRITEBYTECODE, which makes every start compile every module).
@@ -194,12 +191,15 @@ def main() -> None:
                 tool, python, folder, args.cli_assets
             )
         figures.update(wall_ms(clis, args.repeat))
-        in_memory = {
-            f"{tool}_in_memory": [python, "-c", IN_MEMORY[tool].replace("__N__", str(args.chain))]
+        # in memory (`materialize_to_memory`), and with the default IO manager on an
+        # ephemeral instance (`materialize`, values pickled to a temporary folder)
+        in_process = {
+            f"{tool}_{name}": [python, "-c", run_twice(tool, call, args.chain)]
             for tool, python in tools.items()
+            for name, call in (("in_memory", "materialize_to_memory"), ("ephemeral", "materialize"))
         }
         runs = ("_ms_per_asset", "_again_ms_per_asset")
-        figures.update(printed_ms(in_memory, max(3, args.repeat // 2), runs))
+        figures.update(printed_ms(in_process, max(3, args.repeat // 2), runs))
     figures = {k: round(v, 2) for k, v in figures.items()}
     figures["cli_over_runtime_dependencies"] = round(
         figures["freshet_cli_materialize_one_ms"] / figures["import_runtime_dependencies_ms"], 2
@@ -210,6 +210,8 @@ def main() -> None:
             "cli_materialize_one_ms",
             "in_memory_ms_per_asset",
             "in_memory_again_ms_per_asset",
+            "ephemeral_ms_per_asset",
+            "ephemeral_again_ms_per_asset",
         ):
             figures[f"ratio_{what.removesuffix('_ms').removesuffix('_ms_per_asset')}"] = round(
                 figures[f"dagster_{what}"] / figures[f"freshet_{what}"], 1
