@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -57,7 +58,8 @@ class Instance:
     """An instance: storage, compute logs and the IO managers' storage folder.
 
     `Instance.ephemeral()` lives in memory and a temporary folder, for tests;
-    `Instance.from_home(path)` persists under a home directory.
+    `Instance.from_home(path)` persists under a home directory. A `storage_dir` of None is a
+    temporary folder made on first use and removed with the instance.
     """
 
     def __init__(
@@ -77,6 +79,7 @@ class Instance:
         self._storage = storage
         self._compute_logs = compute_logs
         self._storage_dir = storage_dir
+        self._storage_dir_lock = threading.Lock()
         self._home = home
         self._cleanup = cleanup
 
@@ -130,15 +133,18 @@ class Instance:
     @property
     def storage_dir(self) -> Path:
         """Base folder of the default filesystem IO manager. An ephemeral instance creates its
-        temporary folder here, on first use: a run whose values stay in memory needs none."""
+        temporary folder here, when first asked (by its first run)."""
         if self._storage_dir is None:
             import shutil
             import tempfile
 
-            self._storage_dir = Path(tempfile.mkdtemp(prefix="freshet-"))
-            self._cleanup = weakref.finalize(
-                self, shutil.rmtree, str(self._storage_dir), ignore_errors=True
-            )
+            with self._storage_dir_lock:  # threads of one run may ask first at once
+                if self._storage_dir is None:
+                    folder = Path(tempfile.mkdtemp(prefix="freshet-"))
+                    self._cleanup = weakref.finalize(
+                        self, shutil.rmtree, str(folder), ignore_errors=True
+                    )
+                    self._storage_dir = folder
         return self._storage_dir
 
     @property
