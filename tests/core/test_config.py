@@ -276,7 +276,7 @@ def test_union_type_problem_is_merged_into_one_line():
     [
         ({"ops": ["top"]}, "ops: expected a mapping of op or asset names to"),
         ({"ops": {"top": 3}}, "ops.top: expected {'config': {...}}, got 3"),
-        ({"ops": {"top": {"config": {"limit": 1}, "inputs": {}}}}, "ops.top.inputs: unknown key"),
+        ({"ops": {"top": {"config": {"limit": 1}, "outputs": {}}}}, "ops.top.outputs: unknown key"),
         ({"ops": {"top": {"config": [1]}}}, "ops.top.config: expected a mapping of config keys"),
     ],
     ids=["ops-not-mapping", "entry-not-mapping", "entry-unknown-key", "config-not-mapping"],

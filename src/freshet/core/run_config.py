@@ -165,6 +165,9 @@ class ResolvedRunConfig:
     resources: dict[str, Any]
     execution: dict[str, Any] = field(default_factory=dict)
     loggers: dict[str, Any] = field(default_factory=dict)
+    #: node -> input name -> value, from `ops.<node>.inputs` (values of inputs whose
+    #: upstream op the run does not execute)
+    op_inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class _Section(Enum):
@@ -186,21 +189,45 @@ def _known(names: Mapping[str, Any]) -> str:
     return ", ".join(ordered[:_MAX_KNOWN]) + f", ... ({len(ordered) - _MAX_KNOWN} more)"
 
 
-def _entry_config(entry: Any, where: str, problems: list[str]) -> Any:
-    """The ``config`` part of one node entry (None when absent)."""
+def _entry_config(
+    entry: Any, where: str, problems: list[str], inputs: dict[str, Any] | None = None
+) -> Any:
+    """The ``config`` part of one node entry (None when absent); an op entry's ``inputs``
+    part goes to `inputs` (None: the section takes no inputs)."""
     if entry is None or is_model(entry):
         return entry
     if not isinstance(entry, Mapping):
         problems.append(f"{where}: expected {{'config': {{...}}}}, got {short_repr(entry)}")
         return None
+    valid = ("config",) if inputs is None else ("config", "inputs")
     for key in entry:
-        if key != "config":
-            problems.append(f"{where}.{key}: unknown key (valid: config)")
+        if key not in valid:
+            problems.append(f"{where}.{key}: unknown key (valid: {', '.join(valid)})")
+    given = entry.get("inputs")
+    if inputs is not None and given is not None:
+        if not isinstance(given, Mapping):
+            problems.append(
+                f"{where}.inputs: expected a mapping of input names to values, got "
+                f"{short_repr(given)}"
+            )
+        else:
+            inputs.update({name: _input_value(value) for name, value in given.items()})
     return entry.get("config")
 
 
+def _input_value(value: Any) -> Any:
+    """An input's value as run config gives it: plain, or as ``{"value": ...}``."""
+    if isinstance(value, Mapping) and set(value) == {"value"}:
+        return value["value"]
+    return value
+
+
 def _given_entries(
-    given: Any, section: _Section, schemas: Mapping[str, Any], problems: list[str]
+    given: Any,
+    section: _Section,
+    schemas: Mapping[str, Any],
+    problems: list[str],
+    inputs: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     if given is None:
         return {}
@@ -219,7 +246,10 @@ def _given_entries(
                 f"(known: {_known(schemas)})"
             )
             continue
-        configs[name] = _entry_config(entry, where, problems)
+        node_inputs: dict[str, Any] | None = None if inputs is None else {}
+        configs[name] = _entry_config(entry, where, problems, node_inputs)
+        if inputs is not None and node_inputs:
+            inputs[name] = node_inputs
     return configs
 
 
@@ -229,8 +259,9 @@ def _validate_section(
     schemas: Mapping[str, ConfigSchema | None],
     resolve: bool,
     problems: list[str],
+    inputs: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    configs = _given_entries(given, section, schemas, problems)
+    configs = _given_entries(given, section, schemas, problems, inputs)
     out: dict[str, Any] = {}
     for name, schema in schemas.items():
         value = configs.get(name)
@@ -307,8 +338,14 @@ def validate_run_config(
     for key in raw:
         if key not in _TOP_KEYS:
             problems.append(f"{key}: unknown key (valid: {', '.join(_TOP_KEYS)})")
+    op_inputs: dict[str, dict[str, Any]] = {}
     op_values = _validate_section(
-        _flatten_graph_entries(raw.get("ops"), ops), _Section.OPS, ops, resolve_env_vars, problems
+        _flatten_graph_entries(raw.get("ops"), ops),
+        _Section.OPS,
+        ops,
+        resolve_env_vars,
+        problems,
+        op_inputs,
     )
     resource_values = _validate_section(
         raw.get("resources"), _Section.RESOURCES, resources, resolve_env_vars, problems
@@ -323,6 +360,7 @@ def validate_run_config(
         resources=resource_values,
         execution=dict(raw.get("execution") or {}),
         loggers=dict(raw.get("loggers") or {}),
+        op_inputs=op_inputs,
     )
 
 

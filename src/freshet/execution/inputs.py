@@ -33,7 +33,12 @@ def load_inputs(
         in_def = op_def.ins.get(spec.name) if op_def is not None else None
         if in_def is not None and in_def.is_nothing:
             continue
-        if spec.asset_key is not None:
+        given = state.config_inputs.get(step.config_node_name, {})
+        if spec.name in given:
+            value = given[spec.name]
+        elif spec.outside:
+            continue  # no op of the run feeds it: its default applies (checked when planned)
+        elif spec.asset_key is not None:
             value = _load_asset_input(step, spec, state, key, context)
         elif in_def is not None and in_def.input_manager_key:
             value = _load_with_input_manager(spec, in_def.input_manager_key, state, key)

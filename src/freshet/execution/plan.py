@@ -7,7 +7,7 @@ asset."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -47,6 +47,9 @@ class StepInput:
     source: Any = None
     io_manager_key: str = DEFAULT_IO_MANAGER_KEY
     upstream_partitioned: bool = False
+    #: an op input whose upstream op is neither in this run nor reused from an earlier run:
+    #: its value comes from run config `inputs`, else the input's default
+    outside: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
@@ -79,14 +82,22 @@ class PlanKind(StrEnum):
     GRAPH = "graph"
 
 
+#: (node, output name) -> the id of the run that stored that output
+ReusedOutputs = Mapping[tuple[str, str], str]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlanRef:
     """How a plan was made, as data: another process with the same definitions makes the
-    same plan again from it (`plan_assets`, `plan_observations`, or the job's graph)."""
+    same plan again from it (`plan_assets`, `plan_observations`, or the job's graph, with
+    the op selection and the outputs reused from earlier runs)."""
 
     kind: PlanKind
     asset_keys: tuple[AssetKey, ...] = ()
     include_checks: bool = True
+    #: op graphs: the selected nodes (empty: all of them)
+    op_selection: tuple[str, ...] = ()
+    reused_outputs: tuple[tuple[str, str, str], ...] = ()
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -95,6 +106,8 @@ class PlanRef:
             "kind": self.kind.value,
             "asset_keys": [list(k.path) for k in self.asset_keys],
             "include_checks": self.include_checks,
+            "op_selection": list(self.op_selection),
+            "reused_outputs": [list(row) for row in self.reused_outputs],
         }
 
     @classmethod
@@ -105,7 +118,21 @@ class PlanRef:
             kind=PlanKind(data["kind"]),
             asset_keys=tuple(AssetKey(tuple(path)) for path in data["asset_keys"]),
             include_checks=bool(data["include_checks"]),
+            op_selection=tuple(data.get("op_selection", ())),
+            reused_outputs=tuple(
+                (node, output, run_id) for node, output, run_id in data.get("reused_outputs", ())
+            ),
         )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReusedOutput:
+    """An output of an op the run does not execute, loaded from the run that stored it
+    (op outputs are identified by run id, step key and output name)."""
+
+    run_id: str
+    io_manager_key: str
+    metadata: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,6 +142,8 @@ class ExecutionPlan:
     check_keys: frozenset[AssetCheckKey] = frozenset()
     by_key: Mapping[str, Step] = field(default_factory=dict)
     ref: PlanRef = PlanRef(kind=PlanKind.GRAPH)
+    #: op graphs: outputs of ops outside the run that its steps read, by (node, output)
+    reused: Mapping[tuple[str, str], ReusedOutput] = field(default_factory=dict)
 
     def step(self, key: str) -> Step:
         return self.by_key[key]
@@ -325,15 +354,51 @@ def plan_observations(graph: ExecutableAssetGraph, asset_keys: Iterable[AssetKey
 # ---- op job plans ---------------------------------------------------------------------
 
 
-def plan_graph(graph_def: GraphDefinition) -> ExecutionPlan:
-    """One step per node of an op graph; dynamic (mapped) nodes expand when run."""
+def plan_graph(
+    graph_def: GraphDefinition,
+    *,
+    op_selection: Sequence[str] | None = None,
+    reused_outputs: ReusedOutputs | None = None,
+) -> ExecutionPlan:
+    """One step per node of an op graph (of the nodes `op_selection` selects, when given);
+    dynamic (mapped) nodes expand when run.
+
+    A selected node mapped over a dynamic output, or collecting one, brings along the node
+    that yields the output and every node mapped over it: mapping keys are known only by
+    running that node, so such a fan-out runs whole. An input whose upstream node is not
+    selected is loaded from `reused_outputs` (the run that stored that output) when it is
+    there; otherwise it is marked `outside` (run config `inputs` or its default give it)."""
+    # Imported here for start-up time: a run of assets never selects ops.
+    from freshet.core.op_selection import select_nodes
+
+    nodes = graph_def.nodes
+    selected = set(nodes) if op_selection is None else set(select_nodes(nodes, op_selection))
+    selected = _with_whole_fan_outs(nodes, selected)
+    reused_from = dict(reused_outputs or {})
+    reused: dict[tuple[str, str], ReusedOutput] = {}
     steps = []
-    for node in graph_def.nodes.values():
+    for node in nodes.values():
+        if node.name not in selected:
+            continue
         inputs = []
         upstream: set[str] = set()
         for name, source in node.inputs.items():
-            inputs.append(StepInput(name=name, source=source))
-            upstream |= _source_nodes(source)
+            outside = False
+            for handle in _source_handles(source):
+                if handle.node_name in selected:
+                    continue
+                run_id = reused_from.get((handle.node_name, handle.output_name))
+                if run_id is None:
+                    outside = True
+                    continue
+                out_def = nodes[handle.node_name].definition.outs[handle.output_name]
+                reused[(handle.node_name, handle.output_name)] = ReusedOutput(
+                    run_id=run_id, io_manager_key=out_def.io_manager_key, metadata=out_def.metadata
+                )
+            if node.definition.ins[name].input_manager_key:
+                outside = False  # its input manager loads it whatever produced it
+            inputs.append(StepInput(name=name, source=source, outside=outside))
+            upstream |= _source_nodes(source) & selected
         for name, in_def in node.definition.ins.items():
             if in_def.input_manager_key and name not in node.inputs:
                 # a root input: loaded by its input manager alone
@@ -351,17 +416,75 @@ def plan_graph(graph_def: GraphDefinition) -> ExecutionPlan:
             )
         )
     ordered = _ordered(steps)
-    return ExecutionPlan(steps=ordered, by_key={s.key: s for s in ordered})
+    subset = op_selection is not None and selected != set(nodes)
+    ref = PlanRef(
+        kind=PlanKind.GRAPH,
+        op_selection=tuple(s.key for s in ordered) if subset else (),
+        reused_outputs=tuple(sorted((n, o, r.run_id) for (n, o), r in reused.items())),
+    )
+    return ExecutionPlan(steps=ordered, by_key={s.key: s for s in ordered}, ref=ref, reused=reused)
+
+
+def plan_from_ref(graph_def: GraphDefinition, ref: PlanRef) -> ExecutionPlan:
+    """The op graph plan `ref` describes, made again (in a worker process)."""
+    return plan_graph(
+        graph_def,
+        op_selection=ref.op_selection or None,
+        reused_outputs={(n, o): run_id for n, o, run_id in ref.reused_outputs},
+    )
+
+
+def _with_whole_fan_outs(nodes: Mapping[str, NodeInvocation], selected: set[str]) -> set[str]:
+    """`selected` plus, for each fan-out it touches, the node yielding the dynamic output
+    and every node mapped over it."""
+    # Imported here for start-up time: only op graphs have sources (see _source_handles).
+    from freshet.core.composition import CollectHandle
+
+    mapped_over = {n.name: n.mapped_over[0] for n in nodes.values() if n.mapped_over}
+    sources: set[str] = set()
+    for name in selected:
+        if name in mapped_over:
+            sources.add(mapped_over[name])
+        for source in nodes[name].inputs.values():
+            if isinstance(source, CollectHandle):
+                sources.add(mapped_over.get(source.node_name, source.node_name))
+    family = {n for n, s in mapped_over.items() if s in sources}
+    return selected | sources | family
+
+
+def outside_inputs(plan: ExecutionPlan, given: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Each op input of `plan` that nothing gives a value: its upstream op is not in the run
+    nor reused from an earlier run, and neither run config `inputs` (`given`: node ->
+    input -> value) nor a default supplies it."""
+    problems = []
+    for step in plan.steps:
+        for spec in step.inputs:
+            if not spec.outside or spec.name in given.get(step.config_node_name, {}):
+                continue
+            in_def = step.op.ins.get(spec.name) if step.op is not None else None
+            if in_def is not None and (in_def.is_nothing or in_def.has_default):
+                continue
+            producers = ", ".join(sorted(h.node_name for h in _source_handles(spec.source)))
+            problems.append(
+                f"op {step.key!r} input {spec.name!r} comes from {producers}, which this run "
+                f"does not execute; select it too, or give the value as run config "
+                f"ops.{step.config_node_name}.inputs.{spec.name}"
+            )
+    return problems
+
+
+def _source_handles(source: Any) -> list[Any]:
+    """The node outputs an input source reads (a collected output counts as its node's)."""
+    # Imported here for start-up time: only an op graph has sources, and it has loaded
+    # composition already; a run of assets does not need it.
+    from freshet.core.composition import CollectHandle, OutputHandle
+
+    if isinstance(source, OutputHandle | CollectHandle):
+        return [source]
+    if isinstance(source, tuple):
+        return list(source)
+    return []
 
 
 def _source_nodes(source: Any) -> set[str]:
-    # only an op graph has sources, so composition is loaded already
-    from freshet.core.composition import CollectHandle, GraphInputHandle, OutputHandle
-
-    if isinstance(source, OutputHandle | CollectHandle):
-        return {source.node_name}
-    if isinstance(source, tuple):
-        return {h.node_name for h in source}
-    if isinstance(source, GraphInputHandle):
-        return set()
-    return set()
+    return {h.node_name for h in _source_handles(source)}

@@ -7,7 +7,8 @@ from typing import Any
 
 from freshet.core.resources import resource_config_schema
 from freshet.core.run_config import ResolvedRunConfig, schema_for, validate_run_config
-from freshet.execution.plan import ExecutionPlan
+from freshet.errors import ConfigError
+from freshet.execution.plan import ExecutionPlan, StepKind
 
 
 def _config_schemas(plan: ExecutionPlan) -> dict[str, Any]:
@@ -28,4 +29,31 @@ def validate_plan_config(
     `ConfigError` listing every problem with its path."""
     schemas = _config_schemas(plan)
     resource_schemas = {k: resource_config_schema(v) for k, v in resources.items()}
-    return validate_run_config(run_config, ops=schemas, resources=resource_schemas)
+    resolved = validate_run_config(run_config, ops=schemas, resources=resource_schemas)
+    problems = _input_problems(plan, resolved.op_inputs)
+    if problems:
+        raise ConfigError(problems)
+    return resolved
+
+
+def _input_problems(plan: ExecutionPlan, given: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Run config `inputs` may give only inputs that no op of the run feeds."""
+    problems = []
+    steps = {step.config_node_name: step for step in plan.steps}
+    for node, inputs in given.items():
+        step = steps.get(node)
+        if step is None or step.op is None or step.kind is not StepKind.OP:
+            problems.append(f"ops.{node}.inputs: only ops of an op job take inputs from config")
+            continue
+        specs = {spec.name: spec for spec in step.inputs}
+        for name in inputs:
+            where = f"ops.{node}.inputs.{name}"
+            if name not in step.op.ins:
+                known = ", ".join(step.op.ins) or "none"
+                problems.append(f"{where}: op {step.op.name!r} has no input {name!r} ({known})")
+            elif name in specs and specs[name].source is not None and not specs[name].outside:
+                problems.append(
+                    f"{where}: this input is wired to an op of the run (or a graph input); "
+                    "remove it"
+                )
+    return problems

@@ -17,12 +17,18 @@ from freshet.errors import (
     MissingResourceError,
     RunCanceled,
     StepFailedError,
+    UsageError,
 )
 from freshet.execution.boundary import error_info
 from freshet.execution.events import EventListener, EventSink
-from freshet.execution.executors.base import ExecutionInstance, ExecutorRun, RunLoader
+from freshet.execution.executors.base import (
+    ExecutionInstance,
+    ExecutorRun,
+    RunLoader,
+    prepare_state,
+)
 from freshet.execution.executors.select import executor_for
-from freshet.execution.plan import ExecutionPlan
+from freshet.execution.plan import ExecutionPlan, outside_inputs
 from freshet.execution.plan_config import validate_plan_config
 from freshet.execution.result import RunResult
 from freshet.execution.state import RunState, StepOutcome
@@ -51,6 +57,9 @@ class RunSpec:
     record_run: bool = True
     #: values of the graph's own inputs (`execute_in_process(input_values=...)`)
     input_values: Mapping[str, Any] = field(default_factory=dict)
+    #: the run this one re-executes, and the first run of that chain
+    parent_run_id: str | None = None
+    root_run_id: str | None = None
 
     #: the job's or the definitions' executor (the run config's `execution` wins over it);
     #: None: the in-process executor
@@ -139,6 +148,9 @@ def execute_run(plan: ExecutionPlan, spec: RunSpec, instance: ExecutionInstance)
     resolved = validate_plan_config(plan, spec.run_config, spec.resources)
     needed = _required_resources(plan)
     _check_resources(needed, spec.resources)
+    unfed = outside_inputs(plan, resolved.op_inputs)
+    if unfed:
+        raise UsageError(f"job {spec.job_name!r}: " + "; ".join(unfed))
     executor = executor_for(executor_from_run_config(resolved.execution) or spec.executor)
 
     storage = instance.storage
@@ -155,6 +167,10 @@ def execute_run(plan: ExecutionPlan, spec: RunSpec, instance: ExecutionInstance)
                 tags=dict(spec.tags),
                 run_config=redact_run_config(spec.run_config),
                 created_at=now,
+                parent_run_id=spec.parent_run_id,
+                root_run_id=spec.root_run_id,
+                op_selection=plan.ref.op_selection or None,
+                reused_outputs=plan.ref.reused_outputs,
             )
         )
     sink = EventSink(storage, run_id, spec.listeners)
@@ -176,10 +192,9 @@ def execute_run(plan: ExecutionPlan, spec: RunSpec, instance: ExecutionInstance)
         dynamic_store=storage,
         storage=storage,
         graph_inputs=dict(spec.input_values),
+        config_inputs=resolved.op_inputs,
     )
-    for step in plan.steps:
-        if step.node is not None and step.node.mapped_over is not None:
-            state.mapped_over[step.key] = step.node.mapped_over
+    prepare_state(state, plan)
     run = ExecutorRun(
         state=state,
         resources=spec.resources,

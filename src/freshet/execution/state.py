@@ -61,6 +61,8 @@ class RunState:
     output_io_keys: dict[tuple[str, str], str] = field(default_factory=dict)
     #: values of the graph's own inputs, given to the run
     graph_inputs: Mapping[str, Any] = field(default_factory=dict)
+    #: node -> input -> value from run config `inputs` (inputs no op of the run feeds)
+    config_inputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: (step key, output name) of optional outputs a finished step did not produce
     unproduced_outputs: set[tuple[str, str]] = field(default_factory=set)
     step_exceptions: dict[str, BaseException] = field(default_factory=dict)

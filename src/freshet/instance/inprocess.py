@@ -326,16 +326,21 @@ def execute_job(
     input_values: Mapping[str, Any] | None = None,
     loader: RunLoader | None = None,
     default_executor: ExecutorDefinition | None = None,
+    reused_outputs: Iterable[tuple[str, str, str]] = (),
+    parent_run_id: str | None = None,
+    root_run_id: str | None = None,
 ) -> RunResult:
     """Run an op job or a resolved asset job (as the already recorded run `run_id` when
     `record_run` is False) with the executor the run config or the job names, else
     `default_executor`, else in-process; `loader` as for `run_assets`; `input_values` gives
-    an op graph's own inputs."""
-    if op_selection is not None:
-        raise UsageError(
-            f"job {job.name!r}: op_selection is not supported yet; build a job from the ops "
-            "you want to run"
-        )
+    an op graph's own inputs.
+
+    `op_selection` (op jobs: a list of entries such as ``"load"``, ``"*clean"``,
+    ``"clean+"``) runs only the ops it selects; an input whose op is not selected comes from
+    `reused_outputs` (``(node, output, run id)`` of an earlier run that stored it), run
+    config ``ops.<op>.inputs``, or its default, and the run fails before any step when none
+    gives it. `parent_run_id`/`root_run_id` are recorded on the run (re-execution)."""
+    selection = _op_selection_entries(job, op_selection)
     owned = instance is None
     run_instance = Instance.ephemeral() if instance is None else instance
     # Imported here for start-up time: a job's config mapping is needed only to run a job.
@@ -358,8 +363,15 @@ def execute_job(
                 input_values=_graph_input_values(job, input_values),
                 executor=job.executor_def or default_executor,
                 loader=loader,
+                parent_run_id=parent_run_id,
+                root_run_id=root_run_id,
             )
-            result = execute_run(plan_graph(job.graph), spec, run_instance)
+            plan = plan_graph(
+                job.graph,
+                op_selection=selection,
+                reused_outputs={(n, o): r for n, o, r in reused_outputs},
+            )
+            result = execute_run(plan, spec, run_instance)
             outputs = {
                 name: (handle.node_name, handle.output_name)
                 for name, handle in job.graph.output_map.items()
@@ -393,6 +405,21 @@ def execute_job(
     finally:
         if owned:
             run_instance.close()
+
+
+def _op_selection_entries(job: JobDefinition, op_selection: Any) -> tuple[str, ...] | None:
+    """`op_selection` checked: only an op job takes one, as a list of op names."""
+    if op_selection is None:
+        return None
+    if job.graph is None:
+        raise UsageError(
+            f"job {job.name!r} is an asset job: op_selection selects ops of an op job; "
+            "select assets with materialize(selection=...) or define_asset_job(selection=...)"
+        )
+    # Imported here for start-up time: only a run with an op selection parses one.
+    from freshet.core.op_selection import as_entries
+
+    return as_entries(op_selection, f"job {job.name!r}")
 
 
 def _graph_input_values(job: JobDefinition, given: Mapping[str, Any] | None) -> dict[str, Any]:

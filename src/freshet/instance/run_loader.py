@@ -11,7 +11,13 @@ from freshet.core.ops import DEFAULT_IO_MANAGER_KEY
 from freshet.definitions import Definitions
 from freshet.errors import DefinitionsError, ExecutionError
 from freshet.execution.executors.base import LoadedRun
-from freshet.execution.plan import PlanKind, PlanRef, plan_assets, plan_graph, plan_observations
+from freshet.execution.plan import (
+    PlanKind,
+    PlanRef,
+    plan_assets,
+    plan_from_ref,
+    plan_observations,
+)
 from freshet.workspace.loader import load_definitions
 from freshet.workspace.origin import CodeLocationOrigin
 
@@ -55,7 +61,7 @@ def loaded_run(defs: Definitions, plan_ref: PlanRef, job_name: str) -> LoadedRun
     graph = defs.get_asset_graph()
     if plan_ref.kind is PlanKind.GRAPH:
         assert job is not None and job.graph is not None
-        return LoadedRun(plan=plan_graph(job.graph), resources=resources)
+        return LoadedRun(plan=plan_from_ref(job.graph, plan_ref), resources=resources)
     missing = [k.to_user_string() for k in plan_ref.asset_keys if k not in graph.nodes]
     if missing:
         raise ExecutionError(

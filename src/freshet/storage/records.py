@@ -198,6 +198,11 @@ class RunRecord:
     #: the asset selection a launched run executes, as the selection syntax (resolved by the
     #: run worker against the code it loads)
     selection: str | None = None
+    #: the ops a run of an op job executes (op selection entries; None: all of them)
+    op_selection: tuple[str, ...] | None = None
+    #: (node, output, run id) of op outputs the run loads from the earlier run that stored
+    #: them instead of executing their ops (re-execution)
+    reused_outputs: tuple[tuple[str, str, str], ...] = ()
 
     def with_status(self, status: RunStatus, at: float) -> RunRecord:
         started = at if status is RunStatus.STARTED and self.started_at is None else self.started_at

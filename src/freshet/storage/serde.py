@@ -138,6 +138,10 @@ def run_to_json(run: RunRecord) -> str:
         doc["origin"] = dict(run.origin)
     if run.selection is not None:
         doc["selection"] = run.selection
+    if run.op_selection is not None:
+        doc["op_selection"] = list(run.op_selection)
+    if run.reused_outputs:
+        doc["reused_outputs"] = [list(row) for row in run.reused_outputs]
     try:
         return _ENCODER.encode(doc)
     except (TypeError, ValueError) as exc:
@@ -172,7 +176,13 @@ def run_from_json(text: str) -> RunRecord:
         updated_at=doc.get("updated_at"),
         origin=doc.get("origin"),
         selection=doc.get("selection"),
+        op_selection=_op_selection(doc.get("op_selection")),
+        reused_outputs=tuple((n, o, r) for n, o, r in doc.get("reused_outputs", ())),
     )
+
+
+def _op_selection(stored: Any) -> tuple[str, ...] | None:
+    return None if stored is None else tuple(stored)
 
 
 def encode_document(doc: Mapping[str, Any], what: str) -> str:

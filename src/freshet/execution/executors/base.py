@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from freshet.core.io_managers import OutputContext
 from freshet.core.resources import build_resources
 from freshet.errors import FreshetError
 from freshet.execution.boundary import error_info
@@ -86,6 +87,23 @@ class ExecutorRun:
     instance_opener: InstanceOpener | None
     #: the run config as stored (env vars as references): workers validate it again
     stored_run_config: Mapping[str, Any]
+
+
+def prepare_state(state: RunState, plan: ExecutionPlan) -> None:
+    """What a run's state knows from its plan before any step runs: which nodes are mapped
+    over which dynamic outputs, and where the outputs reused from earlier runs are stored."""
+    for step in plan.steps:
+        if step.node is not None and step.node.mapped_over is not None:
+            state.mapped_over[step.key] = step.node.mapped_over
+    for (node, output), reused in plan.reused.items():
+        state.output_contexts[(node, output)] = OutputContext(
+            run_id=reused.run_id,
+            step_key=node,
+            name=output,
+            definition_metadata=reused.metadata,
+            base_dir=str(state.base_dir),
+        )
+        state.output_io_keys[(node, output)] = reused.io_manager_key
 
 
 # ---- what every executor does per step ---------------------------------------------------

@@ -18,6 +18,7 @@ from freshet.execution.executors.base import (
     LoadedRun,
     RunLoader,
     initialised_resources,
+    prepare_state,
     run_step,
 )
 from freshet.execution.executors.messages import (
@@ -63,6 +64,7 @@ class StepWorker:
         self._loaded: LoadedRun | None = None
         self._resources: Any = None
         self._op_configs: dict[str, Any] = {}
+        self._op_inputs: dict[str, dict[str, Any]] = {}
         #: events emitted while starting (resource initialisation), sent with the first report
         self._pending: list[Event] = []
         self._open_state: RunState | None = None
@@ -81,7 +83,9 @@ class StepWorker:
         try:
             self._loaded = self._loader.load(spec.plan_ref, spec.job_name)
         except FreshetError as exc:
-            raise WorkerStartError(f"worker {os.getpid()} could not load the run's code: {exc}") from exc
+            raise WorkerStartError(
+                f"worker {os.getpid()} could not load the run's code: {exc}"
+            ) from exc
         plan = self._loaded.plan
         missing = [k for k in spec.needed_resources if k not in self._loaded.resources]
         if missing:
@@ -99,6 +103,7 @@ class StepWorker:
             self._owns_instance = True
         resolved = validate_plan_config(plan, spec.run_config, self._loaded.resources)
         self._op_configs = resolved.ops
+        self._op_inputs = resolved.op_inputs
         state = self._open_state = self._state(self._sink())
         resources = self._stack.enter_context(
             initialised_resources(
@@ -170,7 +175,9 @@ class StepWorker:
             resources=self._resources,
             op_configs=self._op_configs,
             base_dir=Path(spec.base_dir),
-            compute_logs=instance.compute_logs if instance is not None and spec.store_events else None,
+            compute_logs=instance.compute_logs
+            if instance is not None and spec.store_events
+            else None,
             instance=instance,
             partition_key=spec.partition_key,
             partition_keys=spec.partition_keys,
@@ -179,13 +186,12 @@ class StepWorker:
             partitioned_keys=spec.partitioned_keys,
             asset_graph=loaded.asset_graph if loaded is not None else None,
             graph_inputs=dict(loaded.graph_inputs) if loaded is not None else {},
+            config_inputs=self._op_inputs,
             dynamic_store=storage,
             storage=storage,
         )
         state.versions.update(spec.versions)
         state.data_times.update(spec.data_times)
         if loaded is not None:
-            for step in loaded.plan.steps:
-                if step.node is not None and step.node.mapped_over is not None:
-                    state.mapped_over[step.key] = step.node.mapped_over
+            prepare_state(state, loaded.plan)
         return state
