@@ -117,6 +117,8 @@ def _execute(instance: Instance, run: RunRecord) -> int:
                     record_run=False,
                     loader=loader,
                     default_executor=multiprocess_executor,
+                    op_selection=run.op_selection,
+                    reused_outputs=run.reused_outputs,
                 )
                 return 0 if result.success else 1
         graph = defs.get_asset_graph()

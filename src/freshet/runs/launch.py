@@ -11,6 +11,7 @@ from typing import Any
 
 from freshet.core.ids import random_uuid
 from freshet.core.keys import AssetKey
+from freshet.core.op_selection import OpSelectionEntry, as_entries
 from freshet.core.partitions import PartitionKeyRange
 from freshet.core.run_config import redact_run_config
 from freshet.errors import SelectionError, UsageError
@@ -37,10 +38,23 @@ class LaunchRequest:
     tags: Mapping[str, str] = field(default_factory=dict)
     parent_run_id: str | None = None
     root_run_id: str | None = None
+    #: op jobs: the ops to run (op selection entries; None: all of them)
+    op_selection: tuple[str, ...] | None = None
+    #: op jobs: (node, output, run id) of outputs to load from the earlier run that stored
+    #: them when their op is not run
+    reused_outputs: tuple[tuple[str, str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.selection is None and self.job_name is None:
             raise UsageError("a launch needs a selection (--select) or a job (--job)")
+        if self.op_selection is not None:
+            if self.job_name is None or self.selection is not None:
+                raise UsageError(
+                    "an op selection selects ops of an op job: give it with the job and no "
+                    "asset selection"
+                )
+            for entry in as_entries(self.op_selection, f"job {self.job_name!r}"):
+                OpSelectionEntry.parse(entry)
         if self.partition_key is not None and self.partition_range is not None:
             raise UsageError("give either a partition or a partition range, not both")
         if self.selection is not None:
@@ -106,6 +120,8 @@ def enqueue(storage: StorageWriter, request: LaunchRequest, *, run_id: str | Non
             created_at=now,
             origin=dict(request.origin),
             selection=request.selection,
+            op_selection=request.op_selection,
+            reused_outputs=request.reused_outputs,
         ),
         events=[
             Event(

@@ -1,6 +1,8 @@
 """Re-execution: a new launched run made from a finished one, with its parent and root run
-ids. `from_failure` re-runs only the assets (and partitions) that failed or never ran; the
-others' values are loaded from their IO managers, as for any asset outside a selection."""
+ids. `from_failure` re-runs only what failed or never ran: for assets (and partitions), the
+others' values are loaded from their IO managers, as for any asset outside a selection; for
+the ops of an op job, the outputs of the ops not run again are loaded from the run (the
+parent, or an earlier run of the chain) that stored them."""
 
 from __future__ import annotations
 
@@ -25,7 +27,16 @@ def reexecution_request(
 ) -> LaunchRequest:
     """The launch request that re-executes `parent`: all of it, `selection`, or with
     `from_failure` what did not succeed. `origin` is used when the parent recorded none (it
-    ran in-process)."""
+    ran in-process).
+
+    For a run of an op job, `selection` names ops (op selection entries separated by commas
+    or spaces, e.g. ``"transform*"``), and `from_failure` re-runs exactly the steps that
+    failed, were skipped, or never ran. A mapped op (fanned out over a dynamic output) is
+    re-run with all its mapping keys when any of them failed, and it brings along the op
+    yielding the dynamic output and the other ops mapped over it: mapping keys are known only
+    by running that op. Every other input is loaded through its IO manager from the nearest
+    run of the chain (the parent, its parent, ...) that stored the output; the new run
+    records which run each comes from."""
     if from_failure and selection is not None:
         raise UsageError("give --from-failure or --select, not both")
     if not parent.status.is_finished:
@@ -39,13 +50,26 @@ def reexecution_request(
             f"run {parent.run_id} records no code location origin (it ran in-process); point "
             "at the code with -f/-m or [tool.freshet]"
         )
+    op_selection: tuple[str, ...] | None = None
+    reused: tuple[tuple[str, str, str], ...] = ()
+    op_job = _is_op_job_run(storage, parent)
     if from_failure:
         if parent.status is RunStatus.SUCCESS:
             raise UsageError(
                 f"run {parent.run_id} succeeded: nothing failed to re-execute; use --select to "
                 "run assets again"
             )
-        selection = _failed_selection(storage, parent)
+        if op_job:
+            op_selection = _failed_steps(storage, parent)
+            reused = _reused_outputs(storage, parent)
+        else:
+            selection = _failed_selection(storage, parent)
+    elif op_job and selection is not None:
+        op_selection = tuple(entry for entry in selection.replace(",", " ").split() if entry)
+        reused = _reused_outputs(storage, parent)
+        selection = None
+    elif op_job:
+        op_selection, reused = parent.op_selection, parent.reused_outputs
     elif selection is None:
         selection = parent.selection or _asset_selection(parent)
     partition_key, partition_range = split_partition(parent.partition)
@@ -59,7 +83,92 @@ def reexecution_request(
         tags=dict(parent.tags),
         parent_run_id=parent.run_id,
         root_run_id=parent.root_run_id or parent.run_id,
+        op_selection=op_selection,
+        reused_outputs=reused,
     )
+
+
+def _is_op_job_run(storage: StorageReader, parent: RunRecord) -> bool:
+    """Whether `parent` ran the ops of an op job (it planned steps but no assets)."""
+    if parent.job_name == ASSET_JOB_NAME or parent.selection is not None:
+        return False
+    if parent.op_selection is not None:
+        return True
+    records = storage.get_event_records(
+        run_id=parent.run_id,
+        event_type=[EventType.RUN_START, EventType.ASSET_MATERIALIZATION_PLANNED],
+    )
+    kinds = {record.event_type for record in records}
+    return kinds == {EventType.RUN_START}
+
+
+def _base(step_key: str | None) -> str:
+    """A step key without its mapping key (`fan[3]` -> `fan`)."""
+    return (step_key or "").split("[", 1)[0]
+
+
+def _failed_steps(storage: StorageReader, parent: RunRecord) -> tuple[str, ...]:
+    """The steps of an op-job run that failed, were skipped for a failure upstream, or never
+    ran, in the order it planned them."""
+    records = storage.get_event_records(
+        run_id=parent.run_id,
+        event_type=[
+            EventType.RUN_START,
+            EventType.STEP_SUCCESS,
+            EventType.STEP_FAILURE,
+            EventType.STEP_SKIPPED,
+            EventType.RUN_FAILURE,
+        ],
+    )
+    planned: list[str] = []
+    succeeded: set[str] = set()
+    settled: set[str] = set()  # did not run, and that was no failure (an optional input)
+    failed: set[str] = set()
+    for record in records:
+        event, kind = record.event, record.event_type
+        if kind is EventType.RUN_START:
+            planned = list(event.data.get("step_keys", ()))
+        elif kind is EventType.STEP_SUCCESS:
+            succeeded.add(_base(event.step_key))
+        elif kind is EventType.STEP_SKIPPED and event.data.get("failure") is False:
+            settled.add(_base(event.step_key))
+        elif kind in (EventType.STEP_FAILURE, EventType.STEP_SKIPPED):
+            failed.add(_base(event.step_key))
+        elif kind is EventType.RUN_FAILURE:
+            failed.update(event.data.get("failed_steps", ()))
+            failed.update(event.data.get("skipped_steps", ()))
+    left = tuple(k for k in planned if k in failed or k not in succeeded | settled)
+    if not left:
+        raise UsageError(
+            f"run {parent.run_id} ran every step it planned; nothing failed to re-execute "
+            "(its failure was elsewhere: see `freshet runs logs`); re-execute the whole run "
+            "instead"
+        )
+    return left
+
+
+def _reused_outputs(storage: StorageReader, parent: RunRecord) -> tuple[tuple[str, str, str], ...]:
+    """(node, output, run id) of every op output stored along the chain from `parent` up to
+    its root, each from the nearest run that stored it (mapped outputs excepted: a fan-out
+    always runs whole)."""
+    found: dict[tuple[str, str], str] = {}
+    run: RunRecord | None = parent
+    seen: set[str] = set()
+    while run is not None and run.run_id not in seen:
+        seen.add(run.run_id)
+        here: dict[tuple[str, str], str] = {}
+        for record in storage.get_event_records(
+            run_id=run.run_id, event_type=EventType.HANDLED_OUTPUT
+        ):
+            step_key, output = record.event.step_key, record.event.data.get("output_name")
+            if step_key and output and "[" not in step_key:
+                here[(step_key, output)] = run.run_id
+        for node, output, run_id in run.reused_outputs:
+            here.setdefault((node, output), run_id)
+        for key, run_id in here.items():
+            found.setdefault(key, run_id)
+        run = storage.get_run(run.parent_run_id) if run.parent_run_id else None
+    return tuple(sorted((node, output, run_id) for (node, output), run_id in found.items()))
 
 
 def _asset_selection(parent: RunRecord) -> str | None:

@@ -1,0 +1,209 @@
+"""Re-execution of op jobs: --from-failure runs exactly the steps that failed or never ran;
+the outputs of the others are loaded through their IO manager from the run of the chain that
+stored them, so the ops that succeeded do not run again."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from freshet.errors import UsageError
+from freshet.instance.instance import Instance
+from freshet.instance.worker import execute_launched_run
+from freshet.runs.launch import LaunchRequest, enqueue
+from freshet.runs.reexecution import reexecution_request
+from freshet.storage.records import EventType, RunRecord, RunStatus
+from freshet.workspace.origin import CodeLocationOrigin
+
+# Each op counts its runs in a file next to this module; `transform` fails while a file
+# named `broken` exists there.
+DEFS = """
+    from pathlib import Path
+
+    import freshet as fr
+
+    HERE = Path(__file__).parent
+
+
+    def count(name):
+        path = HERE / f"ran_{name}"
+        path.write_text(str(int(path.read_text()) + 1 if path.exists() else 1))
+
+
+    @fr.op
+    def extract():
+        count("extract")
+        return 2
+
+
+    @fr.op
+    def transform(x):
+        count("transform")
+        if (HERE / "broken").exists():
+            raise RuntimeError("transform is broken")
+        return x * 10
+
+
+    @fr.op
+    def load(y):
+        count("load")
+        (HERE / "loaded").write_text(str(y + 1))
+        return y + 1
+
+
+    @fr.job
+    def etl():
+        load(transform(extract()))
+
+
+    defs = fr.Definitions(jobs=[etl])
+"""
+
+IN_PROCESS = {"execution": {"in_process": {}}}
+
+
+@pytest.fixture
+def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Instance]:
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    (tmp_path / "op_reexec_defs.py").write_text(textwrap.dedent(DEFS), encoding="utf-8")
+    with Instance.from_home(tmp_path / "home") as opened:
+        yield opened
+    sys.modules.pop("op_reexec_defs", None)
+
+
+def origin(tmp_path: Path) -> dict:
+    return CodeLocationOrigin(
+        location_name="op_reexec_defs",
+        python_file=tmp_path / "op_reexec_defs.py",
+        working_directory=tmp_path,
+    ).to_json_dict()
+
+
+def run_request(instance: Instance, request: LaunchRequest) -> RunRecord:
+    run_id = enqueue(instance.storage, request)
+    execute_launched_run(instance, run_id)
+    run = instance.get_run(run_id)
+    assert run is not None
+    return run
+
+
+def runs_of(tmp_path: Path, op: str) -> int:
+    path = tmp_path / f"ran_{op}"
+    return int(path.read_text()) if path.exists() else 0
+
+
+def started_steps(instance: Instance, run_id: str) -> list[str]:
+    records = instance.get_event_records(EventType.STEP_START, run_id=run_id)
+    return [r.event.step_key for r in records]
+
+
+def failed_etl_run(instance: Instance, tmp_path: Path, run_config: dict | None) -> RunRecord:
+    (tmp_path / "broken").write_text("")
+    request = LaunchRequest(origin=origin(tmp_path), job_name="etl", run_config=run_config)
+    parent = run_request(instance, request)
+    assert parent.status is RunStatus.FAILURE
+    assert [runs_of(tmp_path, op) for op in ("extract", "transform", "load")] == [1, 1, 0]
+    return parent
+
+
+@pytest.mark.parametrize(
+    "run_config", [IN_PROCESS, None], ids=["in-process-executor", "multiprocess-executor"]
+)
+def test_from_failure_reruns_the_failed_op_and_its_downstream_loading_the_rest(
+    instance: Instance, tmp_path: Path, run_config: dict | None
+) -> None:
+    parent = failed_etl_run(instance, tmp_path, run_config)
+    (tmp_path / "broken").unlink()
+
+    request = reexecution_request(instance.storage, parent, from_failure=True)
+    assert request.op_selection == ("transform", "load")
+    assert request.reused_outputs == (("extract", "result", parent.run_id),)
+    child = run_request(instance, request)
+
+    assert child.status is RunStatus.SUCCESS
+    assert (child.parent_run_id, child.root_run_id) == (parent.run_id, parent.run_id)
+    assert started_steps(instance, child.run_id) == ["transform", "load"]
+    assert [runs_of(tmp_path, op) for op in ("extract", "transform", "load")] == [1, 2, 1]
+    assert (tmp_path / "loaded").read_text() == "21"
+    loaded = instance.get_event_records(EventType.LOADED_INPUT, run_id=child.run_id)
+    assert {(r.event.step_key, r.event.data.get("upstream_step")) for r in loaded} == {
+        ("transform", "extract"),
+        ("load", "transform"),
+    }
+
+
+def test_a_second_re_execution_loads_outputs_from_the_run_that_stored_them(
+    instance: Instance, tmp_path: Path
+) -> None:
+    parent = failed_etl_run(instance, tmp_path, IN_PROCESS)
+    child = run_request(
+        instance, reexecution_request(instance.storage, parent, from_failure=True)
+    )
+    assert child.status is RunStatus.FAILURE  # still broken
+    (tmp_path / "broken").unlink()
+
+    request = reexecution_request(instance.storage, child, from_failure=True)
+    assert request.op_selection == ("transform", "load")
+    # extract ran only in the root run: its output is read from there
+    assert request.reused_outputs == (("extract", "result", parent.run_id),)
+    grandchild = run_request(instance, request)
+
+    assert grandchild.status is RunStatus.SUCCESS
+    assert (grandchild.parent_run_id, grandchild.root_run_id) == (child.run_id, parent.run_id)
+    assert [runs_of(tmp_path, op) for op in ("extract", "transform", "load")] == [1, 3, 1]
+    assert (tmp_path / "loaded").read_text() == "21"
+
+
+def test_select_re_executes_named_ops_of_an_op_job(instance: Instance, tmp_path: Path) -> None:
+    parent = run_request(
+        instance, LaunchRequest(origin=origin(tmp_path), job_name="etl", run_config=IN_PROCESS)
+    )
+    assert parent.status is RunStatus.SUCCESS
+
+    child = run_request(
+        instance, reexecution_request(instance.storage, parent, selection="transform*")
+    )
+
+    assert child.status is RunStatus.SUCCESS
+    assert started_steps(instance, child.run_id) == ["transform", "load"]
+    assert [runs_of(tmp_path, op) for op in ("extract", "transform", "load")] == [1, 2, 2]
+
+
+def test_re_executing_a_whole_op_job_run_runs_every_op(instance: Instance, tmp_path: Path) -> None:
+    parent = failed_etl_run(instance, tmp_path, IN_PROCESS)
+    (tmp_path / "broken").unlink()
+
+    child = run_request(instance, reexecution_request(instance.storage, parent))
+
+    assert child.status is RunStatus.SUCCESS
+    assert started_steps(instance, child.run_id) == ["extract", "transform", "load"]
+
+
+def test_from_failure_of_a_successful_op_job_run_is_refused(
+    instance: Instance, tmp_path: Path
+) -> None:
+    parent = run_request(
+        instance, LaunchRequest(origin=origin(tmp_path), job_name="etl", run_config=IN_PROCESS)
+    )
+    with pytest.raises(UsageError, match="nothing failed"):
+        reexecution_request(instance.storage, parent, from_failure=True)
+
+
+def test_an_unknown_op_in_a_select_fails_the_new_run_naming_it(
+    instance: Instance, tmp_path: Path
+) -> None:
+    parent = run_request(
+        instance, LaunchRequest(origin=origin(tmp_path), job_name="etl", run_config=IN_PROCESS)
+    )
+
+    child = run_request(instance, reexecution_request(instance.storage, parent, selection="lod"))
+
+    assert child.status is RunStatus.FAILURE
+    assert started_steps(instance, child.run_id) == []
+    [failure] = instance.get_event_records(EventType.RUN_FAILURE, run_id=child.run_id)
+    assert "'lod' matches no op" in (failure.event.message or "")
+    assert "did you mean load" in (failure.event.message or "")
