@@ -4,8 +4,11 @@ stored them, so the ops that succeeded do not run again."""
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +16,7 @@ import pytest
 
 from freshet.errors import UsageError
 from freshet.instance.instance import Instance
+from freshet.instance.launcher import RunLauncher
 from freshet.instance.worker import execute_launched_run
 from freshet.runs.launch import LaunchRequest, enqueue
 from freshet.runs.reexecution import reexecution_request
@@ -60,7 +64,33 @@ DEFS = """
         load(transform(extract()))
 
 
-    defs = fr.Definitions(jobs=[etl])
+    @fr.op(out=fr.DynamicOut())
+    def split():
+        count("split")
+        for i in range(3):
+            yield fr.DynamicOutput(i, mapping_key=f"k{i}")
+
+
+    @fr.op
+    def square(x):
+        count("square")
+        if x == 1 and (HERE / "broken").exists():
+            raise RuntimeError("square is broken for 1")
+        return x * x
+
+
+    @fr.op
+    def total(values):
+        (HERE / "total").write_text(str(sum(values)))
+        return sum(values)
+
+
+    @fr.job
+    def fan():
+        total(split().map(square).collect())
+
+
+    defs = fr.Definitions(jobs=[etl, fan])
 """
 
 IN_PROCESS = {"execution": {"in_process": {}}}
@@ -140,9 +170,7 @@ def test_a_second_re_execution_loads_outputs_from_the_run_that_stored_them(
     instance: Instance, tmp_path: Path
 ) -> None:
     parent = failed_etl_run(instance, tmp_path, IN_PROCESS)
-    child = run_request(
-        instance, reexecution_request(instance.storage, parent, from_failure=True)
-    )
+    child = run_request(instance, reexecution_request(instance.storage, parent, from_failure=True))
     assert child.status is RunStatus.FAILURE  # still broken
     (tmp_path / "broken").unlink()
 
@@ -207,3 +235,65 @@ def test_an_unknown_op_in_a_select_fails_the_new_run_naming_it(
     [failure] = instance.get_event_records(EventType.RUN_FAILURE, run_id=child.run_id)
     assert "'lod' matches no op" in (failure.event.message or "")
     assert "did you mean load" in (failure.event.message or "")
+
+
+def test_a_failed_mapped_op_re_runs_its_whole_fan_out(instance: Instance, tmp_path: Path) -> None:
+    (tmp_path / "broken").write_text("")
+    parent = run_request(
+        instance, LaunchRequest(origin=origin(tmp_path), job_name="fan", run_config=IN_PROCESS)
+    )
+    assert parent.status is RunStatus.FAILURE
+    (tmp_path / "broken").unlink()
+
+    request = reexecution_request(instance.storage, parent, from_failure=True)
+    assert request.op_selection == ("square", "total")
+    child = run_request(instance, request)
+
+    assert child.status is RunStatus.SUCCESS
+    # mapping keys are known only by running split, so it runs again with every square
+    assert [runs_of(tmp_path, op) for op in ("split", "square")] == [2, 6]
+    assert (tmp_path / "total").read_text() == "5"
+
+
+@pytest.fixture
+def launcher(tmp_path: Path) -> Iterator[RunLauncher]:
+    started = RunLauncher(tmp_path / "home")
+    yield started
+    pids = list(started.running.values())
+    started.close(timeout=20)
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def launch_and_wait(instance: Instance, launcher: RunLauncher, request: LaunchRequest) -> RunRecord:
+    run_id = enqueue(instance.storage, request)
+    launcher.launch(instance.get_run(run_id))  # type: ignore[arg-type]
+    deadline = time.monotonic() + 120
+    while run_id in launcher.running:
+        assert time.monotonic() < deadline, "the run worker did not finish"
+        time.sleep(0.05)
+    run = instance.get_run(run_id)
+    assert run is not None
+    return run
+
+
+@pytest.mark.slow
+def test_from_failure_in_run_worker_processes(
+    instance: Instance, launcher: RunLauncher, tmp_path: Path
+) -> None:
+    (tmp_path / "broken").write_text("")
+    parent = launch_and_wait(
+        instance, launcher, LaunchRequest(origin=origin(tmp_path), job_name="etl")
+    )
+    assert parent.status is RunStatus.FAILURE
+    (tmp_path / "broken").unlink()
+
+    request = reexecution_request(instance.storage, parent, from_failure=True)
+    child = launch_and_wait(instance, launcher, request)
+
+    assert child.status is RunStatus.SUCCESS
+    assert [runs_of(tmp_path, op) for op in ("extract", "transform", "load")] == [1, 2, 1]
+    assert (tmp_path / "loaded").read_text() == "21"

@@ -239,9 +239,15 @@ def cancel(ctx: click.Context, run_id: str) -> ExitCode:
 @click.option(
     "--from-failure",
     is_flag=True,
-    help="Only the assets that failed or did not run; the others are loaded from storage.",
+    help="Only the assets or ops that failed or did not run; the others' values are loaded "
+    "from storage (op outputs from the run that stored them).",
 )
-@click.option("--select", "selection", metavar="EXPR", help="Re-execute these assets instead.")
+@click.option(
+    "--select",
+    "selection",
+    metavar="EXPR",
+    help="Re-execute these assets instead (for an op job: op names, e.g. 'transform*').",
+)
 @click.option("--wait", is_flag=True, help="Follow the new run until it ends; exit 0/1.")
 @definitions_options
 @click.pass_context

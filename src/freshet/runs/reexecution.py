@@ -197,7 +197,7 @@ def _failed_selection(storage: StorageReader, parent: RunRecord) -> str:
             f"run {parent.run_id} materialized every asset it planned; nothing failed to "
             "re-execute (its failure was elsewhere: see `freshet runs logs`)"
             if planned
-            else f"run {parent.run_id} planned no assets; --from-failure re-executes assets, so "
-            "re-execute the whole run instead"
+            else f"run {parent.run_id} planned no assets or steps (it ended before it "
+            "started); re-execute the whole run instead"
         )
     return " or ".join(render_key(key) for key in left)
