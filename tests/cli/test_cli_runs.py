@@ -176,3 +176,44 @@ def test_a_failed_check_is_visible_in_progress_and_in_runs_show(invoke, write):
         "ERROR",
     )
     assert check["metadata"]["bad_rows"]["value"] == 1
+
+
+def test_show_names_what_a_re_execution_re_runs_and_reuses(invoke, project):
+    from freshet.instance.instance import Instance
+    from freshet.storage.records import RunRecord, RunStatus
+
+    root, parent, child = "a" * 32, "b" * 32, "c" * 32
+    with Instance.from_home() as instance:
+        for run_id, parent_id in ((root, None), (parent, root), (child, parent)):
+            instance.storage.add_run(
+                RunRecord(
+                    run_id=run_id,
+                    job_name="etl",
+                    status=RunStatus.FAILURE,
+                    parent_run_id=parent_id,
+                    root_run_id=None if parent_id is None else root,
+                    op_selection=None if parent_id is None else ("transform", "load"),
+                    reused_outputs=(() if parent_id is None else (("extract", "result", root),)),
+                )
+            )
+
+    shown = dict(
+        line.split(maxsplit=1)
+        for line in invoke("runs", "show", child).stdout.splitlines()[:14]
+        if line.strip()
+    )
+    assert shown["re-runs"] == f"{parent} (root {root})"
+    assert shown["ops"] == "transform, load"
+    assert shown["reused"] == f"extract.result from {root[:8]}"
+    first = dict(
+        line.split(maxsplit=1)
+        for line in invoke("runs", "show", parent).stdout.splitlines()[:14]
+        if line.strip()
+    )
+    assert first["re-runs"] == root  # the parent is the root: named once
+    assert "re-runs" not in invoke("runs", "show", root).stdout
+
+    data = json.loads(invoke("runs", "show", child, "--json").stdout)
+    assert data["op_selection"] == ["transform", "load"]
+    assert data["reused_outputs"] == [{"node": "extract", "output": "result", "run_id": root}]
+    assert json.loads(invoke("runs", "show", root, "--json").stdout)["op_selection"] is None

@@ -153,6 +153,18 @@ def show_run(ctx: click.Context, run_id: str, as_json: bool) -> ExitCode:
         ("ended", format_time(run.ended_at)),
         ("duration", format_duration(_duration_ms(run))),
     ]
+    if run.parent_run_id is not None:
+        root = run.root_run_id
+        lineage = (
+            run.parent_run_id
+            if root in (None, run.parent_run_id)
+            else (f"{run.parent_run_id} (root {root})")
+        )
+        fields.append(("re-runs", lineage))
+    if run.op_selection is not None:
+        fields.append(("ops", ", ".join(run.op_selection)))
+    if run.reused_outputs:
+        fields.append(("reused", _reused_text(run.reused_outputs)))
     for name, value in fields:
         click.echo(f"{name:<10} {value}")
     click.echo()
@@ -413,6 +425,15 @@ def _assets_summary(run: RunRecord, shown: int = 3) -> str:
     return f"{', '.join(names[:shown])} +{len(names) - shown} more"
 
 
+def _reused_text(reused: Sequence[tuple[str, str, str]]) -> str:
+    """Op outputs a run loaded instead of executing their ops, grouped by the run that
+    stored them: `extract.result from 3f2a1b9c`."""
+    by_run: dict[str, list[str]] = {}
+    for node, output, run_id in reused:
+        by_run.setdefault(run_id, []).append(f"{node}.{output}")
+    return "; ".join(f"{', '.join(outs)} from {run_id[:8]}" for run_id, outs in by_run.items())
+
+
 def _run_json(run: RunRecord) -> dict[str, Any]:
     return {
         "run_id": run.run_id,
@@ -423,6 +444,11 @@ def _run_json(run: RunRecord) -> dict[str, Any]:
         "tags": dict(run.tags),
         "parent_run_id": run.parent_run_id,
         "root_run_id": run.root_run_id,
+        "op_selection": None if run.op_selection is None else list(run.op_selection),
+        "reused_outputs": [
+            {"node": node, "output": output, "run_id": run_id}
+            for node, output, run_id in run.reused_outputs
+        ],
         "created_at": iso_time(run.created_at),
         "started_at": iso_time(run.started_at),
         "ended_at": iso_time(run.ended_at),
