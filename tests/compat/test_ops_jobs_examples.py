@@ -131,3 +131,33 @@ def test_config_mapping_job(dg):
 
     result = shouting.execute_in_process(run_config={"simple": "hey"})
     assert result.output_for_node("shout") == "HEY"
+
+
+def test_op_selection_runs_a_subset_of_a_job(dg):
+    @dg.op
+    def extract() -> int:
+        return 2
+
+    @dg.op
+    def transform(value: int) -> int:
+        return value * 10
+
+    @dg.op
+    def load(value: int) -> int:
+        return value + 1
+
+    @dg.job
+    def etl():
+        load(transform(extract()))
+
+    upstream = etl.execute_in_process(op_selection=["*transform"])
+    assert upstream.success
+    assert upstream.output_for_node("transform") == 20
+    ran = {event.step_key for event in upstream.get_step_success_events()}
+    assert ran == {"extract", "transform"}
+
+    # an op whose upstream op is not selected takes its input from run config
+    alone = etl.execute_in_process(
+        op_selection=["load"], run_config={"ops": {"load": {"inputs": {"value": 41}}}}
+    )
+    assert alone.output_for_node("load") == 42
