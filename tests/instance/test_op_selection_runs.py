@@ -157,3 +157,26 @@ def test_selecting_a_mapped_op_runs_its_whole_fan_out() -> None:
     result = fan.execute_in_process(op_selection=["square"])
     assert result.success
     assert calls == ["split", "square", "square", "square"]
+
+
+@fr.op(config_schema={"n": int})
+def configured(context):
+    calls.append("configured")
+    return context.op_config["n"]
+
+
+@fr.job
+def configured_etl():
+    transform(configured())
+
+
+def test_config_of_an_op_left_out_is_checked_and_ignored() -> None:
+    given = {"ops": {"configured": {"config": {"n": 3}}, "transform": {"inputs": {"x": 4}}}}
+    result = configured_etl.execute_in_process(op_selection=["transform"], run_config=given)
+    assert result.success and calls == ["transform"]
+    assert result.output_for_node("transform") == 40
+
+    given["ops"]["configured"] = {"config": {"n": "three"}}
+    with pytest.raises(ConfigError, match=r"ops\.configured\.config\.n"):
+        configured_etl.execute_in_process(op_selection=["transform"], run_config=given)
+    assert calls == ["transform"]  # nothing ran

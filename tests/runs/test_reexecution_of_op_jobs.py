@@ -90,7 +90,29 @@ DEFS = """
         total(split().map(square).collect())
 
 
-    defs = fr.Definitions(jobs=[etl, fan])
+    class JsonFiles(fr.IOManager):
+        # op outputs as text files named after the run, step and output
+
+        def handle_output(self, context, obj):
+            (HERE / ("json_" + "_".join(context.get_identifier()))).write_text(str(obj))
+
+        def load_input(self, context):
+            upstream = context.upstream_output.get_identifier()
+            return int((HERE / ("json_" + "_".join(upstream))).read_text())
+
+
+    @fr.op(config_schema={"start": int}, out=fr.Out(io_manager_key="json_io"))
+    def configured_extract(context):
+        count("configured_extract")
+        return context.op_config["start"]
+
+
+    @fr.job(resource_defs={"json_io": JsonFiles()})
+    def configured():
+        load(transform(configured_extract()))
+
+
+    defs = fr.Definitions(jobs=[etl, fan, configured])
 """
 
 IN_PROCESS = {"execution": {"in_process": {}}}
@@ -184,6 +206,28 @@ def test_a_second_re_execution_loads_outputs_from_the_run_that_stored_them(
     assert (grandchild.parent_run_id, grandchild.root_run_id) == (child.run_id, parent.run_id)
     assert [runs_of(tmp_path, op) for op in ("extract", "transform", "load")] == [1, 3, 1]
     assert (tmp_path / "loaded").read_text() == "21"
+
+
+def test_from_failure_keeps_the_config_of_ops_it_does_not_run_and_their_io_manager(
+    instance: Instance, tmp_path: Path
+) -> None:
+    """The parent's run config configures an op the re-execution does not run (checked, then
+    ignored), and that op's output is read back through the IO manager that stored it."""
+    (tmp_path / "broken").write_text("")
+    run_config = {**IN_PROCESS, "ops": {"configured_extract": {"config": {"start": 3}}}}
+    parent = run_request(
+        instance,
+        LaunchRequest(origin=origin(tmp_path), job_name="configured", run_config=run_config),
+    )
+    assert parent.status is RunStatus.FAILURE
+    (tmp_path / "broken").unlink()
+
+    child = run_request(instance, reexecution_request(instance.storage, parent, from_failure=True))
+
+    assert child.status is RunStatus.SUCCESS
+    assert started_steps(instance, child.run_id) == ["transform", "load"]
+    assert runs_of(tmp_path, "configured_extract") == 1
+    assert (tmp_path / "loaded").read_text() == "31"
 
 
 def test_select_re_executes_named_ops_of_an_op_job(instance: Instance, tmp_path: Path) -> None:

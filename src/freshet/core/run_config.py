@@ -326,9 +326,14 @@ def validate_run_config(
     ops: Mapping[str, ConfigSchema | None],
     resources: Mapping[str, ConfigSchema | None],
     resolve_env_vars: bool = True,
+    optional_ops: Mapping[str, ConfigSchema | None] | None = None,
 ) -> ResolvedRunConfig:
     """Validate a run config against the nodes and resources of a run; raise one `ConfigError`
     listing every problem by path.
+
+    `optional_ops` are nodes of the job the run does not execute (an op selection left them
+    out): their config may be given, is checked when it is, and is then left out of the
+    result, with their `inputs` (a re-execution keeps the whole job's run config).
 
     With ``resolve_env_vars=False`` (e.g. checking config in a process that lacks the run's
     environment) env references stay `EnvVar`s and are not checked.
@@ -339,14 +344,25 @@ def validate_run_config(
         if key not in _TOP_KEYS:
             problems.append(f"{key}: unknown key (valid: {', '.join(_TOP_KEYS)})")
     op_inputs: dict[str, dict[str, Any]] = {}
+    given_ops = raw.get("ops")
+    schemas = dict(ops)
+    if optional_ops:
+        flat = _flatten_graph_entries(given_ops, {**optional_ops, **ops})
+        given_ops = flat
+        if isinstance(flat, Mapping):
+            # checked only where given: the run does not need them
+            schemas.update({k: v for k, v in optional_ops.items() if k in flat and k not in ops})
     op_values = _validate_section(
-        _flatten_graph_entries(raw.get("ops"), ops),
+        _flatten_graph_entries(given_ops, schemas),
         _Section.OPS,
-        ops,
+        schemas,
         resolve_env_vars,
         problems,
         op_inputs,
     )
+    for name in schemas.keys() - ops.keys():
+        op_values.pop(name, None)
+        op_inputs.pop(name, None)
     resource_values = _validate_section(
         raw.get("resources"), _Section.RESOURCES, resources, resolve_env_vars, problems
     )

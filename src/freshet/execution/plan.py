@@ -133,6 +133,8 @@ class ReusedOutput:
     run_id: str
     io_manager_key: str
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    #: the (first) step of this run that reads it
+    read_by: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -144,6 +146,9 @@ class ExecutionPlan:
     ref: PlanRef = PlanRef(kind=PlanKind.GRAPH)
     #: op graphs: outputs of ops outside the run that its steps read, by (node, output)
     reused: Mapping[tuple[str, str], ReusedOutput] = field(default_factory=dict)
+    #: op graphs: the op definitions of the nodes an op selection leaves out, by node name
+    #: (run config may still configure them: it is checked, then ignored)
+    unselected: Mapping[str, OpDefinition] = field(default_factory=dict)
 
     def step(self, key: str) -> Step:
         return self.by_key[key]
@@ -392,8 +397,14 @@ def plan_graph(
                     outside = True
                     continue
                 out_def = nodes[handle.node_name].definition.outs[handle.output_name]
-                reused[(handle.node_name, handle.output_name)] = ReusedOutput(
-                    run_id=run_id, io_manager_key=out_def.io_manager_key, metadata=out_def.metadata
+                reused.setdefault(
+                    (handle.node_name, handle.output_name),
+                    ReusedOutput(
+                        run_id=run_id,
+                        io_manager_key=out_def.io_manager_key,
+                        metadata=out_def.metadata,
+                        read_by=node.name,
+                    ),
                 )
             if node.definition.ins[name].input_manager_key:
                 outside = False  # its input manager loads it whatever produced it
@@ -422,7 +433,14 @@ def plan_graph(
         op_selection=tuple(s.key for s in ordered) if subset else (),
         reused_outputs=tuple(sorted((n, o, r.run_id) for (n, o), r in reused.items())),
     )
-    return ExecutionPlan(steps=ordered, by_key={s.key: s for s in ordered}, ref=ref, reused=reused)
+    unselected = {name: node.definition for name, node in nodes.items() if name not in selected}
+    return ExecutionPlan(
+        steps=ordered,
+        by_key={s.key: s for s in ordered},
+        ref=ref,
+        reused=reused,
+        unselected=unselected,
+    )
 
 
 def plan_from_ref(graph_def: GraphDefinition, ref: PlanRef) -> ExecutionPlan:

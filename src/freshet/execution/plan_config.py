@@ -29,7 +29,14 @@ def validate_plan_config(
     `ConfigError` listing every problem with its path."""
     schemas = _config_schemas(plan)
     resource_schemas = {k: resource_config_schema(v) for k, v in resources.items()}
-    resolved = validate_run_config(run_config, ops=schemas, resources=resource_schemas)
+    # ops an op selection leaves out may keep their config (a re-execution keeps the job's)
+    optional = {
+        name: schema_for(op_def.config_schema, f"ops.{name}.config")
+        for name, op_def in plan.unselected.items()
+    }
+    resolved = validate_run_config(
+        run_config, ops=schemas, resources=resource_schemas, optional_ops=optional
+    )
     problems = _input_problems(plan, resolved.op_inputs)
     if problems:
         raise ConfigError(problems)

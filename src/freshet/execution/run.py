@@ -84,6 +84,9 @@ def _required_resources(plan: ExecutionPlan) -> dict[str, str]:
         for step_input in step.inputs:
             if step_input.asset_key is not None:
                 needed.setdefault(step_input.io_manager_key, step.key)
+    # outputs reused from an earlier run load through the IO manager that stored them
+    for reused in plan.reused.values():
+        needed.setdefault(reused.io_manager_key, reused.read_by)
     return needed
 
 
