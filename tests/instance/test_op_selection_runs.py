@@ -180,3 +180,24 @@ def test_config_of_an_op_left_out_is_checked_and_ignored() -> None:
     with pytest.raises(ConfigError, match=r"ops\.configured\.config\.n"):
         configured_etl.execute_in_process(op_selection=["transform"], run_config=given)
     assert calls == ["transform"]  # nothing ran
+
+
+@fr.op
+def total(values=(100,)):
+    calls.append("total")
+    return sum(values)
+
+
+@fr.job
+def gather():
+    total([extract.alias("left")(), extract.alias("right")()])
+
+
+def test_a_fan_in_whose_producers_are_only_partly_selected_is_refused_before_anything_runs():
+    with pytest.raises(UsageError, match=r"this run does not execute left: select it too"):
+        gather.execute_in_process(op_selection=["right", "total"])
+    assert calls == []
+    # with none of its producers selected, the default (or config) gives the whole list
+    assert gather.execute_in_process(op_selection=["total"]).output_for_node("total") == 100
+    both = gather.execute_in_process(op_selection=["*total"])
+    assert both.output_for_node("total") == 4

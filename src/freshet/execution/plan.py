@@ -16,7 +16,7 @@ from freshet.core.assets import AssetsDefinition
 from freshet.core.checks import AssetChecksDefinition, AssetCheckSpec
 from freshet.core.keys import AssetCheckKey, AssetKey
 from freshet.core.ops import DEFAULT_IO_MANAGER_KEY, OpDefinition
-from freshet.errors import CycleError, SelectionError
+from freshet.errors import CycleError, SelectionError, UsageError
 from freshet.lineage import dag
 from freshet.lineage.view import ExecutableAssetGraph
 
@@ -388,14 +388,24 @@ def plan_graph(
         inputs = []
         upstream: set[str] = set()
         for name, source in node.inputs.items():
-            outside = False
-            for handle in _source_handles(source):
-                if handle.node_name in selected:
+            handles = _source_handles(source)
+            missing = [
+                h.node_name
+                for h in handles
+                if h.node_name not in selected and (h.node_name, h.output_name) not in reused_from
+            ]
+            if missing and len(missing) < len(handles):
+                # a fan-in list can take neither config nor a default for part of its items
+                raise UsageError(
+                    f"op {node.name!r} input {name!r} gathers outputs of "
+                    f"{', '.join(h.node_name for h in handles)}; this run does not execute "
+                    f"{', '.join(missing)}: select {'it' if len(missing) == 1 else 'them'} too"
+                )
+            outside = bool(missing)
+            for handle in handles:
+                if handle.node_name in selected or handle.node_name in missing:
                     continue
-                run_id = reused_from.get((handle.node_name, handle.output_name))
-                if run_id is None:
-                    outside = True
-                    continue
+                run_id = reused_from[(handle.node_name, handle.output_name)]
                 out_def = nodes[handle.node_name].definition.outs[handle.output_name]
                 reused.setdefault(
                     (handle.node_name, handle.output_name),
