@@ -131,3 +131,21 @@ def test_reexecuting_code_that_no_longer_defines_the_assets_fails_the_new_run(
     assert child.status is RunStatus.FAILURE
     [failure] = instance.get_event_records(EventType.RUN_FAILURE, run_id=child.run_id)
     assert "d" in failure.event.message
+
+
+def test_from_failure_of_a_failed_observation_run_is_refused_not_taken_for_an_op_job(
+    tmp_path: Path,
+) -> None:
+    import freshet as fr
+
+    @fr.observable_source_asset
+    def feed():
+        raise RuntimeError("the feed is down")
+
+    with Instance.from_home(tmp_path / "home") as instance:
+        result = fr.observe(fr.Definitions(assets=[feed]), instance=instance, raise_on_error=False)
+        parent = instance.get_run(result.run_id)
+        assert parent is not None and parent.status is RunStatus.FAILURE
+        origin = {"python_file": str(tmp_path / "defs.py"), "location_name": "defs"}
+        with pytest.raises(UsageError, match="re-execute the whole run"):
+            reexecution_request(instance.storage, parent, from_failure=True, origin=origin)

@@ -227,7 +227,7 @@ def _start(sink: EventSink, plan: ExecutionPlan, spec: RunSpec, executor: str) -
     sink.emit(
         EventType.RUN_START,
         message=f"started: {len(plan.steps)} step(s), {executor} executor",
-        data={"step_keys": plan.step_keys, "executor": executor},
+        data={"step_keys": plan.step_keys, "executor": executor, "plan": plan.ref.kind.value},
     )
     partitioned = spec.partitioned_keys
     for key in sorted(plan.asset_keys):

@@ -459,13 +459,15 @@ def observe(
         _select(defs, selection, instance) if selection is not None else set(graph.observable_keys)
     )
     plan = plan_observations(graph, keys)
+    from freshet.runs.launch import OBSERVE_JOB_NAME  # observing is rare: loaded when used
+
     owned = instance is None
     run_instance = Instance.ephemeral() if instance is None else instance
     try:
         observed = [k for step in plan.steps for k in step.asset_keys]
         check_partition_key(graph, observed, partition_key, run_instance.storage)
         spec = RunSpec(
-            job_name="__observe",
+            job_name=OBSERVE_JOB_NAME,
             partition_key=canonical_partition_key(graph, observed, partition_key),
             resources=_resources(defs.resources, resources, None),
             tags=dict(tags or {}),

@@ -20,6 +20,8 @@ from freshet.storage.base import StorageWriter
 from freshet.storage.records import Event, EventType, RunRecord, RunStatus
 
 ASSET_JOB_NAME = "__asset_job"
+#: the job name of runs of observation functions (`freshet observe`)
+OBSERVE_JOB_NAME = "__observe"
 PRIORITY_TAG = "freshet/priority"
 
 

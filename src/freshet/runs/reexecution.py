@@ -12,7 +12,7 @@ from typing import Any
 from freshet.core.keys import AssetKey
 from freshet.errors import UsageError
 from freshet.lineage.selection.render import render_key
-from freshet.runs.launch import ASSET_JOB_NAME, LaunchRequest, split_partition
+from freshet.runs.launch import ASSET_JOB_NAME, OBSERVE_JOB_NAME, LaunchRequest, split_partition
 from freshet.storage.base import StorageReader
 from freshet.storage.records import EventType, RunRecord, RunStatus
 
@@ -89,7 +89,8 @@ def reexecution_request(
 
 
 def _is_op_job_run(storage: StorageReader, parent: RunRecord) -> bool:
-    """Whether `parent` ran the ops of an op job (it planned steps but no assets)."""
+    """Whether `parent` ran the ops of an op job: its RUN_START names the kind of plan it
+    ran. Runs recorded before it did are told by what they planned (steps but no assets)."""
     if parent.job_name == ASSET_JOB_NAME or parent.selection is not None:
         return False
     if parent.op_selection is not None:
@@ -98,8 +99,11 @@ def _is_op_job_run(storage: StorageReader, parent: RunRecord) -> bool:
         run_id=parent.run_id,
         event_type=[EventType.RUN_START, EventType.ASSET_MATERIALIZATION_PLANNED],
     )
+    for record in records:
+        if record.event_type is EventType.RUN_START and "plan" in record.event.data:
+            return record.event.data["plan"] == "graph"
     kinds = {record.event_type for record in records}
-    return kinds == {EventType.RUN_START}
+    return kinds == {EventType.RUN_START} and parent.job_name != OBSERVE_JOB_NAME
 
 
 def _base(step_key: str | None) -> str:
@@ -197,7 +201,7 @@ def _failed_selection(storage: StorageReader, parent: RunRecord) -> str:
             f"run {parent.run_id} materialized every asset it planned; nothing failed to "
             "re-execute (its failure was elsewhere: see `freshet runs logs`)"
             if planned
-            else f"run {parent.run_id} planned no assets or steps (it ended before it "
-            "started); re-execute the whole run instead"
+            else f"run {parent.run_id} planned no asset materializations (it observed "
+            "source assets, or ended before it started); re-execute the whole run instead"
         )
     return " or ".join(render_key(key) for key in left)
