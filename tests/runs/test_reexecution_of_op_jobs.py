@@ -341,3 +341,31 @@ def test_from_failure_in_run_worker_processes(
     assert child.status is RunStatus.SUCCESS
     assert [runs_of(tmp_path, op) for op in ("extract", "transform", "load")] == [1, 2, 1]
     assert (tmp_path / "loaded").read_text() == "21"
+
+
+def test_runs_show_names_the_ops_a_re_execution_ran_and_the_outputs_it_read(
+    instance: Instance, tmp_path: Path
+) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from freshet.cli.main import cli
+
+    parent = run_request(
+        instance, LaunchRequest(origin=origin(tmp_path), job_name="etl", run_config=IN_PROCESS)
+    )
+    request = reexecution_request(instance.storage, parent, selection="transform*")
+    # the request offers every output of the chain; the plan reads only extract's
+    assert len(request.reused_outputs) == 3
+    child = run_request(instance, request)
+
+    home = {"FRESHET_HOME": str(tmp_path / "home")}
+    shown = CliRunner().invoke(cli, ["runs", "show", child.run_id, "--json"], env=home)
+    data = json.loads(shown.stdout)
+    assert data["op_selection"] == ["transform", "load"]
+    assert data["reused_outputs"] == [
+        {"node": "extract", "output": "result", "run_id": parent.run_id}
+    ]
+    text = CliRunner().invoke(cli, ["runs", "show", child.run_id], env=home).stdout
+    assert f"reused     extract.result from {parent.run_id[:8]}" in text

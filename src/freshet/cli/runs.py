@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -134,6 +134,8 @@ def show_run(ctx: click.Context, run_id: str, as_json: bool) -> ExitCode:
         check_records = instance.get_event_records(
             event_type=EventType.ASSET_CHECK_EVALUATION, run_id=run.run_id
         )
+        started = instance.get_event_records(event_type=EventType.RUN_START, run_id=run.run_id)
+    run = _as_planned(run, started[-1].event.data if started else {})
     checks = [_check_json(record) for record in check_records]
     steps = _with_failed_checks(steps, check_records)
     if as_json:
@@ -425,13 +427,29 @@ def _assets_summary(run: RunRecord, shown: int = 3) -> str:
     return f"{', '.join(names[:shown])} +{len(names) - shown} more"
 
 
-def _reused_text(reused: Sequence[tuple[str, str, str]]) -> str:
+def _as_planned(run: RunRecord, started: Mapping[str, Any]) -> RunRecord:
+    """The run with the ops and reused outputs its plan settled on, as its RUN_START
+    recorded them: a launched re-execution asks for every output of its run chain and an op
+    selection as given (`load*`); its plan names the steps and the outputs it read."""
+    if "op_selection" in started or "reused_outputs" in started:
+        return replace(
+            run,
+            op_selection=tuple(started.get("op_selection", ())) or run.op_selection,
+            reused_outputs=tuple(
+                (node, output, run_id) for node, output, run_id in started.get("reused_outputs", ())
+            ),
+        )
+    return run
+
+
+def _reused_text(reused: Sequence[tuple[str, str, str]], shown: int = 6) -> str:
     """Op outputs a run loaded instead of executing their ops, grouped by the run that
-    stored them: `extract.result from 3f2a1b9c`."""
+    stored them: `extract.result from 3f2a1b9c` (the first `shown`, then how many more)."""
     by_run: dict[str, list[str]] = {}
-    for node, output, run_id in reused:
+    for node, output, run_id in reused[:shown]:
         by_run.setdefault(run_id, []).append(f"{node}.{output}")
-    return "; ".join(f"{', '.join(outs)} from {run_id[:8]}" for run_id, outs in by_run.items())
+    text = "; ".join(f"{', '.join(outs)} from {run_id[:8]}" for run_id, outs in by_run.items())
+    return text if len(reused) <= shown else f"{text} +{len(reused) - shown} more"
 
 
 def _run_json(run: RunRecord) -> dict[str, Any]:

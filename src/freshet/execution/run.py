@@ -222,12 +222,28 @@ def execute_run(plan: ExecutionPlan, spec: RunSpec, instance: ExecutionInstance)
     return result
 
 
+def _start_data(plan: ExecutionPlan, executor: str) -> dict[str, Any]:
+    """RUN_START's data: the steps, the executor, the kind of plan and, for an op selection,
+    the ops it runs and the outputs it reads from earlier runs (what the run record holds is
+    what was asked for; this is what the plan made of it)."""
+    data: dict[str, Any] = {
+        "step_keys": plan.step_keys,
+        "executor": executor,
+        "plan": plan.ref.kind.value,
+    }
+    if plan.ref.op_selection:
+        data["op_selection"] = list(plan.ref.op_selection)
+    if plan.ref.reused_outputs:
+        data["reused_outputs"] = [list(row) for row in plan.ref.reused_outputs]
+    return data
+
+
 def _start(sink: EventSink, plan: ExecutionPlan, spec: RunSpec, executor: str) -> None:
     sink.emit(EventType.RUN_STARTING, message="run starting")
     sink.emit(
         EventType.RUN_START,
         message=f"started: {len(plan.steps)} step(s), {executor} executor",
-        data={"step_keys": plan.step_keys, "executor": executor, "plan": plan.ref.kind.value},
+        data=_start_data(plan, executor),
     )
     partitioned = spec.partitioned_keys
     for key in sorted(plan.asset_keys):
