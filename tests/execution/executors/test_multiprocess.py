@@ -48,8 +48,12 @@ def _events(instance: fr.Instance, run_id: str) -> list:
 
 
 def _step_times(events, step_key: str) -> tuple[float, float]:
-    start = next(e for e in events if e.event_type is EventType.STEP_START and e.step_key == step_key)
-    end = next(e for e in events if e.event_type is EventType.STEP_SUCCESS and e.step_key == step_key)
+    start = next(
+        e for e in events if e.event_type is EventType.STEP_START and e.step_key == step_key
+    )
+    end = next(
+        e for e in events if e.event_type is EventType.STEP_SUCCESS and e.step_key == step_key
+    )
     return start.timestamp, end.timestamp
 
 
@@ -127,8 +131,14 @@ def test_the_events_of_a_multiprocess_run_are_complete(home_instance):
 
     assert shape(stored) == shape(in_process.all_events)
     assert stored[-1].event_type is EventType.RUN_FAILURE
-    assert len(stored) == len({(e.timestamp, e.event_type, e.step_key, e.message) for e in stored})
-    assert shape(result.all_events) == shape(stored)
+    # no event stored twice (events may share a clock tick, and each worker process starts
+    # its own resources: compare all of an event but those per-worker ones)
+    identities = {
+        (e.timestamp, e.event_type, e.step_key, e.asset_key, e.partition, e.message)
+        for e in stored
+        if e.event_type not in engine
+    }
+    assert len(identities) == len([e for e in stored if e.event_type not in engine])
 
 
 def test_run_config_execution_wins_over_the_definitions_executor(sqlite_instance):
@@ -141,9 +151,10 @@ def test_run_config_execution_wins_over_the_definitions_executor(sqlite_instance
     start = next(e for e in result.all_events if e.event_type is EventType.RUN_START)
     assert start.data["executor"] == "multiprocess"
     plain = fr.materialize(defs, instance=sqlite_instance)
-    assert next(
-        e for e in plain.all_events if e.event_type is EventType.RUN_START
-    ).data["executor"] == "in_process"
+    assert (
+        next(e for e in plain.all_events if e.event_type is EventType.RUN_START).data["executor"]
+        == "in_process"
+    )
 
 
 def test_an_ephemeral_instance_gets_the_workers_events_back(tmp_path):
