@@ -111,6 +111,34 @@ def test_run_round_trips_with_keys_as_user_strings() -> None:
     assert run_from_json(text) == record
 
 
+def test_a_re_execution_of_ops_round_trips_and_older_runs_read_without_it() -> None:
+    record = RunRecord(
+        run_id="r2",
+        job_name="etl",
+        status=RunStatus.QUEUED,
+        parent_run_id="r1",
+        root_run_id="r1",
+        op_selection=("transform", "load"),
+        reused_outputs=(("extract", "result", "r1"),),
+    )
+    assert run_from_json(run_to_json(record)) == record
+    older = json.loads(run_to_json(record))
+    del older["op_selection"], older["reused_outputs"]
+    read = run_from_json(json.dumps(older))
+    assert (read.op_selection, read.reused_outputs) == (None, ())
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("reused_outputs", [["extract", "result"]]), ("reused_outputs", "x"), ("op_selection", [1])],
+)
+def test_a_malformed_re_execution_field_is_a_storage_error(field: str, value: object) -> None:
+    doc = json.loads(run_to_json(RunRecord(run_id="r", job_name="j", status=RunStatus.QUEUED)))
+    doc[field] = value
+    with pytest.raises(StorageError, match=f"stored run's {field}.*corrupt"):
+        run_from_json(json.dumps(doc))
+
+
 def test_run_with_non_string_tag_is_refused() -> None:
     record = RunRecord(run_id="r1", job_name="j", status=RunStatus.QUEUED, tags={"n": 3})
     with pytest.raises(StorageError, match="tag 'n': 3 is not a pair of strings"):

@@ -177,12 +177,32 @@ def run_from_json(text: str) -> RunRecord:
         origin=doc.get("origin"),
         selection=doc.get("selection"),
         op_selection=_op_selection(doc.get("op_selection")),
-        reused_outputs=tuple((n, o, r) for n, o, r in doc.get("reused_outputs", ())),
+        reused_outputs=_reused_outputs(doc.get("reused_outputs", [])),
     )
 
 
+_CORRUPT_RUN = "the instance database is corrupt, restore it from a backup"
+
+
 def _op_selection(stored: Any) -> tuple[str, ...] | None:
-    return None if stored is None else tuple(stored)
+    if stored is None:
+        return None
+    if not isinstance(stored, list) or not all(isinstance(entry, str) for entry in stored):
+        raise StorageError(f"a stored run's op_selection is not a list of names; {_CORRUPT_RUN}")
+    return tuple(stored)
+
+
+def _reused_outputs(stored: Any) -> tuple[tuple[str, str, str], ...]:
+    """(node, output, run id) rows of a stored run."""
+    rows = stored if isinstance(stored, list) else None
+    if rows is None or not all(
+        isinstance(row, list) and len(row) == 3 and all(isinstance(v, str) for v in row)
+        for row in rows
+    ):
+        raise StorageError(
+            f"a stored run's reused_outputs are not [node, output, run id] rows; {_CORRUPT_RUN}"
+        )
+    return tuple((node, output, run_id) for node, output, run_id in rows)
 
 
 def encode_document(doc: Mapping[str, Any], what: str) -> str:
