@@ -35,6 +35,26 @@ def test_refused_connection_is_one_line_naming_host_port_and_database() -> None:
     assert SECRET not in message
 
 
+@pytest.mark.parametrize(
+    ("password", "said", "shown"),
+    [
+        (SECRET, f"invalid dsn: password={SECRET} host=x", "invalid dsn: password=*** host=x"),
+        ("p", "is the server accepting TCP/IP connections", "accepting TCP/IP connections"),
+        ("p", "connection to u:p@db failed", "connection to u:***@db failed"),
+    ],
+)
+def test_a_server_message_hides_the_password_where_it_stands_alone(
+    password: str, said: str, shown: str
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from freshet.storage.postgres import _server_reason
+
+    error = OperationalError("connect", {}, Exception(said))
+    reason = _server_reason(error, make_url(f"postgresql://u:{password}@db/prod"))
+    assert shown in reason
+
+
 def test_missing_driver_says_which_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     import freshet.storage.postgres as postgres
 

@@ -160,7 +160,10 @@ def _server_reason(exc: SQLAlchemyError, url: URL) -> str:
     lines = [line.strip() for line in str(original).splitlines() if line.strip()]
     reason = _ADDRESS_PREFIX.sub("", "; ".join(lines))
     if url.password:
-        reason = reason.replace(str(url.password), "***")
+        # the password where it stands alone (`password=...`, `user:...@host`), not inside
+        # words: a short password must not garble the server's message
+        alone = rf"(?<!\w){re.escape(str(url.password))}(?!\w)"
+        reason = re.sub(alone, "***", reason)
     return reason
 
 
