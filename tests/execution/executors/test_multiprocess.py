@@ -139,6 +139,7 @@ def test_the_events_of_a_multiprocess_run_are_complete(home_instance):
         if e.event_type not in engine
     }
     assert len(identities) == len([e for e in stored if e.event_type not in engine])
+    assert shape(result.all_events) == shape(stored)
 
 
 def test_run_config_execution_wins_over_the_definitions_executor(sqlite_instance):
