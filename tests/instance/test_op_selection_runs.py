@@ -179,6 +179,12 @@ def test_config_of_an_op_left_out_is_checked_and_ignored() -> None:
     given["ops"]["configured"] = {"config": {"n": "three"}}
     with pytest.raises(ConfigError, match=r"ops\.configured\.config\.n"):
         configured_etl.execute_in_process(op_selection=["transform"], run_config=given)
+    given["ops"]["configured"] = {"config": {"n": 3}, "inputs": {"nope": 1}}
+    with pytest.raises(ConfigError, match=r"ops\.configured\.inputs\.nope: op 'configured'"):
+        configured_etl.execute_in_process(op_selection=["transform"], run_config=given)
+    given["ops"] = {"nowhere": {"config": {}}, "transform": {"inputs": {"x": 4}}}
+    with pytest.raises(ConfigError, match=r"known: configured, transform"):
+        configured_etl.execute_in_process(op_selection=["transform"], run_config=given)
     assert calls == ["transform"]  # nothing ran
 
 
@@ -201,3 +207,31 @@ def test_a_fan_in_whose_producers_are_only_partly_selected_is_refused_before_any
     assert gather.execute_in_process(op_selection=["total"]).output_for_node("total") == 100
     both = gather.execute_in_process(op_selection=["*total"])
     assert both.output_for_node("total") == 4
+
+
+class _Tens(fr.IOManager):
+    """An input manager that gives the fan-in list itself, whoever made its items."""
+
+    def handle_output(self, context, obj):
+        raise AssertionError("loads only")
+
+    def load_input(self, context):
+        return [10, 10]
+
+
+@fr.op(ins={"values": fr.In(input_manager_key="tens")})
+def managed_total(values):
+    calls.append("managed_total")
+    return sum(values)
+
+
+@fr.job(resource_defs={"tens": _Tens()})
+def managed_gather():
+    managed_total([extract.alias("left")(), extract.alias("right")()])
+
+
+def test_a_fan_in_loaded_by_an_input_manager_runs_whatever_is_selected():
+    result = managed_gather.execute_in_process(op_selection=["right", "managed_total"])
+    assert result.success and set(result.step_outcomes) == {"right", "managed_total"}
+    assert calls == ["extract", "managed_total"]  # `right` is an alias of extract
+    assert result.output_for_node("managed_total") == 20

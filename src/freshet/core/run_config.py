@@ -260,10 +260,15 @@ def _validate_section(
     resolve: bool,
     problems: list[str],
     inputs: dict[str, dict[str, Any]] | None = None,
+    optional: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
+    """Each entry of `schemas` checked against its given config (entries named in `optional`
+    only where given)."""
     configs = _given_entries(given, section, schemas, problems, inputs)
     out: dict[str, Any] = {}
     for name, schema in schemas.items():
+        if name in optional and name not in configs:
+            continue
         value = configs.get(name)
         path = f"{section.value}.{name}.config"
         if schema is None:
@@ -333,7 +338,8 @@ def validate_run_config(
 
     `optional_ops` are nodes of the job the run does not execute (an op selection left them
     out): their config may be given, is checked when it is, and is then left out of the
-    result, with their `inputs` (a re-execution keeps the whole job's run config).
+    result (a re-execution keeps the whole job's run config); their `inputs` stay in it, for
+    the caller to check against their ops.
 
     With ``resolve_env_vars=False`` (e.g. checking config in a process that lacks the run's
     environment) env references stay `EnvVar`s and are not checked.
@@ -344,25 +350,19 @@ def validate_run_config(
         if key not in _TOP_KEYS:
             problems.append(f"{key}: unknown key (valid: {', '.join(_TOP_KEYS)})")
     op_inputs: dict[str, dict[str, Any]] = {}
-    given_ops = raw.get("ops")
-    schemas = dict(ops)
-    if optional_ops:
-        flat = _flatten_graph_entries(given_ops, {**optional_ops, **ops})
-        given_ops = flat
-        if isinstance(flat, Mapping):
-            # checked only where given: the run does not need them
-            schemas.update({k: v for k, v in optional_ops.items() if k in flat and k not in ops})
+    schemas = {**(optional_ops or {}), **ops}
+    optional = frozenset(schemas.keys() - ops.keys())
     op_values = _validate_section(
-        _flatten_graph_entries(given_ops, schemas),
+        _flatten_graph_entries(raw.get("ops"), schemas),
         _Section.OPS,
         schemas,
         resolve_env_vars,
         problems,
         op_inputs,
+        optional,
     )
-    for name in schemas.keys() - ops.keys():
+    for name in optional:
         op_values.pop(name, None)
-        op_inputs.pop(name, None)
     resource_values = _validate_section(
         raw.get("resources"), _Section.RESOURCES, resources, resolve_env_vars, problems
     )

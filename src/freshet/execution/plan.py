@@ -389,6 +389,11 @@ def plan_graph(
         upstream: set[str] = set()
         for name, source in node.inputs.items():
             handles = _source_handles(source)
+            if node.definition.ins[name].input_manager_key:
+                # its input manager loads it whatever produced it
+                inputs.append(StepInput(name=name, source=source))
+                upstream |= _source_nodes(source) & selected
+                continue
             missing = [
                 h.node_name
                 for h in handles
@@ -416,8 +421,6 @@ def plan_graph(
                         read_by=node.name,
                     ),
                 )
-            if node.definition.ins[name].input_manager_key:
-                outside = False  # its input manager loads it whatever produced it
             inputs.append(StepInput(name=name, source=source, outside=outside))
             upstream |= _source_nodes(source) & selected
         for name, in_def in node.definition.ins.items():

@@ -48,6 +48,15 @@ def _input_problems(plan: ExecutionPlan, given: Mapping[str, Mapping[str, Any]])
     problems = []
     steps = {step.config_node_name: step for step in plan.steps}
     for node, inputs in given.items():
+        left_out = plan.unselected.get(node)
+        if left_out is not None:  # checked, then ignored, like the op's config
+            problems += [
+                f"ops.{node}.inputs.{name}: op {left_out.name!r} has no input {name!r} "
+                f"({', '.join(left_out.ins) or 'none'})"
+                for name in inputs
+                if name not in left_out.ins
+            ]
+            continue
         step = steps.get(node)
         if step is None or step.op is None or step.kind is not StepKind.OP:
             problems.append(f"ops.{node}.inputs: only ops of an op job take inputs from config")
