@@ -78,3 +78,13 @@ def test_priority_comes_from_the_priority_tag(tags: dict, expected: int) -> None
 )
 def test_stored_partition_splits_back_into_key_or_range(partition, expected) -> None:
     assert split_partition(partition) == expected
+
+
+@pytest.mark.parametrize(
+    "rows", [(("extract", "result"),), (("extract", "result", ""),), (("extract", "result", 7),)]
+)
+def test_malformed_reused_outputs_are_refused_before_anything_is_stored(rows) -> None:
+    storage = MemoryStorage()
+    with pytest.raises(UsageError, match=r"reused_outputs: each row is \(op node, output name"):
+        enqueue(storage, LaunchRequest(origin=ORIGIN, job_name="etl", reused_outputs=rows))
+    assert storage.get_runs() == []

@@ -135,7 +135,7 @@ def test_a_re_execution_of_ops_round_trips_and_older_runs_read_without_it() -> N
 def test_a_malformed_re_execution_field_is_a_storage_error(field: str, value: object) -> None:
     doc = json.loads(run_to_json(RunRecord(run_id="r", job_name="j", status=RunStatus.QUEUED)))
     doc[field] = value
-    with pytest.raises(StorageError, match=f"stored run's {field}.*corrupt"):
+    with pytest.raises(StorageError, match=f"stored run 'r': its {field}.*corrupt"):
         run_from_json(json.dumps(doc))
 
 

@@ -57,6 +57,17 @@ class LaunchRequest:
                 )
             for entry in as_entries(self.op_selection, f"job {self.job_name!r}"):
                 OpSelectionEntry.parse(entry)
+        for row in self.reused_outputs:
+            if not (
+                isinstance(row, tuple | list)
+                and len(row) == 3
+                and all(isinstance(v, str) and v for v in row)
+            ):
+                raise UsageError(
+                    f"reused_outputs: each row is (op node, output name, run id), got {row!r}"
+                )
+        if self.reused_outputs and self.job_name is None:
+            raise UsageError("reused_outputs are outputs of an op job's ops: give the job")
         if self.partition_key is not None and self.partition_range is not None:
             raise UsageError("give either a partition or a partition range, not both")
         if self.selection is not None:

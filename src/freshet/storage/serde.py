@@ -176,23 +176,25 @@ def run_from_json(text: str) -> RunRecord:
         updated_at=doc.get("updated_at"),
         origin=doc.get("origin"),
         selection=doc.get("selection"),
-        op_selection=_op_selection(doc.get("op_selection")),
-        reused_outputs=_reused_outputs(doc.get("reused_outputs", [])),
+        op_selection=_op_selection(doc.get("op_selection"), doc.get("run_id")),
+        reused_outputs=_reused_outputs(doc.get("reused_outputs", []), doc.get("run_id")),
     )
 
 
 _CORRUPT_RUN = "the instance database is corrupt, restore it from a backup"
 
 
-def _op_selection(stored: Any) -> tuple[str, ...] | None:
+def _op_selection(stored: Any, run_id: Any) -> tuple[str, ...] | None:
     if stored is None:
         return None
     if not isinstance(stored, list) or not all(isinstance(entry, str) for entry in stored):
-        raise StorageError(f"a stored run's op_selection is not a list of names; {_CORRUPT_RUN}")
+        raise StorageError(
+            f"stored run {run_id!r}: its op_selection is not a list of names; {_CORRUPT_RUN}"
+        )
     return tuple(stored)
 
 
-def _reused_outputs(stored: Any) -> tuple[tuple[str, str, str], ...]:
+def _reused_outputs(stored: Any, run_id: Any) -> tuple[tuple[str, str, str], ...]:
     """(node, output, run id) rows of a stored run."""
     rows = stored if isinstance(stored, list) else None
     if rows is None or not all(
@@ -200,7 +202,8 @@ def _reused_outputs(stored: Any) -> tuple[tuple[str, str, str], ...]:
         for row in rows
     ):
         raise StorageError(
-            f"a stored run's reused_outputs are not [node, output, run id] rows; {_CORRUPT_RUN}"
+            f"stored run {run_id!r}: its reused_outputs are not [node, output, run id] rows; "
+            + _CORRUPT_RUN
         )
     return tuple((node, output, run_id) for node, output, run_id in rows)
 
