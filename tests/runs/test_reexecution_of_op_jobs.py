@@ -363,9 +363,13 @@ def test_runs_show_names_the_ops_a_re_execution_ran_and_the_outputs_it_read(
     home = {"FRESHET_HOME": str(tmp_path / "home")}
     shown = CliRunner().invoke(cli, ["runs", "show", child.run_id, "--json"], env=home)
     data = json.loads(shown.stdout)
-    assert data["op_selection"] == ["transform", "load"]
-    assert data["reused_outputs"] == [
-        {"node": "extract", "output": "result", "run_id": parent.run_id}
-    ]
+    # the record keeps what was asked for (as `runs list --json` shows it) ...
+    assert data["op_selection"] == ["transform*"]
+    assert len(data["reused_outputs"]) == 3
+    # ... and `planned` what the run made of it
+    assert data["planned"] == {
+        "op_selection": ["transform", "load"],
+        "reused_outputs": [{"node": "extract", "output": "result", "run_id": parent.run_id}],
+    }
     text = CliRunner().invoke(cli, ["runs", "show", child.run_id], env=home).stdout
     assert f"reused     extract.result from {parent.run_id[:8]}" in text

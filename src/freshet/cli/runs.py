@@ -135,14 +135,20 @@ def show_run(ctx: click.Context, run_id: str, as_json: bool) -> ExitCode:
             event_type=EventType.ASSET_CHECK_EVALUATION, run_id=run.run_id
         )
         started = instance.get_event_records(event_type=EventType.RUN_START, run_id=run.run_id)
-    run = _as_planned(run, started[-1].event.data if started else {})
+    planned = _as_planned(run, started[-1].event.data if started else {})
     checks = [_check_json(record) for record in check_records]
     steps = _with_failed_checks(steps, check_records)
     if as_json:
-        echo_json(
-            {**_run_json(run), "steps": [_step_json(step) for step in steps], "checks": checks}
-        )
+        body = {**_run_json(run), "steps": [_step_json(step) for step in steps], "checks": checks}
+        if planned is not run:
+            # what the plan made of the record's op selection and offered outputs
+            body["planned"] = {
+                "op_selection": list(planned.op_selection or ()),
+                "reused_outputs": _run_json(planned)["reused_outputs"],
+            }
+        echo_json(body)
         return ExitCode.OK
+    run = planned
     fields = [
         ("run", run.run_id),
         ("status", run.status.value),
@@ -429,8 +435,9 @@ def _assets_summary(run: RunRecord, shown: int = 3) -> str:
 
 def _as_planned(run: RunRecord, started: Mapping[str, Any]) -> RunRecord:
     """The run with the ops and reused outputs its plan settled on, as its RUN_START
-    recorded them: a launched re-execution asks for every output of its run chain and an op
-    selection as given (`load*`); its plan names the steps and the outputs it read."""
+    recorded them (`run` itself when it recorded none): a launched re-execution asks for
+    every output of its run chain and an op selection as given (`load*`); its plan names the
+    steps and the outputs it read."""
     if "op_selection" in started or "reused_outputs" in started:
         return replace(
             run,
