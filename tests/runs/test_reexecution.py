@@ -149,3 +149,32 @@ def test_from_failure_of_a_failed_observation_run_is_refused_not_taken_for_an_op
         origin = {"python_file": str(tmp_path / "defs.py"), "location_name": "defs"}
         with pytest.raises(UsageError, match="re-execute the whole run"):
             reexecution_request(instance.storage, parent, from_failure=True, origin=origin)
+
+
+@pytest.mark.parametrize(
+    ("job_name", "start_data", "planned_an_asset", "op_job"),
+    [
+        ("etl", {"plan": "graph"}, False, True),
+        ("daily", {"plan": "assets"}, False, False),  # e.g. a job of asset checks alone
+        # runs recorded before RUN_START named its plan: told by what they planned
+        ("etl", {}, False, True),
+        ("daily", {}, True, False),
+        ("__observe", {}, False, False),
+    ],
+)
+def test_a_run_of_an_op_job_is_told_by_its_plan_and_older_runs_by_what_they_planned(
+    job_name: str, start_data: dict, planned_an_asset: bool, op_job: bool
+) -> None:
+    from freshet.core.keys import AssetKey
+    from freshet.runs.reexecution import _is_op_job_run
+    from freshet.storage.memory import MemoryStorage
+    from freshet.storage.records import Event
+
+    storage = MemoryStorage()
+    run = RunRecord(run_id="r1", job_name=job_name, status=RunStatus.FAILURE)
+    events = [Event(event_type=EventType.RUN_START, run_id="r1", data=start_data)]
+    if planned_an_asset:
+        planned = EventType.ASSET_MATERIALIZATION_PLANNED
+        events.append(Event(event_type=planned, run_id="r1", asset_key=AssetKey("a")))
+    storage.add_run(run, events=events)
+    assert _is_op_job_run(storage, run) is op_job
