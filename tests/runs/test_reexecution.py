@@ -4,7 +4,6 @@ did not run, loading the other assets' values from their IO managers."""
 from __future__ import annotations
 
 import sys
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,11 +11,9 @@ import pytest
 
 from freshet.errors import UsageError
 from freshet.instance.instance import Instance
-from freshet.instance.worker import execute_launched_run
 from freshet.runs.launch import LaunchRequest, enqueue
 from freshet.runs.reexecution import reexecution_request
 from freshet.storage.records import EventType, RunRecord, RunStatus
-from freshet.workspace.origin import CodeLocationOrigin
 
 DEFS = """
     from pathlib import Path
@@ -46,28 +43,14 @@ DEFS = """
 
 
 @pytest.fixture
-def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Instance]:
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    (tmp_path / "reexec_defs.py").write_text(textwrap.dedent(DEFS), encoding="utf-8")
+def origin(code_location) -> dict:
+    return code_location("reexec_defs", DEFS)
+
+
+@pytest.fixture
+def instance(tmp_path: Path, origin: dict) -> Iterator[Instance]:
     with Instance.from_home(tmp_path / "home") as opened:
         yield opened
-    sys.modules.pop("reexec_defs", None)
-
-
-def origin(tmp_path: Path) -> dict:
-    return CodeLocationOrigin(
-        location_name="reexec_defs",
-        python_file=tmp_path / "reexec_defs.py",
-        working_directory=tmp_path,
-    ).to_json_dict()
-
-
-def run_request(instance: Instance, request: LaunchRequest) -> RunRecord:
-    run_id = enqueue(instance.storage, request)
-    execute_launched_run(instance, run_id)
-    run = instance.get_run(run_id)
-    assert run is not None
-    return run
 
 
 def materialized(instance: Instance, run_id: str) -> list[str]:
@@ -76,10 +59,10 @@ def materialized(instance: Instance, run_id: str) -> list[str]:
 
 
 def test_from_failure_reruns_only_failed_and_skipped_assets(
-    instance: Instance, tmp_path: Path
+    instance: Instance, tmp_path: Path, origin, run_request
 ) -> None:
     (tmp_path / "broken").write_text("")
-    parent = run_request(instance, LaunchRequest(origin=origin(tmp_path), selection="*"))
+    parent = run_request(instance, LaunchRequest(origin=origin, selection="*"))
     assert parent.status is RunStatus.FAILURE
     assert materialized(instance, parent.run_id) == ["a", "d"]
     (tmp_path / "broken").unlink()
@@ -98,21 +81,23 @@ def test_from_failure_reruns_only_failed_and_skipped_assets(
     assert materialized(instance, grandchild.run_id) == ["b", "c"]
 
 
-def test_reexecution_with_a_selection(instance: Instance, tmp_path: Path) -> None:
-    parent = run_request(instance, LaunchRequest(origin=origin(tmp_path), selection="*"))
+def test_reexecution_with_a_selection(instance: Instance, origin, run_request) -> None:
+    parent = run_request(instance, LaunchRequest(origin=origin, selection="*"))
     child = run_request(instance, reexecution_request(instance.storage, parent, selection="d"))
     assert child.status is RunStatus.SUCCESS
     assert materialized(instance, child.run_id) == ["d"]
 
 
-def test_from_failure_of_a_successful_run_is_refused(instance: Instance, tmp_path: Path) -> None:
-    parent = run_request(instance, LaunchRequest(origin=origin(tmp_path), selection="a"))
+def test_from_failure_of_a_successful_run_is_refused(
+    instance: Instance, origin, run_request
+) -> None:
+    parent = run_request(instance, LaunchRequest(origin=origin, selection="a"))
     with pytest.raises(UsageError, match="nothing failed"):
         reexecution_request(instance.storage, parent, from_failure=True)
 
 
-def test_a_run_still_in_progress_cannot_be_reexecuted(instance: Instance, tmp_path: Path) -> None:
-    run_id = enqueue(instance.storage, LaunchRequest(origin=origin(tmp_path), selection="a"))
+def test_a_run_still_in_progress_cannot_be_reexecuted(instance: Instance, origin) -> None:
+    run_id = enqueue(instance.storage, LaunchRequest(origin=origin, selection="a"))
     queued = instance.get_run(run_id)
     assert queued is not None
     with pytest.raises(UsageError, match="QUEUED"):
@@ -120,9 +105,9 @@ def test_a_run_still_in_progress_cannot_be_reexecuted(instance: Instance, tmp_pa
 
 
 def test_reexecuting_code_that_no_longer_defines_the_assets_fails_the_new_run(
-    instance: Instance, tmp_path: Path
+    instance: Instance, tmp_path: Path, origin, run_request
 ) -> None:
-    parent = run_request(instance, LaunchRequest(origin=origin(tmp_path), selection="d"))
+    parent = run_request(instance, LaunchRequest(origin=origin, selection="d"))
     (tmp_path / "reexec_defs.py").write_text(
         "import freshet as fr\n\n@fr.asset\ndef a():\n    return 1\n\ndefs = fr.Definitions(assets=[a])\n"
     )

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
-import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,11 +15,9 @@ import pytest
 from freshet.errors import UsageError
 from freshet.instance.instance import Instance
 from freshet.instance.launcher import RunLauncher
-from freshet.instance.worker import execute_launched_run
 from freshet.runs.launch import LaunchRequest, enqueue
 from freshet.runs.reexecution import reexecution_request
 from freshet.storage.records import EventType, RunRecord, RunStatus
-from freshet.workspace.origin import CodeLocationOrigin
 
 # Each op counts its runs in a file next to this module; `transform` fails while a file
 # named `broken` exists there.
@@ -119,28 +115,14 @@ IN_PROCESS = {"execution": {"in_process": {}}}
 
 
 @pytest.fixture
-def instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Instance]:
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    (tmp_path / "op_reexec_defs.py").write_text(textwrap.dedent(DEFS), encoding="utf-8")
+def origin(code_location) -> dict:
+    return code_location("op_reexec_defs", DEFS)
+
+
+@pytest.fixture
+def instance(tmp_path: Path, origin: dict) -> Iterator[Instance]:
     with Instance.from_home(tmp_path / "home") as opened:
         yield opened
-    sys.modules.pop("op_reexec_defs", None)
-
-
-def origin(tmp_path: Path) -> dict:
-    return CodeLocationOrigin(
-        location_name="op_reexec_defs",
-        python_file=tmp_path / "op_reexec_defs.py",
-        working_directory=tmp_path,
-    ).to_json_dict()
-
-
-def run_request(instance: Instance, request: LaunchRequest) -> RunRecord:
-    run_id = enqueue(instance.storage, request)
-    execute_launched_run(instance, run_id)
-    run = instance.get_run(run_id)
-    assert run is not None
-    return run
 
 
 def runs_of(tmp_path: Path, op: str) -> int:
@@ -153,22 +135,28 @@ def started_steps(instance: Instance, run_id: str) -> list[str]:
     return [r.event.step_key for r in records]
 
 
-def failed_etl_run(instance: Instance, tmp_path: Path, run_config: dict | None) -> RunRecord:
-    (tmp_path / "broken").write_text("")
-    request = LaunchRequest(origin=origin(tmp_path), job_name="etl", run_config=run_config)
-    parent = run_request(instance, request)
-    assert parent.status is RunStatus.FAILURE
-    assert [runs_of(tmp_path, op) for op in ("extract", "transform", "load")] == [1, 1, 0]
-    return parent
+@pytest.fixture
+def failed_etl_run(instance: Instance, tmp_path: Path, origin: dict, run_request):
+    """Runs `etl` while `transform` is broken (with `run_config`): the failed run."""
+
+    def run(run_config: dict | None) -> RunRecord:
+        (tmp_path / "broken").write_text("")
+        request = LaunchRequest(origin=origin, job_name="etl", run_config=run_config)
+        parent = run_request(instance, request)
+        assert parent.status is RunStatus.FAILURE
+        assert [runs_of(tmp_path, op) for op in ("extract", "transform", "load")] == [1, 1, 0]
+        return parent
+
+    return run
 
 
 @pytest.mark.parametrize(
     "run_config", [IN_PROCESS, None], ids=["in-process-executor", "multiprocess-executor"]
 )
 def test_from_failure_reruns_the_failed_op_and_its_downstream_loading_the_rest(
-    instance: Instance, tmp_path: Path, run_config: dict | None
+    instance: Instance, tmp_path: Path, run_config: dict | None, run_request, failed_etl_run
 ) -> None:
-    parent = failed_etl_run(instance, tmp_path, run_config)
+    parent = failed_etl_run(run_config)
     (tmp_path / "broken").unlink()
 
     request = reexecution_request(instance.storage, parent, from_failure=True)
@@ -189,9 +177,9 @@ def test_from_failure_reruns_the_failed_op_and_its_downstream_loading_the_rest(
 
 
 def test_a_second_re_execution_loads_outputs_from_the_run_that_stored_them(
-    instance: Instance, tmp_path: Path
+    instance: Instance, tmp_path: Path, run_request, failed_etl_run
 ) -> None:
-    parent = failed_etl_run(instance, tmp_path, IN_PROCESS)
+    parent = failed_etl_run(IN_PROCESS)
     child = run_request(instance, reexecution_request(instance.storage, parent, from_failure=True))
     assert child.status is RunStatus.FAILURE  # still broken
     (tmp_path / "broken").unlink()
@@ -209,7 +197,7 @@ def test_a_second_re_execution_loads_outputs_from_the_run_that_stored_them(
 
 
 def test_from_failure_keeps_the_config_of_ops_it_does_not_run_and_their_io_manager(
-    instance: Instance, tmp_path: Path
+    instance: Instance, tmp_path: Path, origin, run_request
 ) -> None:
     """The parent's run config configures an op the re-execution does not run (checked, then
     ignored), and that op's output is read back through the IO manager that stored it."""
@@ -217,7 +205,7 @@ def test_from_failure_keeps_the_config_of_ops_it_does_not_run_and_their_io_manag
     run_config = {**IN_PROCESS, "ops": {"configured_extract": {"config": {"start": 3}}}}
     parent = run_request(
         instance,
-        LaunchRequest(origin=origin(tmp_path), job_name="configured", run_config=run_config),
+        LaunchRequest(origin=origin, job_name="configured", run_config=run_config),
     )
     assert parent.status is RunStatus.FAILURE
     (tmp_path / "broken").unlink()
@@ -230,9 +218,11 @@ def test_from_failure_keeps_the_config_of_ops_it_does_not_run_and_their_io_manag
     assert (tmp_path / "loaded").read_text() == "31"
 
 
-def test_select_re_executes_named_ops_of_an_op_job(instance: Instance, tmp_path: Path) -> None:
+def test_select_re_executes_named_ops_of_an_op_job(
+    instance: Instance, tmp_path: Path, origin, run_request
+) -> None:
     parent = run_request(
-        instance, LaunchRequest(origin=origin(tmp_path), job_name="etl", run_config=IN_PROCESS)
+        instance, LaunchRequest(origin=origin, job_name="etl", run_config=IN_PROCESS)
     )
     assert parent.status is RunStatus.SUCCESS
 
@@ -245,8 +235,10 @@ def test_select_re_executes_named_ops_of_an_op_job(instance: Instance, tmp_path:
     assert [runs_of(tmp_path, op) for op in ("extract", "transform", "load")] == [1, 2, 2]
 
 
-def test_re_executing_a_whole_op_job_run_runs_every_op(instance: Instance, tmp_path: Path) -> None:
-    parent = failed_etl_run(instance, tmp_path, IN_PROCESS)
+def test_re_executing_a_whole_op_job_run_runs_every_op(
+    instance: Instance, tmp_path: Path, run_request, failed_etl_run
+) -> None:
+    parent = failed_etl_run(IN_PROCESS)
     (tmp_path / "broken").unlink()
 
     child = run_request(instance, reexecution_request(instance.storage, parent))
@@ -256,20 +248,20 @@ def test_re_executing_a_whole_op_job_run_runs_every_op(instance: Instance, tmp_p
 
 
 def test_from_failure_of_a_successful_op_job_run_is_refused(
-    instance: Instance, tmp_path: Path
+    instance: Instance, origin, run_request
 ) -> None:
     parent = run_request(
-        instance, LaunchRequest(origin=origin(tmp_path), job_name="etl", run_config=IN_PROCESS)
+        instance, LaunchRequest(origin=origin, job_name="etl", run_config=IN_PROCESS)
     )
     with pytest.raises(UsageError, match="nothing failed"):
         reexecution_request(instance.storage, parent, from_failure=True)
 
 
 def test_an_unknown_op_in_a_select_fails_the_new_run_naming_it(
-    instance: Instance, tmp_path: Path
+    instance: Instance, origin, run_request
 ) -> None:
     parent = run_request(
-        instance, LaunchRequest(origin=origin(tmp_path), job_name="etl", run_config=IN_PROCESS)
+        instance, LaunchRequest(origin=origin, job_name="etl", run_config=IN_PROCESS)
     )
 
     child = run_request(instance, reexecution_request(instance.storage, parent, selection="lod"))
@@ -281,10 +273,12 @@ def test_an_unknown_op_in_a_select_fails_the_new_run_naming_it(
     assert "did you mean load" in (failure.event.message or "")
 
 
-def test_a_failed_mapped_op_re_runs_its_whole_fan_out(instance: Instance, tmp_path: Path) -> None:
+def test_a_failed_mapped_op_re_runs_its_whole_fan_out(
+    instance: Instance, tmp_path: Path, origin, run_request
+) -> None:
     (tmp_path / "broken").write_text("")
     parent = run_request(
-        instance, LaunchRequest(origin=origin(tmp_path), job_name="fan", run_config=IN_PROCESS)
+        instance, LaunchRequest(origin=origin, job_name="fan", run_config=IN_PROCESS)
     )
     assert parent.status is RunStatus.FAILURE
     (tmp_path / "broken").unlink()
@@ -326,12 +320,10 @@ def launch_and_wait(instance: Instance, launcher: RunLauncher, request: LaunchRe
 
 @pytest.mark.slow
 def test_from_failure_in_run_worker_processes(
-    instance: Instance, launcher: RunLauncher, tmp_path: Path
+    instance: Instance, launcher: RunLauncher, tmp_path: Path, origin
 ) -> None:
     (tmp_path / "broken").write_text("")
-    parent = launch_and_wait(
-        instance, launcher, LaunchRequest(origin=origin(tmp_path), job_name="etl")
-    )
+    parent = launch_and_wait(instance, launcher, LaunchRequest(origin=origin, job_name="etl"))
     assert parent.status is RunStatus.FAILURE
     (tmp_path / "broken").unlink()
 
@@ -344,7 +336,7 @@ def test_from_failure_in_run_worker_processes(
 
 
 def test_runs_show_names_the_ops_a_re_execution_ran_and_the_outputs_it_read(
-    instance: Instance, tmp_path: Path
+    instance: Instance, tmp_path: Path, origin, run_request
 ) -> None:
     import json
 
@@ -353,7 +345,7 @@ def test_runs_show_names_the_ops_a_re_execution_ran_and_the_outputs_it_read(
     from freshet.cli.main import cli
 
     parent = run_request(
-        instance, LaunchRequest(origin=origin(tmp_path), job_name="etl", run_config=IN_PROCESS)
+        instance, LaunchRequest(origin=origin, job_name="etl", run_config=IN_PROCESS)
     )
     request = reexecution_request(instance.storage, parent, selection="transform*")
     # the request offers every output of the chain; the plan reads only extract's
