@@ -388,39 +388,10 @@ def plan_graph(
         inputs = []
         upstream: set[str] = set()
         for name, source in node.inputs.items():
-            handles = _source_handles(source)
-            if node.definition.ins[name].input_manager_key:
-                # its input manager loads it whatever produced it
-                inputs.append(StepInput(name=name, source=source))
-                upstream |= _source_nodes(source) & selected
-                continue
-            missing = [
-                h.node_name
-                for h in handles
-                if h.node_name not in selected and (h.node_name, h.output_name) not in reused_from
-            ]
-            if missing and len(missing) < len(handles):
-                # a fan-in list can take neither config nor a default for part of its items
-                raise UsageError(
-                    f"op {node.name!r} input {name!r} gathers outputs of "
-                    f"{', '.join(h.node_name for h in handles)}; this run does not execute "
-                    f"{', '.join(missing)}: select {'it' if len(missing) == 1 else 'them'} too"
-                )
-            outside = bool(missing)
-            for handle in handles:
-                if handle.node_name in selected or handle.node_name in missing:
-                    continue
-                run_id = reused_from[(handle.node_name, handle.output_name)]
-                out_def = nodes[handle.node_name].definition.outs[handle.output_name]
-                reused.setdefault(
-                    (handle.node_name, handle.output_name),
-                    ReusedOutput(
-                        run_id=run_id,
-                        io_manager_key=out_def.io_manager_key,
-                        metadata=out_def.metadata,
-                        read_by=node.name,
-                    ),
-                )
+            # an input manager loads its input whatever produced it
+            outside = not node.definition.ins[name].input_manager_key and _reads_outside(
+                node.name, name, source, nodes, selected, reused_from, reused
+            )
             inputs.append(StepInput(name=name, source=source, outside=outside))
             upstream |= _source_nodes(source) & selected
         for name, in_def in node.definition.ins.items():
@@ -454,6 +425,46 @@ def plan_graph(
         reused=reused,
         unselected=unselected,
     )
+
+
+def _reads_outside(
+    node_name: str,
+    input_name: str,
+    source: Any,
+    nodes: Mapping[str, NodeInvocation],
+    selected: set[str],
+    reused_from: ReusedOutputs,
+    reused: dict[tuple[str, str], ReusedOutput],
+) -> bool:
+    """Whether an input reads outputs of ops the run neither executes nor reuses (run config
+    `inputs` or its default then give it); the outputs it reuses go into `reused`. A fan-in
+    list only partly produced is refused: neither config nor a default gives part of it."""
+    handles = _source_handles(source)
+    missing = [
+        h.node_name
+        for h in handles
+        if h.node_name not in selected and (h.node_name, h.output_name) not in reused_from
+    ]
+    if missing and len(missing) < len(handles):
+        raise UsageError(
+            f"op {node_name!r} input {input_name!r} gathers outputs of "
+            f"{', '.join(h.node_name for h in handles)}; this run does not execute "
+            f"{', '.join(missing)}: select {'it' if len(missing) == 1 else 'them'} too"
+        )
+    for handle in handles:
+        if handle.node_name in selected or handle.node_name in missing:
+            continue
+        out_def = nodes[handle.node_name].definition.outs[handle.output_name]
+        reused.setdefault(
+            (handle.node_name, handle.output_name),
+            ReusedOutput(
+                run_id=reused_from[(handle.node_name, handle.output_name)],
+                io_manager_key=out_def.io_manager_key,
+                metadata=out_def.metadata,
+                read_by=node_name,
+            ),
+        )
+    return bool(missing)
 
 
 def plan_from_ref(graph_def: GraphDefinition, ref: PlanRef) -> ExecutionPlan:
