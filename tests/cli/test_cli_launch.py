@@ -14,6 +14,7 @@ import pytest
 from click.testing import Result
 
 from freshet.instance.instance import Instance
+from freshet.instance.worker import execute_launched_run
 from freshet.storage.records import EventType, RunStatus
 
 DEFS = """
@@ -151,3 +152,41 @@ def test_launch_without_a_daemon_says_when_the_run_will_start(
     assert "no daemon is serving the run queue" in result.stderr
     listed = invoke("runs", "list")
     assert "QUEUED" in listed.stdout and "--select a" in listed.stdout
+
+
+OPS_DEFS = """
+    import freshet as fr
+
+    @fr.op
+    def extract():
+        return 1
+
+    @fr.op
+    def load(x):
+        return x + 1
+
+    @fr.job
+    def etl():
+        load(extract())
+
+    defs = fr.Definitions(jobs=[etl])
+"""
+
+
+def test_reexecute_refuses_an_unknown_op_of_an_op_job_before_queueing(
+    write: Callable[[str, str], Path], invoke: Callable[..., Result]
+) -> None:
+    write("ops_defs.py", OPS_DEFS)
+    run_id = invoke("-f", "ops_defs.py", "launch", "--job", "etl").stdout.strip()
+    with Instance.from_home(os.environ["FRESHET_HOME"]) as instance:
+        execute_launched_run(instance, run_id)
+
+    result = invoke("runs", "reexecute", run_id[:8], "--select", "lod*")
+
+    assert result.exit_code == 2
+    assert "--select (ops of job 'etl'" in result.output
+    assert "'lod*' matches no op in the job (did you mean load?)" in result.output
+    with Instance.from_home(os.environ["FRESHET_HOME"]) as instance:
+        assert [run.run_id for run in instance.get_runs()] == [run_id]
+    accepted = invoke("runs", "reexecute", run_id[:8], "--select", "load")
+    assert accepted.exit_code == 0, accepted.output

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from freshet.errors import UsageError
+from freshet.errors import SelectionError, UsageError
 from freshet.instance.instance import Instance
 from freshet.instance.launcher import RunLauncher
 from freshet.runs.launch import LaunchRequest, enqueue
@@ -257,14 +257,86 @@ def test_from_failure_of_a_successful_op_job_run_is_refused(
         reexecution_request(instance.storage, parent, from_failure=True)
 
 
-def test_an_unknown_op_in_a_select_fails_the_new_run_naming_it(
+def test_an_unknown_op_in_a_select_is_refused_before_anything_is_launched(
     instance: Instance, origin, run_request
 ) -> None:
     parent = run_request(
         instance, LaunchRequest(origin=origin, job_name="etl", run_config=IN_PROCESS)
     )
 
-    child = run_request(instance, reexecution_request(instance.storage, parent, selection="lod"))
+    with pytest.raises(SelectionError) as caught:
+        reexecution_request(instance.storage, parent, selection="extract, lod, trnsform+")
+
+    message = str(caught.value)
+    assert message.startswith(f"--select (ops of job 'etl', as run {parent.run_id} ran it): ")
+    assert "'lod' matches no op in the job (did you mean load?)" in message
+    assert "'trnsform+' matches no op in the job (did you mean transform?)" in message
+    assert "'extract'" not in message
+    assert [r.run_id for r in instance.get_runs()] == [parent.run_id]
+
+
+def test_a_malformed_op_selection_entry_is_refused_before_anything_is_launched(
+    instance: Instance, origin, run_request
+) -> None:
+    parent = run_request(
+        instance, LaunchRequest(origin=origin, job_name="etl", run_config=IN_PROCESS)
+    )
+
+    with pytest.raises(SelectionError, match=r"entry 'load\*\*' is not an op name"):
+        reexecution_request(instance.storage, parent, selection="load**")
+    with pytest.raises(UsageError, match="--select is empty"):
+        reexecution_request(instance.storage, parent, selection=" , ")
+
+
+def test_a_nested_graph_name_in_a_select_is_accepted(
+    instance: Instance, code_location, run_request
+) -> None:
+    origin = code_location(
+        "nested_defs",
+        """
+        import freshet as fr
+
+        @fr.op
+        def one():
+            return 1
+
+        @fr.op
+        def plus(x):
+            return x + 1
+
+        @fr.graph
+        def inner(x):
+            return plus(x)
+
+        @fr.job
+        def outer():
+            inner(one())
+
+        defs = fr.Definitions(jobs=[outer])
+        """,
+    )
+    parent = run_request(
+        instance, LaunchRequest(origin=origin, job_name="outer", run_config=IN_PROCESS)
+    )
+    [start] = instance.get_event_records(EventType.RUN_START, run_id=parent.run_id)
+    assert start.event.data["nodes"] == ["inner.plus", "one"]
+
+    child = run_request(instance, reexecution_request(instance.storage, parent, selection="inner"))
+
+    assert child.status is RunStatus.SUCCESS
+    assert started_steps(instance, child.run_id) == ["inner.plus"]
+    with pytest.raises(SelectionError, match="'iner' matches no op in the job"):
+        reexecution_request(instance.storage, parent, selection="iner")
+
+
+def test_an_unknown_op_a_run_worker_is_given_fails_the_run_naming_it(
+    instance: Instance, origin, run_request
+) -> None:
+    # What a re-execution of a run recorded before RUN_START listed its job's nodes meets.
+    child = run_request(
+        instance,
+        LaunchRequest(origin=origin, job_name="etl", run_config=IN_PROCESS, op_selection=("lod",)),
+    )
 
     assert child.status is RunStatus.FAILURE
     assert started_steps(instance, child.run_id) == []

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,35 +79,46 @@ def as_entries(op_selection: Any, where: str) -> tuple[str, ...]:
 def select_nodes(nodes: Mapping[str, NodeInvocation], entries: Sequence[str]) -> frozenset[str]:
     """The node names `entries` select in a graph of `nodes`; one `SelectionError` naming
     every entry that matches nothing, with the nearest node names."""
+    parsed = check_entries(nodes, entries, where="op_selection")
     parents = {name: node_parents(node) & set(nodes) for name, node in nodes.items()}
     children: dict[str, set[str]] = {name: set() for name in nodes}
     for name, ups in parents.items():
         for up in ups:
             children[up].add(name)
     chosen: set[str] = set()
-    unknown: list[str] = []
-    for text in entries:
-        entry = OpSelectionEntry.parse(text)
+    for entry in parsed:
         matched = _matching(nodes, entry.name)
-        if not matched:
-            unknown.append(_unknown(text, entry.name, nodes))
-            continue
         chosen |= matched
         chosen |= _walk(matched, parents, entry.up)
         chosen |= _walk(matched, children, entry.down)
-    if unknown:
-        raise SelectionError("op_selection: " + "; ".join(unknown))
     return frozenset(chosen)
 
 
-def _matching(nodes: Mapping[str, NodeInvocation], name: str) -> set[str]:
-    if name in nodes:
+def check_entries(
+    node_names: Collection[str], entries: Sequence[str], *, where: str
+) -> list[OpSelectionEntry]:
+    """`entries` parsed, each checked to name a node (or a nested graph) of `node_names`;
+    one `SelectionError` starting with `where` names every entry that matches nothing, with
+    the nearest names."""
+    parsed = [OpSelectionEntry.parse(text) for text in entries]
+    unknown = [
+        _unknown(text, entry.name, node_names)
+        for text, entry in zip(entries, parsed, strict=True)
+        if not _matching(node_names, entry.name)
+    ]
+    if unknown:
+        raise SelectionError(f"{where}: " + "; ".join(unknown))
+    return parsed
+
+
+def _matching(node_names: Collection[str], name: str) -> set[str]:
+    if name in node_names:
         return {name}
-    return {n for n in nodes if n.startswith(f"{name}.")}
+    return {n for n in node_names if n.startswith(f"{name}.")}
 
 
-def _unknown(text: str, name: str, nodes: Mapping[str, NodeInvocation]) -> str:
-    known = sorted({*nodes, *(n.rsplit(".", 1)[0] for n in nodes if "." in n)})
+def _unknown(text: str, name: str, node_names: Collection[str]) -> str:
+    known = sorted({*node_names, *(n.rsplit(".", 1)[0] for n in node_names if "." in n)})
     near = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
     hint = f"did you mean {', '.join(near)}?" if near else f"ops: {', '.join(known[:20])}"
     return f"{text!r} matches no op in the job ({hint})"

@@ -28,7 +28,7 @@ from freshet.execution.executors.base import (
     prepare_state,
 )
 from freshet.execution.executors.select import executor_for
-from freshet.execution.plan import ExecutionPlan, outside_inputs
+from freshet.execution.plan import ExecutionPlan, PlanKind, outside_inputs
 from freshet.execution.plan_config import validate_plan_config
 from freshet.execution.result import RunResult
 from freshet.execution.state import RunState, StepOutcome
@@ -223,14 +223,18 @@ def execute_run(plan: ExecutionPlan, spec: RunSpec, instance: ExecutionInstance)
 
 
 def _start_data(plan: ExecutionPlan, executor: str) -> dict[str, Any]:
-    """RUN_START's data: the steps, the executor, the kind of plan and, for an op selection,
-    the ops it runs and the outputs it reads from earlier runs (what the run record holds is
-    what was asked for; this is what the plan made of it)."""
+    """RUN_START's data: the steps, the executor, the kind of plan, for an op job every node
+    of its graph (a re-execution checks the ops it is asked for against them before it
+    launches) and, for an op selection, the ops it runs and the outputs it reads from earlier
+    runs (what the run record holds is what was asked for; this is what the plan made of
+    it)."""
     data: dict[str, Any] = {
         "step_keys": plan.step_keys,
         "executor": executor,
         "plan": plan.ref.kind.value,
     }
+    if plan.ref.kind is PlanKind.GRAPH:
+        data["nodes"] = sorted({s.config_node_name for s in plan.steps} | set(plan.unselected))
     if plan.ref.op_selection:
         data["op_selection"] = list(plan.ref.op_selection)
     if plan.ref.reused_outputs:

@@ -6,7 +6,7 @@ parent, or an earlier run of the chain) that stored them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from freshet.core.keys import AssetKey
@@ -65,7 +65,7 @@ def reexecution_request(
         else:
             selection = _failed_selection(storage, parent)
     elif op_job and selection is not None:
-        op_selection = tuple(entry for entry in selection.replace(",", " ").split() if entry)
+        op_selection = _checked_op_selection(storage, parent, selection)
         reused = _reused_outputs(storage, parent)
         selection = None
     elif op_job:
@@ -104,6 +104,30 @@ def _is_op_job_run(storage: StorageReader, parent: RunRecord) -> bool:
             return record.event.data["plan"] == "graph"
     kinds = {record.event_type for record in records}
     return kinds == {EventType.RUN_START} and parent.job_name != OBSERVE_JOB_NAME
+
+
+def _checked_op_selection(
+    storage: StorageReader, parent: RunRecord, selection: str
+) -> tuple[str, ...]:
+    """The op selection entries of `selection` (separated by commas or spaces), each checked
+    to be well formed and, where the parent's RUN_START lists the nodes of its job, to name
+    one of them. Runs recorded before RUN_START listed them are checked by the new run."""
+    # Imported here for start-up time: re-executing assets never selects ops.
+    from freshet.core.op_selection import OpSelectionEntry, check_entries
+
+    entries = tuple(entry for entry in selection.replace(",", " ").split() if entry)
+    if not entries:
+        raise UsageError("--select is empty: give op names, e.g. --select 'transform*'")
+    nodes: Collection[str] = ()
+    for record in storage.get_event_records(run_id=parent.run_id, event_type=EventType.RUN_START):
+        nodes = record.event.data.get("nodes") or ()
+    where = f"--select (ops of job {parent.job_name!r}, as run {parent.run_id} ran it)"
+    if nodes:
+        check_entries(frozenset(nodes), entries, where=where)
+    else:
+        for entry in entries:
+            OpSelectionEntry.parse(entry)
+    return entries
 
 
 def _base(step_key: str | None) -> str:
