@@ -86,6 +86,26 @@ DEFS = """
         total(split().map(square).collect())
 
 
+    @fr.op(out=fr.DynamicOut())
+    def split_unsorted():
+        count("split_unsorted")
+        for i in (2, 10, 1):
+            yield fr.DynamicOutput(i, mapping_key=f"k{i}")
+
+
+    @fr.op
+    def listing(values):
+        count("listing")
+        if (HERE / "broken_listing").exists():
+            raise RuntimeError("listing is broken")
+        (HERE / "listing").write_text(repr(values))
+
+
+    @fr.job
+    def fan_list():
+        listing(split_unsorted().map(square).collect())
+
+
     class JsonFiles(fr.IOManager):
         # op outputs as text files named after the run, step and output
 
@@ -108,7 +128,7 @@ DEFS = """
         load(transform(configured_extract()))
 
 
-    defs = fr.Definitions(jobs=[etl, fan, configured])
+    defs = fr.Definitions(jobs=[etl, fan, fan_list, configured])
 """
 
 IN_PROCESS = {"execution": {"in_process": {}}}
@@ -363,6 +383,106 @@ def test_a_failed_mapped_op_re_runs_its_whole_fan_out(
     # mapping keys are known only by running split, so it runs again with every square
     assert [runs_of(tmp_path, op) for op in ("split", "square")] == [2, 6]
     assert (tmp_path / "total").read_text() == "5"
+
+
+@pytest.fixture
+def failed_listing_run(instance: Instance, tmp_path: Path, origin: dict, run_request):
+    """A run of `fan_list` whose collecting op failed after the whole fan-out succeeded."""
+
+    def run(run_config: dict) -> RunRecord:
+        (tmp_path / "broken_listing").write_text("")
+        parent = run_request(
+            instance, LaunchRequest(origin=origin, job_name="fan_list", run_config=run_config)
+        )
+        assert parent.status is RunStatus.FAILURE
+        (tmp_path / "broken_listing").unlink()
+        return parent
+
+    return run
+
+
+def test_when_only_the_collecting_op_failed_it_re_runs_alone_over_the_stored_fan_out(
+    instance: Instance, tmp_path: Path, run_request, failed_listing_run
+) -> None:
+    parent = failed_listing_run(IN_PROCESS)
+
+    request = reexecution_request(instance.storage, parent, from_failure=True)
+    assert request.op_selection == ("listing",)
+    # the mapping keys travel in the order they were yielded (not sorted: k10 before k1)
+    assert [row[0] for row in request.reused_outputs if row[0].startswith("split")] == [
+        "split_unsorted[k2]",
+        "split_unsorted[k10]",
+        "split_unsorted[k1]",
+    ]
+    child = run_request(instance, request)
+
+    assert child.status is RunStatus.SUCCESS
+    assert started_steps(instance, child.run_id) == ["listing"]
+    assert [runs_of(tmp_path, op) for op in ("split_unsorted", "square", "listing")] == [1, 3, 2]
+    assert (tmp_path / "listing").read_text() == "[4, 100, 1]"
+    assert {(node, run_id) for node, _, run_id in child.reused_outputs} >= {
+        ("square[k2]", parent.run_id),
+        ("square[k10]", parent.run_id),
+        ("square[k1]", parent.run_id),
+    }
+
+
+def test_a_second_re_execution_collects_the_fan_out_from_the_run_that_stored_it(
+    instance: Instance, tmp_path: Path, run_request, failed_listing_run
+) -> None:
+    # with step processes: each rebuilds the plan, mapping keys included, from the run
+    root = failed_listing_run({})
+    (tmp_path / "broken_listing").write_text("")
+    child = run_request(instance, reexecution_request(instance.storage, root, from_failure=True))
+    assert child.status is RunStatus.FAILURE
+    (tmp_path / "broken_listing").unlink()
+
+    grandchild = run_request(
+        instance, reexecution_request(instance.storage, child, from_failure=True)
+    )
+
+    assert grandchild.status is RunStatus.SUCCESS
+    assert started_steps(instance, grandchild.run_id) == ["listing"]
+    assert {run_id for node, _, run_id in grandchild.reused_outputs} == {root.run_id}
+    assert [runs_of(tmp_path, op) for op in ("split_unsorted", "square")] == [1, 3]
+    assert (tmp_path / "listing").read_text() == "[4, 100, 1]"
+
+
+def test_selecting_the_collecting_op_of_a_finished_run_reads_its_fan_out(
+    instance: Instance, tmp_path: Path, origin, run_request
+) -> None:
+    parent = run_request(
+        instance, LaunchRequest(origin=origin, job_name="fan_list", run_config=IN_PROCESS)
+    )
+
+    child = run_request(
+        instance, reexecution_request(instance.storage, parent, selection="listing")
+    )
+
+    assert child.status is RunStatus.SUCCESS
+    assert started_steps(instance, child.run_id) == ["listing"]
+    assert [runs_of(tmp_path, op) for op in ("split_unsorted", "square", "listing")] == [1, 3, 2]
+    assert (tmp_path / "listing").read_text() == "[4, 100, 1]"
+
+
+def test_a_fan_out_re_run_since_is_collected_from_that_run_alone(
+    instance: Instance, tmp_path: Path, origin, run_request
+) -> None:
+    parent = run_request(
+        instance, LaunchRequest(origin=origin, job_name="fan_list", run_config=IN_PROCESS)
+    )
+    again = run_request(
+        instance, reexecution_request(instance.storage, parent, selection="split_unsorted*")
+    )
+    assert again.status is RunStatus.SUCCESS
+
+    request = reexecution_request(instance.storage, again, selection="listing")
+
+    fan_out = {run_id for node, _, run_id in request.reused_outputs if "[" in node}
+    assert fan_out == {again.run_id}
+    child = run_request(instance, request)
+    assert child.status is RunStatus.SUCCESS
+    assert started_steps(instance, child.run_id) == ["listing"]
 
 
 @pytest.fixture

@@ -149,6 +149,10 @@ class ExecutionPlan:
     #: op graphs: the op definitions of the nodes an op selection leaves out, by node name
     #: (run config may still configure them: it is checked, then ignored)
     unselected: Mapping[str, OpDefinition] = field(default_factory=dict)
+    #: op graphs: fan-outs an earlier run completed whose collected outputs a step reads, by
+    #: the node collected: the dynamic output it fanned out from and its mapping keys, in the
+    #: order they were yielded
+    collected: Mapping[str, tuple[tuple[str, str], tuple[str, ...]]] = field(default_factory=dict)
 
     def step(self, key: str) -> Step:
         return self.by_key[key]
@@ -368,18 +372,23 @@ def plan_graph(
     """One step per node of an op graph (of the nodes `op_selection` selects, when given);
     dynamic (mapped) nodes expand when run.
 
-    A selected node mapped over a dynamic output, or collecting one, brings along the node
-    that yields the output and every node mapped over it: mapping keys are known only by
-    running that node, so such a fan-out runs whole. An input whose upstream node is not
-    selected is loaded from `reused_outputs` (the run that stored that output) when it is
-    there; otherwise it is marked `outside` (run config `inputs` or its default give it)."""
+    A selected node mapped over a dynamic output brings along the node that yields the
+    output and every node mapped over it: mapping keys are known only by running that node,
+    so such a fan-out runs whole. So does a selected node collecting a fan-out, unless
+    `reused_outputs` hold the whole fan-out from one earlier run: the mapping keys (rows
+    `yielder[key]`, in the order they were yielded) and every collected output; then the
+    collecting node loads them. Any other input whose upstream node is not selected is
+    loaded from `reused_outputs` (the run that stored that output) when it is there;
+    otherwise it is marked `outside` (run config `inputs` or its default give it)."""
     # Imported here for start-up time: a run of assets never selects ops.
     from freshet.core.op_selection import select_nodes
 
     nodes = graph_def.nodes
     selected = set(nodes) if op_selection is None else set(select_nodes(nodes, op_selection))
-    selected = _with_whole_fan_outs(nodes, selected)
     reused_from = dict(reused_outputs or {})
+    collected = _completed_fan_outs(nodes, selected, reused_from)
+    selected = _with_whole_fan_outs(nodes, selected, collected)
+    collected = {n: c for n, c in collected.items() if n not in selected}
     reused: dict[tuple[str, str], ReusedOutput] = {}
     steps = []
     for node in nodes.values():
@@ -390,7 +399,7 @@ def plan_graph(
         for name, source in node.inputs.items():
             # an input manager loads its input whatever produced it
             outside = not node.definition.ins[name].input_manager_key and _reads_outside(
-                node.name, name, source, nodes, selected, reused_from, reused
+                node.name, name, source, nodes, selected, reused_from, collected, reused
             )
             inputs.append(StepInput(name=name, source=source, outside=outside))
             upstream |= _source_nodes(source) & selected
@@ -412,10 +421,16 @@ def plan_graph(
         )
     ordered = _ordered(steps)
     subset = op_selection is not None and selected != set(nodes)
+    rows = {(n, o): r.run_id for (n, o), r in reused.items()}
+    for (yielder, output), keys in {c[0]: c[1] for c in collected.values()}.items():
+        for key in keys:
+            # the mapping keys travel as the rows of the dynamic output, in yielded order
+            row = (f"{yielder}[{key}]", output)
+            rows.setdefault(row, reused_from[row])
     ref = PlanRef(
         kind=PlanKind.GRAPH,
         op_selection=tuple(s.key for s in ordered) if subset else (),
-        reused_outputs=tuple(sorted((n, o, r.run_id) for (n, o), r in reused.items())),
+        reused_outputs=ordered_output_rows((n, o, run_id) for (n, o), run_id in rows.items()),
     )
     unselected = {name: node.definition for name, node in nodes.items() if name not in selected}
     return ExecutionPlan(
@@ -424,7 +439,54 @@ def plan_graph(
         ref=ref,
         reused=reused,
         unselected=unselected,
+        collected=collected,
     )
+
+
+def ordered_output_rows(
+    rows: Iterable[tuple[str, str, str]],
+) -> tuple[tuple[str, str, str], ...]:
+    """(node, output, run id) rows sorted by node and output, the outputs of a mapped node
+    (`node[key]`) kept in the order given: for a dynamic output, the order its mapping keys
+    were yielded."""
+    return tuple(sorted(rows, key=lambda row: (row[0].split("[", 1)[0], row[1])))
+
+
+def _mapping_keys(reused_from: ReusedOutputs) -> dict[tuple[str, str], list[str]]:
+    """The mapping keys of each dynamic output among reused rows (`node[key]`), in order."""
+    keys: dict[tuple[str, str], list[str]] = {}
+    for node, output in reused_from:
+        if node.endswith("]") and "[" in node:
+            base, key = node[:-1].split("[", 1)
+            keys.setdefault((base, output), []).append(key)
+    return keys
+
+
+def _completed_fan_outs(
+    nodes: Mapping[str, NodeInvocation], selected: set[str], reused_from: ReusedOutputs
+) -> dict[str, tuple[tuple[str, str], tuple[str, ...]]]:
+    """The fan-outs that selected nodes collect, that the selection does not run and that
+    `reused_from` holds whole (mapping keys and every collected output, all from one run):
+    by collected node, (the dynamic output, its mapping keys)."""
+    from freshet.core.composition import CollectHandle
+
+    keys_of = _mapping_keys(reused_from)
+    found: dict[str, tuple[tuple[str, str], tuple[str, ...]]] = {}
+    for name in selected:
+        for source in nodes[name].inputs.values():
+            if not isinstance(source, CollectHandle) or source.node_name in selected:
+                continue
+            node = nodes[source.node_name]
+            origin = node.mapped_over or (source.node_name, source.output_name)
+            if origin[0] in selected or not keys_of.get(origin):
+                continue
+            keys = tuple(keys_of[origin])
+            rows = [(f"{origin[0]}[{k}]", origin[1]) for k in keys]
+            rows += [(f"{source.node_name}[{k}]", source.output_name) for k in keys]
+            stored_by = {reused_from.get(row) for row in rows}
+            if None not in stored_by and len(stored_by) == 1:  # all stored, by one run
+                found[source.node_name] = (origin, keys)
+    return found
 
 
 def _reads_outside(
@@ -433,17 +495,27 @@ def _reads_outside(
     source: Any,
     nodes: Mapping[str, NodeInvocation],
     selected: set[str],
-    reused_from: ReusedOutputs,
+    stored: ReusedOutputs,
+    collected: Mapping[str, tuple[tuple[str, str], tuple[str, ...]]],
     reused: dict[tuple[str, str], ReusedOutput],
 ) -> bool:
     """Whether an input reads outputs of ops the run neither executes nor reuses (run config
-    `inputs` or its default then give it); the outputs it reuses go into `reused`. A fan-in
-    list only partly produced is refused: neither config nor a default gives part of it."""
+    `inputs` or its default then give it): from `stored` ((node, output) -> the run that
+    stored it), and the fan-outs `collected` from earlier runs; the outputs it reuses go into
+    `reused`. A fan-in list only partly produced is refused: neither config nor a default
+    gives part of it."""
+    from freshet.core.composition import CollectHandle
+
+    if isinstance(source, CollectHandle) and source.node_name in collected:
+        for key in collected[source.node_name][1]:
+            step = f"{source.node_name}[{key}]"
+            _reuse(nodes, stored, reused, node_name, source.node_name, step, source.output_name)
+        return False
     handles = _source_handles(source)
     missing = [
         h.node_name
         for h in handles
-        if h.node_name not in selected and (h.node_name, h.output_name) not in reused_from
+        if h.node_name not in selected and (h.node_name, h.output_name) not in stored
     ]
     if missing and len(missing) < len(handles):
         raise UsageError(
@@ -454,17 +526,32 @@ def _reads_outside(
     for handle in handles:
         if handle.node_name in selected or handle.node_name in missing:
             continue
-        out_def = nodes[handle.node_name].definition.outs[handle.output_name]
-        reused.setdefault(
-            (handle.node_name, handle.output_name),
-            ReusedOutput(
-                run_id=reused_from[(handle.node_name, handle.output_name)],
-                io_manager_key=out_def.io_manager_key,
-                metadata=out_def.metadata,
-                read_by=node_name,
-            ),
-        )
+        node = handle.node_name
+        _reuse(nodes, stored, reused, node_name, node, node, handle.output_name)
     return bool(missing)
+
+
+def _reuse(
+    nodes: Mapping[str, NodeInvocation],
+    stored: ReusedOutputs,
+    reused: dict[tuple[str, str], ReusedOutput],
+    reader: str,
+    node: str,
+    step: str,
+    output: str,
+) -> None:
+    """Record in `reused` that `reader` loads the `output` of `node` (as step `step`: the
+    node, or one mapping key of it) from the run that stored it."""
+    out_def = nodes[node].definition.outs[output]
+    reused.setdefault(
+        (step, output),
+        ReusedOutput(
+            run_id=stored[(step, output)],
+            io_manager_key=out_def.io_manager_key,
+            metadata=out_def.metadata,
+            read_by=reader,
+        ),
+    )
 
 
 def plan_from_ref(graph_def: GraphDefinition, ref: PlanRef) -> ExecutionPlan:
@@ -476,9 +563,12 @@ def plan_from_ref(graph_def: GraphDefinition, ref: PlanRef) -> ExecutionPlan:
     )
 
 
-def _with_whole_fan_outs(nodes: Mapping[str, NodeInvocation], selected: set[str]) -> set[str]:
+def _with_whole_fan_outs(
+    nodes: Mapping[str, NodeInvocation], selected: set[str], completed: Mapping[str, Any]
+) -> set[str]:
     """`selected` plus, for each fan-out it touches, the node yielding the dynamic output
-    and every node mapped over it."""
+    and every node mapped over it (a fan-out only collected, and `completed` by an earlier
+    run, excepted)."""
     # Imported here for start-up time: only op graphs have sources (see _source_handles).
     from freshet.core.composition import CollectHandle
 
@@ -488,7 +578,7 @@ def _with_whole_fan_outs(nodes: Mapping[str, NodeInvocation], selected: set[str]
         if name in mapped_over:
             sources.add(mapped_over[name])
         for source in nodes[name].inputs.values():
-            if isinstance(source, CollectHandle):
+            if isinstance(source, CollectHandle) and source.node_name not in completed:
                 sources.add(mapped_over.get(source.node_name, source.node_name))
     family = {n for n, s in mapped_over.items() if s in sources}
     return selected | sources | family

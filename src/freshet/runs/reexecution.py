@@ -34,7 +34,9 @@ def reexecution_request(
     failed, were skipped, or never ran. A mapped op (fanned out over a dynamic output) is
     re-run with all its mapping keys when any of them failed, and it brings along the op
     yielding the dynamic output and the other ops mapped over it: mapping keys are known only
-    by running that op. Every other input is loaded through its IO manager from the nearest
+    by running that op. An op collecting a fan-out that a run of the chain completed re-runs
+    alone: it loads the collected outputs that run stored, in the order their mapping keys
+    were yielded. Every other input is loaded through its IO manager from the nearest
     run of the chain (the parent, its parent, ...) that stored the output; the new run
     records which run each comes from."""
     if from_failure and selection is not None:
@@ -177,9 +179,15 @@ def _failed_steps(storage: StorageReader, parent: RunRecord) -> tuple[str, ...]:
 
 def _reused_outputs(storage: StorageReader, parent: RunRecord) -> tuple[tuple[str, str, str], ...]:
     """(node, output, run id) of every op output stored along the chain from `parent` up to
-    its root, each from the nearest run that stored it (mapped outputs excepted: a fan-out
-    always runs whole)."""
+    its root, each from the nearest run that stored it. The outputs of a mapped node
+    (`node[key]`) all come from the nearest run that stored any of them, in the order they
+    were stored: for a dynamic output, the order its mapping keys were yielded (a run that
+    only collects a fan-out loads it whole, from one run)."""
+    # Imported here for start-up time: only a re-execution of an op job reuses outputs.
+    from freshet.execution.plan import ordered_output_rows
+
     found: dict[tuple[str, str], str] = {}
+    mapped_from: dict[tuple[str, str], str] = {}  # (mapped node, output) -> the run
     run: RunRecord | None = parent
     seen: set[str] = set()
     while run is not None and run.run_id not in seen:
@@ -189,14 +197,18 @@ def _reused_outputs(storage: StorageReader, parent: RunRecord) -> tuple[tuple[st
             run_id=run.run_id, event_type=EventType.HANDLED_OUTPUT
         ):
             step_key, output = record.event.step_key, record.event.data.get("output_name")
-            if step_key and output and "[" not in step_key:
+            if step_key and output:
                 here[(step_key, output)] = run.run_id
         for node, output, run_id in run.reused_outputs:
             here.setdefault((node, output), run_id)
-        for key, run_id in here.items():
-            found.setdefault(key, run_id)
+        for (node, output), run_id in here.items():
+            if "[" in node:
+                group = (_base(node), output)
+                if mapped_from.setdefault(group, run.run_id) != run.run_id:
+                    continue
+            found.setdefault((node, output), run_id)
         run = storage.get_run(run.parent_run_id) if run.parent_run_id else None
-    return tuple(sorted((node, output, run_id) for (node, output), run_id in found.items()))
+    return ordered_output_rows((node, output, run_id) for (node, output), run_id in found.items())
 
 
 def _asset_selection(parent: RunRecord) -> str | None:

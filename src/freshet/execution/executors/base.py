@@ -91,7 +91,8 @@ class ExecutorRun:
 
 def prepare_state(state: RunState, plan: ExecutionPlan) -> None:
     """What a run's state knows from its plan before any step runs: which nodes are mapped
-    over which dynamic outputs, and where the outputs reused from earlier runs are stored."""
+    over which dynamic outputs, where the outputs reused from earlier runs are stored, and
+    the mapping keys of the fan-outs it collects from them."""
     for step in plan.steps:
         if step.node is not None and step.node.mapped_over is not None:
             state.mapped_over[step.key] = step.node.mapped_over
@@ -104,6 +105,10 @@ def prepare_state(state: RunState, plan: ExecutionPlan) -> None:
             base_dir=str(state.base_dir),
         )
         state.output_io_keys[(node, output)] = reused.io_manager_key
+    for node, (origin, keys) in plan.collected.items():
+        if node != origin[0]:
+            state.mapped_over[node] = origin
+        state.mapping_keys[origin] = list(keys)
 
 
 # ---- what every executor does per step ---------------------------------------------------
