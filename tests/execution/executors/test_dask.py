@@ -96,9 +96,7 @@ def _events(instance, run_id):
     return [r.event for r in instance.get_event_records(run_id=run_id)]
 
 
-def test_steps_are_dask_tasks_that_overlap_and_respect_dependencies(
-    cluster, origin, home_instance
-):
+def test_steps_are_dask_tasks_that_overlap_and_respect_dependencies(cluster, origin, home_instance):
     result = _run(origin, home_instance, {"address": cluster.scheduler_address})
     assert result.success, result.failure_message
     events = _events(home_instance, result.run_id)
@@ -166,3 +164,80 @@ def test_without_an_address_it_starts_a_local_cluster_for_the_run(origin, sqlite
     assert result.success, result.failure_message
     events = _events(sqlite_instance, result.run_id)
     assert events[-1].event_type is EventType.RUN_SUCCESS
+
+
+OP_PROJECT = textwrap.dedent(
+    """
+    from pathlib import Path
+
+    import freshet as fr
+
+    HERE = Path(__file__).parent
+
+
+    @fr.op(out=fr.DynamicOut())
+    def split():
+        for i in (3, 1, 2):
+            yield fr.DynamicOutput(i, mapping_key=f"k{i}")
+
+
+    @fr.op
+    def square(x):
+        (HERE / f"squared_{x}").write_text("")
+        return x * x
+
+
+    @fr.op
+    def listing(values):
+        if (HERE / "broken").exists():
+            raise RuntimeError("listing is broken")
+        (HERE / "listing").write_text(repr(values))
+
+
+    @fr.job
+    def fan():
+        listing(split().map(square).collect())
+
+
+    defs = fr.Definitions(jobs=[fan])
+    """
+)
+
+
+def test_an_op_job_re_executed_from_failure_on_dask_reads_the_stored_fan_out(
+    cluster, tmp_path, sqlite_instance
+):
+    # Imported here: only this test launches op-job runs.
+    from freshet.instance.worker import execute_launched_run
+    from freshet.runs.launch import LaunchRequest, enqueue
+    from freshet.runs.reexecution import reexecution_request
+
+    project = tmp_path / "ops"
+    project.mkdir()
+    (project / "defs.py").write_text(OP_PROJECT)
+    (project / "broken").write_text("")
+    origin = CodeLocationOrigin(
+        location_name="ops", python_file=project / "defs.py", working_directory=project
+    ).to_json_dict()
+    dask = {"execution": {"dask": {"address": cluster.scheduler_address}}}
+
+    def run(request: LaunchRequest) -> fr.RunRecord:
+        run_id = enqueue(sqlite_instance.storage, request)
+        execute_launched_run(sqlite_instance, run_id)
+        record = sqlite_instance.get_run(run_id)
+        assert record is not None
+        return record
+
+    parent = run(LaunchRequest(origin=origin, job_name="fan", run_config=dask))
+    assert parent.status is fr.RunStatus.FAILURE
+    (project / "broken").unlink()
+    for path in project.glob("squared_*"):
+        path.unlink()
+
+    child = run(reexecution_request(sqlite_instance.storage, parent, from_failure=True))
+
+    assert child.status is fr.RunStatus.SUCCESS
+    started = sqlite_instance.get_event_records(EventType.STEP_START, run_id=child.run_id)
+    assert [r.event.step_key for r in started] == ["listing"]
+    assert not list(project.glob("squared_*"))  # the fan-out did not run again
+    assert (project / "listing").read_text() == "[9, 1, 4]"
