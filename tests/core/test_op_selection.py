@@ -6,7 +6,12 @@ from __future__ import annotations
 import pytest
 
 import freshet as fr
-from freshet.core.op_selection import OpSelectionEntry, as_entries, select_nodes
+from freshet.core.op_selection import (
+    OpSelectionEntry,
+    as_entries,
+    select_nodes,
+    selected_mapping_keys,
+)
 from freshet.errors import SelectionError, UsageError
 
 
@@ -80,7 +85,20 @@ def test_unknown_names_are_all_reported_with_the_nearest_op_names() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "b**", "*+b", "a b", "+"], ids=["empty", "double-star", "mixed", "space", "bare"]
+    "text",
+    ["", "b**", "*+b", "a b", "+", "b[", "b[]", "b[k]x", "[k]", "b[k][j]"],
+    ids=[
+        "empty",
+        "double-star",
+        "mixed",
+        "space",
+        "bare",
+        "open-key",
+        "empty-key",
+        "text-after-key",
+        "key-alone",
+        "two-keys",
+    ],
 )
 def test_malformed_entries_are_refused_with_the_forms_allowed(text: str) -> None:
     with pytest.raises(SelectionError, match="op name with optional"):
@@ -90,3 +108,16 @@ def test_malformed_entries_are_refused_with_the_forms_allowed(text: str) -> None
 def test_a_bare_string_is_not_taken_for_a_list_of_entries() -> None:
     with pytest.raises(UsageError, match="takes a list of op names"):
         as_entries("b", "job 'pipeline'")
+
+
+def test_an_entry_may_name_one_mapping_key_of_a_node() -> None:
+    assert OpSelectionEntry.parse("*square[k2]+") == OpSelectionEntry(
+        name="square", mapping_key="k2", up=-1, down=1
+    )
+    assert pipeline.graph is not None
+    assert select_nodes(pipeline.graph.nodes, ["b[k1]+"]) == {"b", "c"}
+
+
+def test_mapping_keys_are_gathered_by_node_and_a_plain_name_takes_every_key() -> None:
+    entries = ["square[k2]", "square[k3]", "halve[k1]", "halve", "total"]
+    assert selected_mapping_keys(entries) == {"square": frozenset({"k2", "k3"})}

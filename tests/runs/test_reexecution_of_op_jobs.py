@@ -63,6 +63,8 @@ DEFS = """
     @fr.op(out=fr.DynamicOut())
     def split():
         count("split")
+        if (HERE / "broken_split").exists():
+            raise RuntimeError("split is broken")
         for i in range(3):
             yield fr.DynamicOutput(i, mapping_key=f"k{i}")
 
@@ -84,6 +86,17 @@ DEFS = """
     @fr.job
     def fan():
         total(split().map(square).collect())
+
+
+    @fr.op
+    def halve(x):
+        count("halve")
+        return x // 2
+
+
+    @fr.job
+    def fan_chain():
+        total(split().map(lambda x: halve(square(x))).collect())
 
 
     @fr.op(out=fr.DynamicOut())
@@ -128,7 +141,7 @@ DEFS = """
         load(transform(configured_extract()))
 
 
-    defs = fr.Definitions(jobs=[etl, fan, fan_list, configured])
+    defs = fr.Definitions(jobs=[etl, fan, fan_chain, fan_list, configured])
 """
 
 IN_PROCESS = {"execution": {"in_process": {}}}
@@ -365,23 +378,103 @@ def test_an_unknown_op_a_run_worker_is_given_fails_the_run_naming_it(
     assert "did you mean load" in (failure.event.message or "")
 
 
-def test_a_failed_mapped_op_re_runs_its_whole_fan_out(
-    instance: Instance, tmp_path: Path, origin, run_request
+@pytest.mark.parametrize("run_config", [IN_PROCESS, {}], ids=["in-process", "multiprocess"])
+def test_a_failed_mapping_key_re_runs_alone_over_the_stored_fan_out(
+    instance: Instance, tmp_path: Path, origin, run_request, run_config: dict
 ) -> None:
     (tmp_path / "broken").write_text("")
     parent = run_request(
-        instance, LaunchRequest(origin=origin, job_name="fan", run_config=IN_PROCESS)
+        instance, LaunchRequest(origin=origin, job_name="fan", run_config=run_config)
     )
     assert parent.status is RunStatus.FAILURE
     (tmp_path / "broken").unlink()
 
     request = reexecution_request(instance.storage, parent, from_failure=True)
-    assert request.op_selection == ("square", "total")
+    assert request.op_selection == ("square[k1]", "total")
     child = run_request(instance, request)
 
     assert child.status is RunStatus.SUCCESS
-    # mapping keys are known only by running split, so it runs again with every square
-    assert [runs_of(tmp_path, op) for op in ("split", "square")] == [2, 6]
+    assert [runs_of(tmp_path, op) for op in ("split", "square")] == [1, 4]
+    assert (tmp_path / "total").read_text() == "5"
+    started = [
+        r.event.step_key
+        for r in instance.get_event_records(EventType.STEP_START, run_id=child.run_id)
+    ]
+    assert started == ["square[k1]", "total"]
+
+
+def test_mapped_ops_downstream_of_a_failed_key_read_the_other_keys_from_the_run(
+    instance: Instance, tmp_path: Path, origin, run_request
+) -> None:
+    (tmp_path / "broken").write_text("")
+    parent = run_request(
+        instance, LaunchRequest(origin=origin, job_name="fan_chain", run_config=IN_PROCESS)
+    )
+    assert parent.status is RunStatus.FAILURE
+    (tmp_path / "broken").unlink()
+
+    request = reexecution_request(instance.storage, parent, from_failure=True)
+    assert request.op_selection == ("square[k1]", "halve", "total")
+    child = run_request(instance, request)
+
+    assert child.status is RunStatus.SUCCESS
+    # halve never ran in the parent: every key runs, reading square's stored k0 and k2
+    assert [runs_of(tmp_path, op) for op in ("split", "square", "halve")] == [1, 4, 3]
+    assert (tmp_path / "total").read_text() == str(0 // 2 + 1 // 2 + 4 // 2)
+
+
+def test_selecting_a_mapped_op_re_runs_every_key_without_its_yielder(
+    instance: Instance, tmp_path: Path, origin, run_request
+) -> None:
+    parent = run_request(
+        instance, LaunchRequest(origin=origin, job_name="fan", run_config=IN_PROCESS)
+    )
+
+    child = run_request(
+        instance, reexecution_request(instance.storage, parent, selection="square+")
+    )
+
+    assert child.status is RunStatus.SUCCESS
+    assert [runs_of(tmp_path, op) for op in ("split", "square")] == [1, 6]
+    assert (tmp_path / "total").read_text() == "5"
+
+
+def test_a_mapping_key_the_fan_out_does_not_have_is_refused(
+    instance: Instance, origin, run_request
+) -> None:
+    parent = run_request(
+        instance, LaunchRequest(origin=origin, job_name="fan", run_config=IN_PROCESS)
+    )
+    request = reexecution_request(instance.storage, parent, selection="square[k9]")
+
+    child = run_request(instance, request)
+
+    assert child.status is RunStatus.FAILURE
+    [failure] = instance.get_event_records(EventType.RUN_FAILURE, run_id=child.run_id)
+    assert "'square' has no mapping key 'k9'" in (failure.event.message or "")
+    assert "keys: k0, k1, k2" in (failure.event.message or "")
+
+    unmapped = run_request(
+        instance, reexecution_request(instance.storage, parent, selection="total[k0]")
+    )
+    [failure] = instance.get_event_records(EventType.RUN_FAILURE, run_id=unmapped.run_id)
+    assert "'total' is not an op mapped over a dynamic output" in (failure.event.message or "")
+
+
+def test_when_the_yielding_op_failed_the_fan_out_runs_whole(
+    instance: Instance, tmp_path: Path, origin, run_request
+) -> None:
+    (tmp_path / "broken_split").write_text("")
+    parent = run_request(
+        instance, LaunchRequest(origin=origin, job_name="fan", run_config=IN_PROCESS)
+    )
+    assert parent.status is RunStatus.FAILURE
+    (tmp_path / "broken_split").unlink()
+
+    child = run_request(instance, reexecution_request(instance.storage, parent, from_failure=True))
+
+    assert child.status is RunStatus.SUCCESS
+    assert [runs_of(tmp_path, op) for op in ("split", "square")] == [2, 3]
     assert (tmp_path / "total").read_text() == "5"
 
 

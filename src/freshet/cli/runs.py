@@ -266,7 +266,8 @@ def cancel(ctx: click.Context, run_id: str) -> ExitCode:
     "--select",
     "selection",
     metavar="EXPR",
-    help="Re-execute these assets instead (for an op job: op names, e.g. 'transform*').",
+    help="Re-execute these assets instead (for an op job: op names, e.g. 'transform*', or "
+    "one mapping key of a mapped op, 'square[k2]').",
 )
 @click.option("--wait", is_flag=True, help="Follow the new run until it ends; exit 0/1.")
 @definitions_options

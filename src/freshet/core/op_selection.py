@@ -1,7 +1,9 @@
 """Op selection: which nodes of an op graph a run executes, from entries such as `"b"`,
 `"*b"` (b and everything upstream), `"b+"` (b and its direct downstream) or `"++b"` (two
 levels up). A name matches a node (`sub.op` for an op of a nested graph) or a nested graph,
-which stands for every node inside it."""
+which stands for every node inside it. `"b[k]"` names one mapping key of an op mapped over a
+dynamic output: a re-execution runs that key alone when it loads the fan-out from an earlier
+run (otherwise the op runs for every key)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,9 @@ from typing import Any
 from freshet.core.composition import CollectHandle, NodeInvocation, OutputHandle
 from freshet.errors import SelectionError, UsageError
 
-_ENTRY = re.compile(r"^(?P<up>\*|\++)?(?P<name>[^*+\s]+)(?P<down>\*|\++)?$")
+_ENTRY = re.compile(
+    r"^(?P<up>\*|\++)?(?P<name>[^*+\s\[\]]+)(?:\[(?P<key>[^\[\]\s]+)\])?(?P<down>\*|\++)?$"
+)
 
 #: "all levels" in an upstream/downstream reach
 _ALL = -1
@@ -22,10 +26,11 @@ _ALL = -1
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OpSelectionEntry:
-    """One parsed entry: a node (or nested graph) name and how far up and down it reaches
-    (0: the node alone; -1: every level)."""
+    """One parsed entry: a node (or nested graph) name, one mapping key of it if given, and
+    how far up and down it reaches (0: the node alone; -1: every level)."""
 
     name: str
+    mapping_key: str | None = None
     up: int = 0
     down: int = 0
 
@@ -35,9 +40,15 @@ class OpSelectionEntry:
         if match is None:
             raise SelectionError(
                 f"op_selection entry {text!r} is not an op name with optional '*' or '+' "
-                "before or after it (e.g. 'load', '*load', 'load+', '++load')"
+                "before or after it (e.g. 'load', '*load', 'load+', '++load'; one mapping key "
+                "of a mapped op: 'square[k2]')"
             )
-        return cls(name=match["name"], up=_reach(match["up"]), down=_reach(match["down"]))
+        return cls(
+            name=match["name"],
+            mapping_key=match["key"],
+            up=_reach(match["up"]),
+            down=_reach(match["down"]),
+        )
 
 
 def _reach(marks: str | None) -> int:
@@ -92,6 +103,20 @@ def select_nodes(nodes: Mapping[str, NodeInvocation], entries: Sequence[str]) ->
         chosen |= _walk(matched, parents, entry.up)
         chosen |= _walk(matched, children, entry.down)
     return frozenset(chosen)
+
+
+def selected_mapping_keys(entries: Sequence[str]) -> dict[str, frozenset[str]]:
+    """The mapping keys entries name, by node; a node also named without a key (and every
+    node named without one) runs all its keys and is left out."""
+    keys: dict[str, set[str]] = {}
+    whole: set[str] = set()
+    for text in entries:
+        entry = OpSelectionEntry.parse(text)
+        if entry.mapping_key is None:
+            whole.add(entry.name)
+        else:
+            keys.setdefault(entry.name, set()).add(entry.mapping_key)
+    return {name: frozenset(k) for name, k in keys.items() if name not in whole}
 
 
 def check_entries(

@@ -65,6 +65,9 @@ class Step:
     inputs: tuple[StepInput, ...] = ()
     upstream_steps: frozenset[str] = frozenset()
     node: NodeInvocation | None = None
+    #: a mapped op re-executed over a fan-out loaded from an earlier run: the mapping keys it
+    #: does not run again (their outputs are loaded from the run that stored them)
+    done_mapping_keys: frozenset[str] = frozenset()
 
     @property
     def config_node_name(self) -> str:
@@ -149,10 +152,12 @@ class ExecutionPlan:
     #: op graphs: the op definitions of the nodes an op selection leaves out, by node name
     #: (run config may still configure them: it is checked, then ignored)
     unselected: Mapping[str, OpDefinition] = field(default_factory=dict)
-    #: op graphs: fan-outs an earlier run completed whose collected outputs a step reads, by
-    #: the node collected: the dynamic output it fanned out from and its mapping keys, in the
-    #: order they were yielded
-    collected: Mapping[str, tuple[tuple[str, str], tuple[str, ...]]] = field(default_factory=dict)
+    #: op graphs: the dynamic outputs of nodes the run does not execute whose fan-outs it
+    #: reads from an earlier run, with their mapping keys in the order they were yielded
+    fan_outs: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    #: op graphs: the mapped nodes the run does not execute whose outputs a step collects,
+    #: with the dynamic output each is mapped over
+    collected: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def step(self, key: str) -> Step:
         return self.by_key[key]
@@ -372,23 +377,29 @@ def plan_graph(
     """One step per node of an op graph (of the nodes `op_selection` selects, when given);
     dynamic (mapped) nodes expand when run.
 
-    A selected node mapped over a dynamic output brings along the node that yields the
-    output and every node mapped over it: mapping keys are known only by running that node,
-    so such a fan-out runs whole. So does a selected node collecting a fan-out, unless
-    `reused_outputs` hold the whole fan-out from one earlier run: the mapping keys (rows
-    `yielder[key]`, in the order they were yielded) and every collected output; then the
-    collecting node loads them. Any other input whose upstream node is not selected is
-    loaded from `reused_outputs` (the run that stored that output) when it is there;
-    otherwise it is marked `outside` (run config `inputs` or its default give it)."""
+    A selected node mapped over a dynamic output, or collecting one, brings along the node
+    that yields the output and every node mapped over it: mapping keys are known only by
+    running that node, so such a fan-out runs whole. Unless `reused_outputs` hold the fan-out
+    from an earlier run: the mapping keys (rows `yielder[key]`, in the order they were
+    yielded) and, for a node that only collects, every collected output. Then a mapped node
+    runs for every key, or for the keys its selection names (`square[k2]`; the outputs of its
+    other keys are loaded), and a collecting node loads the outputs it gathers. Any other
+    input whose upstream node is not selected is loaded from `reused_outputs` (the run that
+    stored that output) when it is there; otherwise it is marked `outside` (run config
+    `inputs` or its default give it)."""
     # Imported here for start-up time: a run of assets never selects ops.
-    from freshet.core.op_selection import select_nodes
+    from freshet.core.op_selection import select_nodes, selected_mapping_keys
 
     nodes = graph_def.nodes
     selected = set(nodes) if op_selection is None else set(select_nodes(nodes, op_selection))
-    reused_from = dict(reused_outputs or {})
-    collected = _completed_fan_outs(nodes, selected, reused_from)
-    selected = _with_whole_fan_outs(nodes, selected, collected)
-    collected = {n: c for n, c in collected.items() if n not in selected}
+    stored = dict(reused_outputs or {})
+    known_keys = _mapping_keys(stored)
+    selected = _with_whole_fan_outs(nodes, selected, stored, known_keys)
+    fan_outs: dict[tuple[str, str], tuple[str, ...]] = {}
+    collected: dict[str, tuple[str, str]] = {}
+    done = _done_mapping_keys(
+        nodes, selected, stored, known_keys, selected_mapping_keys(op_selection or ())
+    )
     reused: dict[tuple[str, str], ReusedOutput] = {}
     steps = []
     for node in nodes.values():
@@ -398,17 +409,26 @@ def plan_graph(
         upstream: set[str] = set()
         for name, source in node.inputs.items():
             # an input manager loads its input whatever produced it
+            reader = _Reader(node, name, known_keys, done.get(node.name, frozenset()))
             outside = not node.definition.ins[name].input_manager_key and _reads_outside(
-                node.name, name, source, nodes, selected, reused_from, collected, reused
+                reader, source, nodes, selected, stored, reused
             )
             inputs.append(StepInput(name=name, source=source, outside=outside))
             upstream |= _source_nodes(source) & selected
+            for origin, collected_node in _fan_outs_read(source, nodes, selected):
+                fan_outs[origin] = tuple(known_keys[origin])
+                if collected_node is not None:
+                    collected[collected_node] = origin
         for name, in_def in node.definition.ins.items():
             if in_def.input_manager_key and name not in node.inputs:
                 # a root input: loaded by its input manager alone
                 inputs.append(StepInput(name=name, io_manager_key=in_def.input_manager_key))
-        if node.mapped_over is not None:
+        if node.mapped_over is not None and node.mapped_over[0] in selected:
             upstream.add(node.mapped_over[0])
+        for key in sorted(done.get(node.name, ())):
+            for output in node.definition.outs:
+                if (f"{node.name}[{key}]", output) in stored:
+                    _reuse(nodes, stored, reused, node.name, node.name, key, output)
         steps.append(
             Step(
                 key=node.name,
@@ -417,19 +437,20 @@ def plan_graph(
                 inputs=tuple(inputs),
                 upstream_steps=frozenset(upstream),
                 node=node,
+                done_mapping_keys=done.get(node.name, frozenset()),
             )
         )
     ordered = _ordered(steps)
     subset = op_selection is not None and selected != set(nodes)
     rows = {(n, o): r.run_id for (n, o), r in reused.items()}
-    for (yielder, output), keys in {c[0]: c[1] for c in collected.values()}.items():
+    for (yielder, output), keys in fan_outs.items():
         for key in keys:
             # the mapping keys travel as the rows of the dynamic output, in yielded order
             row = (f"{yielder}[{key}]", output)
-            rows.setdefault(row, reused_from[row])
+            rows.setdefault(row, stored[row])
     ref = PlanRef(
         kind=PlanKind.GRAPH,
-        op_selection=tuple(s.key for s in ordered) if subset else (),
+        op_selection=_selection_entries(ordered, fan_outs) if subset else (),
         reused_outputs=ordered_output_rows((n, o, run_id) for (n, o), run_id in rows.items()),
     )
     unselected = {name: node.definition for name, node in nodes.items() if name not in selected}
@@ -439,8 +460,25 @@ def plan_graph(
         ref=ref,
         reused=reused,
         unselected=unselected,
+        fan_outs=fan_outs,
         collected=collected,
     )
+
+
+def _selection_entries(
+    steps: Sequence[Step], fan_outs: Mapping[tuple[str, str], tuple[str, ...]]
+) -> tuple[str, ...]:
+    """The op selection that makes the plan of `steps` again: their nodes, and for a mapped
+    node running only some keys of a fan-out loaded from an earlier run, those keys."""
+    entries: list[str] = []
+    for step in steps:
+        node = step.node
+        if step.done_mapping_keys and node is not None and node.mapped_over is not None:
+            keys = fan_outs.get(node.mapped_over, ())
+            entries += [f"{step.key}[{k}]" for k in keys if k not in step.done_mapping_keys]
+        else:
+            entries.append(step.key)
+    return tuple(entries)
 
 
 def ordered_output_rows(
@@ -452,64 +490,180 @@ def ordered_output_rows(
     return tuple(sorted(rows, key=lambda row: (row[0].split("[", 1)[0], row[1])))
 
 
-def _mapping_keys(reused_from: ReusedOutputs) -> dict[tuple[str, str], list[str]]:
-    """The mapping keys of each dynamic output among reused rows (`node[key]`), in order."""
+def _mapping_keys(stored: ReusedOutputs) -> dict[tuple[str, str], list[str]]:
+    """The mapping keys of each dynamic output among stored rows (`node[key]`), in order:
+    of every node's outputs by mapping key, those of dynamic outputs serve."""
     keys: dict[tuple[str, str], list[str]] = {}
-    for node, output in reused_from:
+    for node, output in stored:
         if node.endswith("]") and "[" in node:
             base, key = node[:-1].split("[", 1)
             keys.setdefault((base, output), []).append(key)
     return keys
 
 
-def _completed_fan_outs(
-    nodes: Mapping[str, NodeInvocation], selected: set[str], reused_from: ReusedOutputs
-) -> dict[str, tuple[tuple[str, str], tuple[str, ...]]]:
-    """The fan-outs that selected nodes collect, that the selection does not run and that
-    `reused_from` holds whole (mapping keys and every collected output, all from one run):
-    by collected node, (the dynamic output, its mapping keys)."""
+def _origin(nodes: Mapping[str, NodeInvocation], handle: Any) -> tuple[str, str]:
+    """The dynamic output a collected (or per-key) source fans out from."""
+    return nodes[handle.node_name].mapped_over or (handle.node_name, handle.output_name)
+
+
+def _loadable_collect(
+    nodes: Mapping[str, NodeInvocation],
+    handle: Any,
+    stored: ReusedOutputs,
+    known_keys: Mapping[tuple[str, str], list[str]],
+) -> bool:
+    """Whether the outputs a collect of `handle` gathers are all stored by earlier runs."""
+    keys = known_keys.get(_origin(nodes, handle))
+    return bool(keys) and all(
+        (f"{handle.node_name}[{k}]", handle.output_name) in stored for k in keys
+    )
+
+
+def _with_whole_fan_outs(
+    nodes: Mapping[str, NodeInvocation],
+    selected: set[str],
+    stored: ReusedOutputs,
+    known_keys: Mapping[tuple[str, str], list[str]],
+) -> set[str]:
+    """`selected` plus, for each fan-out a selected node reads that runs again (its yielder is
+    selected) or that earlier runs do not hold, the node yielding the dynamic output and
+    every node mapped over it."""
+    # Imported here for start-up time: only op graphs have sources (see _source_handles).
     from freshet.core.composition import CollectHandle
 
-    keys_of = _mapping_keys(reused_from)
-    found: dict[str, tuple[tuple[str, str], tuple[str, ...]]] = {}
-    for name in selected:
-        for source in nodes[name].inputs.values():
-            if not isinstance(source, CollectHandle) or source.node_name in selected:
-                continue
-            node = nodes[source.node_name]
-            origin = node.mapped_over or (source.node_name, source.output_name)
-            if origin[0] in selected or not keys_of.get(origin):
-                continue
-            keys = tuple(keys_of[origin])
-            rows = [(f"{origin[0]}[{k}]", origin[1]) for k in keys]
-            rows += [(f"{source.node_name}[{k}]", source.output_name) for k in keys]
-            stored_by = {reused_from.get(row) for row in rows}
-            if None not in stored_by and len(stored_by) == 1:  # all stored, by one run
-                found[source.node_name] = (origin, keys)
+    while True:
+        yielders: set[str] = set()
+        for name in selected:
+            origin = nodes[name].mapped_over
+            if origin is not None and (origin[0] in selected or origin not in known_keys):
+                yielders.add(origin[0])
+            for source in nodes[name].inputs.values():
+                if not isinstance(source, CollectHandle) or source.node_name in selected:
+                    continue
+                origin = _origin(nodes, source)
+                if origin[0] in selected or not _loadable_collect(
+                    nodes, source, stored, known_keys
+                ):
+                    yielders.add(origin[0])
+        family = {n.name for n in nodes.values() if n.mapped_over and n.mapped_over[0] in yielders}
+        grown = selected | yielders | family
+        if grown == selected:
+            return selected
+        selected = grown
+
+
+def _done_mapping_keys(
+    nodes: Mapping[str, NodeInvocation],
+    selected: set[str],
+    stored: ReusedOutputs,
+    known_keys: Mapping[tuple[str, str], list[str]],
+    named_keys: Mapping[str, frozenset[str]],
+) -> dict[str, frozenset[str]]:
+    """For each selected mapped node whose fan-out is loaded from an earlier run and whose
+    selection names some of its keys: the other keys, where every output it must produce was
+    stored (a key without them runs too). A named key the fan-out does not have is refused."""
+    done: dict[str, frozenset[str]] = {}
+    for name, wanted in named_keys.items():
+        node = nodes.get(name)
+        if node is None or node.mapped_over is None:
+            raise SelectionError(
+                f"op_selection: {name!r} is not an op mapped over a dynamic output; name its "
+                f"mapping keys only for such an op (e.g. 'square[k2]')"
+            )
+        if name not in selected or node.mapped_over[0] in selected:
+            continue  # the fan-out runs whole
+        keys = known_keys[node.mapped_over]
+        unknown = sorted(wanted - set(keys))
+        if unknown:
+            raise SelectionError(
+                f"op_selection: {name!r} has no mapping key {', '.join(map(repr, unknown))} "
+                f"in the run that yielded its fan-out (keys: {', '.join(keys)})"
+            )
+        required = [o for o, out in node.definition.outs.items() if out.is_required]
+        done[name] = frozenset(
+            k
+            for k in keys
+            if k not in wanted and all((f"{name}[{k}]", o) in stored for o in required)
+        )
+    return done
+
+
+def _fan_outs_read(
+    source: Any, nodes: Mapping[str, NodeInvocation], selected: set[str]
+) -> list[tuple[tuple[str, str], str | None]]:
+    """The dynamic outputs of unselected yielders an input's source reads through (with the
+    unselected mapped node it collects, if any)."""
+    from freshet.core.composition import CollectHandle, OutputHandle
+
+    found: list[tuple[tuple[str, str], str | None]] = []
+    for handle in _source_handles(source):
+        origin = _origin(nodes, handle)
+        if origin[0] in selected:
+            continue
+        if isinstance(handle, CollectHandle):
+            mapped = handle.node_name if handle.node_name != origin[0] else None
+            found.append((origin, mapped if handle.node_name not in selected else None))
+        elif isinstance(handle, OutputHandle) and handle.mapped_over is not None:
+            found.append((origin, None))
     return found
 
 
+class _Reader:
+    """The node input whose sources are being resolved: the node, the mapping keys of the
+    fan-outs earlier runs hold, and the keys of this node that do not run again."""
+
+    __slots__ = ("done", "input_name", "known_keys", "node")
+
+    def __init__(
+        self,
+        node: NodeInvocation,
+        input_name: str,
+        known_keys: Mapping[tuple[str, str], list[str]],
+        done: frozenset[str],
+    ) -> None:
+        self.node = node
+        self.input_name = input_name
+        self.known_keys = known_keys
+        self.done = done
+
+    def keys_of(self, origin: tuple[str, str]) -> list[str]:
+        return self.known_keys.get(origin, [])
+
+    def run_keys(self, origin: tuple[str, str]) -> list[str]:
+        return [k for k in self.keys_of(origin) if k not in self.done]
+
+
 def _reads_outside(
-    node_name: str,
-    input_name: str,
+    reader: _Reader,
     source: Any,
     nodes: Mapping[str, NodeInvocation],
     selected: set[str],
     stored: ReusedOutputs,
-    collected: Mapping[str, tuple[tuple[str, str], tuple[str, ...]]],
     reused: dict[tuple[str, str], ReusedOutput],
 ) -> bool:
     """Whether an input reads outputs of ops the run neither executes nor reuses (run config
-    `inputs` or its default then give it): from `stored` ((node, output) -> the run that
-    stored it), and the fan-outs `collected` from earlier runs; the outputs it reuses go into
+    `inputs` or its default then give it): reused are those `stored` ((node, output) -> the
+    run that stored it; a mapped node's per mapping key); the outputs it reuses go into
     `reused`. A fan-in list only partly produced is refused: neither config nor a default
     gives part of it."""
-    from freshet.core.composition import CollectHandle
+    from freshet.core.composition import CollectHandle, OutputHandle
 
-    if isinstance(source, CollectHandle) and source.node_name in collected:
-        for key in collected[source.node_name][1]:
-            step = f"{source.node_name}[{key}]"
-            _reuse(nodes, stored, reused, node_name, source.node_name, step, source.output_name)
+    name = reader.node.name
+    if isinstance(source, CollectHandle) and source.node_name not in selected:
+        # a fan-out loaded whole from an earlier run (see _with_whole_fan_outs)
+        for key in reader.keys_of(_origin(nodes, source)):
+            _reuse(nodes, stored, reused, name, source.node_name, key, source.output_name)
+        return False
+    if isinstance(source, OutputHandle) and source.mapped_over is not None:
+        if source.node_name in selected:
+            return False
+        # this node's keys that run read the per-key outputs of an earlier run
+        keys = reader.run_keys(_origin(nodes, source))
+        rows = [(f"{source.node_name}[{k}]", source.output_name) for k in keys]
+        if not all(row in stored for row in rows):
+            return True
+        for key in keys:
+            _reuse(nodes, stored, reused, name, source.node_name, key, source.output_name)
         return False
     handles = _source_handles(source)
     missing = [
@@ -519,15 +673,14 @@ def _reads_outside(
     ]
     if missing and len(missing) < len(handles):
         raise UsageError(
-            f"op {node_name!r} input {input_name!r} gathers outputs of "
+            f"op {name!r} input {reader.input_name!r} gathers outputs of "
             f"{', '.join(h.node_name for h in handles)}; this run does not execute "
             f"{', '.join(missing)}: select {'it' if len(missing) == 1 else 'them'} too"
         )
     for handle in handles:
         if handle.node_name in selected or handle.node_name in missing:
             continue
-        node = handle.node_name
-        _reuse(nodes, stored, reused, node_name, node, node, handle.output_name)
+        _reuse(nodes, stored, reused, name, handle.node_name, None, handle.output_name)
     return bool(missing)
 
 
@@ -537,11 +690,12 @@ def _reuse(
     reused: dict[tuple[str, str], ReusedOutput],
     reader: str,
     node: str,
-    step: str,
+    mapping_key: str | None,
     output: str,
 ) -> None:
-    """Record in `reused` that `reader` loads the `output` of `node` (as step `step`: the
-    node, or one mapping key of it) from the run that stored it."""
+    """Record in `reused` that `reader` loads the `output` of `node` (of one mapping key of
+    it, if given) from the run that stored it."""
+    step = node if mapping_key is None else f"{node}[{mapping_key}]"
     out_def = nodes[node].definition.outs[output]
     reused.setdefault(
         (step, output),
@@ -561,27 +715,6 @@ def plan_from_ref(graph_def: GraphDefinition, ref: PlanRef) -> ExecutionPlan:
         op_selection=ref.op_selection or None,
         reused_outputs={(n, o): run_id for n, o, run_id in ref.reused_outputs},
     )
-
-
-def _with_whole_fan_outs(
-    nodes: Mapping[str, NodeInvocation], selected: set[str], completed: Mapping[str, Any]
-) -> set[str]:
-    """`selected` plus, for each fan-out it touches, the node yielding the dynamic output
-    and every node mapped over it (a fan-out only collected, and `completed` by an earlier
-    run, excepted)."""
-    # Imported here for start-up time: only op graphs have sources (see _source_handles).
-    from freshet.core.composition import CollectHandle
-
-    mapped_over = {n.name: n.mapped_over[0] for n in nodes.values() if n.mapped_over}
-    sources: set[str] = set()
-    for name in selected:
-        if name in mapped_over:
-            sources.add(mapped_over[name])
-        for source in nodes[name].inputs.values():
-            if isinstance(source, CollectHandle) and source.node_name not in completed:
-                sources.add(mapped_over.get(source.node_name, source.node_name))
-    family = {n for n, s in mapped_over.items() if s in sources}
-    return selected | sources | family
 
 
 def outside_inputs(plan: ExecutionPlan, given: Mapping[str, Mapping[str, Any]]) -> list[str]:

@@ -31,12 +31,11 @@ def reexecution_request(
 
     For a run of an op job, `selection` names ops (op selection entries separated by commas
     or spaces, e.g. ``"transform*"``), and `from_failure` re-runs exactly the steps that
-    failed, were skipped, or never ran. A mapped op (fanned out over a dynamic output) is
-    re-run with all its mapping keys when any of them failed, and it brings along the op
-    yielding the dynamic output and the other ops mapped over it: mapping keys are known only
-    by running that op. An op collecting a fan-out that a run of the chain completed re-runs
-    alone: it loads the collected outputs that run stored, in the order their mapping keys
-    were yielded. Every other input is loaded through its IO manager from the nearest
+    failed, were skipped, or never ran. A mapped op (fanned out over a dynamic output) re-runs
+    only its mapping keys that failed, and an op collecting a fan-out re-runs alone, when a
+    run of the chain stored the fan-out (the mapping keys, in the order they were yielded, and
+    the outputs of the other keys); otherwise the fan-out runs whole, with the op yielding the
+    dynamic output: mapping keys are known only by running that op. Every other input is loaded through its IO manager from the nearest
     run of the chain (the parent, its parent, ...) that stored the output; the new run
     records which run each comes from."""
     if from_failure and selection is not None:
@@ -139,7 +138,8 @@ def _base(step_key: str | None) -> str:
 
 def _failed_steps(storage: StorageReader, parent: RunRecord) -> tuple[str, ...]:
     """The steps of an op-job run that failed, were skipped for a failure upstream, or never
-    ran, in the order it planned them."""
+    ran, in the order it planned them; for a mapped op some of whose mapping keys succeeded,
+    the keys that failed or were skipped (`square[k2]`)."""
     records = storage.get_event_records(
         run_id=parent.run_id,
         event_type=[
@@ -154,6 +154,7 @@ def _failed_steps(storage: StorageReader, parent: RunRecord) -> tuple[str, ...]:
     succeeded: set[str] = set()
     settled: set[str] = set()  # did not run, and that was no failure (an optional input)
     failed: set[str] = set()
+    failed_keys: dict[str, list[str]] = {}  # mapped op -> its mapping keys that failed
     for record in records:
         event, kind = record.event, record.event_type
         if kind is EventType.RUN_START:
@@ -164,17 +165,27 @@ def _failed_steps(storage: StorageReader, parent: RunRecord) -> tuple[str, ...]:
             settled.add(_base(event.step_key))
         elif kind in (EventType.STEP_FAILURE, EventType.STEP_SKIPPED):
             failed.add(_base(event.step_key))
+            if event.step_key and event.step_key.endswith("]"):
+                key = event.step_key[len(_base(event.step_key)) + 1 : -1]
+                failed_keys.setdefault(_base(event.step_key), []).append(key)
         elif kind is EventType.RUN_FAILURE:
-            failed.update(event.data.get("failed_steps", ()))
-            failed.update(event.data.get("skipped_steps", ()))
-    left = tuple(k for k in planned if k in failed or k not in succeeded | settled)
+            failed.update(_base(k) for k in event.data.get("failed_steps", ()))
+            failed.update(_base(k) for k in event.data.get("skipped_steps", ()))
+    left: list[str] = []
+    for step in planned:
+        if step not in failed and step in succeeded | settled:
+            continue
+        if step in succeeded and step in failed_keys:
+            left += [f"{step}[{key}]" for key in dict.fromkeys(failed_keys[step])]
+        else:
+            left.append(step)
     if not left:
         raise UsageError(
             f"run {parent.run_id} ran every step it planned; nothing failed to re-execute "
             "(its failure was elsewhere: see `freshet runs logs`); re-execute the whole run "
             "instead"
         )
-    return left
+    return tuple(left)
 
 
 def _reused_outputs(storage: StorageReader, parent: RunRecord) -> tuple[tuple[str, str, str], ...]:

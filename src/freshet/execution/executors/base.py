@@ -105,9 +105,9 @@ def prepare_state(state: RunState, plan: ExecutionPlan) -> None:
             base_dir=str(state.base_dir),
         )
         state.output_io_keys[(node, output)] = reused.io_manager_key
-    for node, (origin, keys) in plan.collected.items():
-        if node != origin[0]:
-            state.mapped_over[node] = origin
+    for node, origin in plan.collected.items():
+        state.mapped_over[node] = origin
+    for origin, keys in plan.fan_outs.items():
         state.mapping_keys[origin] = list(keys)
 
 
@@ -184,12 +184,15 @@ def settle_without_running(step: Step, state: RunState) -> bool:
 
 def run_step(step: Step, state: RunState) -> StepOutcome:
     """Settle `step` without running it when its inputs say so, else execute it (every
-    mapping key of a mapped op); record and return its outcome."""
+    mapping key of a mapped op, but those an earlier run did); record and return its
+    outcome."""
     if settle_without_running(step, state):
         return state.outcomes[step.key]
     if step.node is not None and step.node.mapped_over is not None:
         outcome = StepOutcome.SUCCESS
         for mapping_key in state.mapping_keys.get(step.node.mapped_over, []):
+            if mapping_key in step.done_mapping_keys:
+                continue  # loaded from the earlier run that stored its outputs
             key = f"{step.key}[{mapping_key}]"
             result = execute_step(step, state, step_key=key, mapping_key=mapping_key)
             if result is not StepOutcome.SUCCESS:
