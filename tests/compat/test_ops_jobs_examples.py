@@ -64,6 +64,33 @@ def test_dynamic_fan_out_and_fan_in(dg):
     assert result.output_for_node("total") == 3
 
 
+def test_a_fan_out_mapped_twice_keeps_the_yielded_order(dg):
+    @dg.op(out=dg.DynamicOut())
+    def files():
+        for name in ["c", "a", "b"]:
+            yield dg.DynamicOutput(name, mapping_key=name)
+
+    @dg.op
+    def shout(value):
+        return value.upper()
+
+    @dg.op
+    def exclaim(value):
+        return value + "!"
+
+    @dg.op
+    def joined(values):
+        return " ".join(values)
+
+    @dg.job
+    def fan():
+        joined(files().map(shout).map(exclaim).collect())
+
+    result = fan.execute_in_process()
+    assert result.success
+    assert result.output_for_node("joined") == "C! A! B!"
+
+
 def test_nested_graph_and_retry_policy(dg):
     @dg.op
     def one():

@@ -84,6 +84,49 @@ def test_dynamic_out_fans_out_and_collects():
     assert result.output_for_node("total") == 0 + 1 + 4
 
 
+def test_a_mapped_output_maps_again_over_the_same_keys():
+    @fr.op(out=fr.DynamicOut())
+    def split():
+        for i in (3, 1, 2):
+            yield fr.DynamicOutput(i, mapping_key=f"k{i}")
+
+    @fr.op
+    def square(x):
+        return x * x
+
+    @fr.op
+    def plus_one(x):
+        return x + 1
+
+    @fr.op
+    def listing(values):
+        return values
+
+    @fr.job
+    def fan():
+        listing(split().map(square).map(plus_one).collect())
+
+    result = fan.execute_in_process()
+    assert result.success
+    assert result.output_for_node("listing") == [10, 2, 5]
+
+
+def test_only_mapped_outputs_map_again():
+    @fr.op
+    def one():
+        return 1
+
+    @fr.op
+    def square(x):
+        return x * x
+
+    with pytest.raises(InvalidDefinitionError, match=r"map\(\) on one.result: only a DynamicOut"):
+
+        @fr.job
+        def plain():
+            one().map(square)
+
+
 def test_multiple_outputs_return_a_tuple():
     @fr.op(out={"a": fr.Out(), "b": fr.Out()})
     def pair():

@@ -33,6 +33,16 @@ class OutputHandle:
             )
         return CollectHandle(self.node_name, self.output_name)
 
+    def map(self, fn: Callable[[OutputHandle], Any]) -> Any:
+        """Map `fn` over the same mapping keys again (`split().map(a).map(b)`): each op `fn`
+        invokes runs once per key, on this op's output for that key."""
+        if self.mapped_over is None:
+            raise InvalidDefinitionError(
+                f"map() on {self.node_name}.{self.output_name}: only a DynamicOut, or an "
+                "output of an op inside a .map() over one, can be mapped"
+            )
+        return fn(self)
+
 
 @dataclass(frozen=True, slots=True)
 class DynamicOutputHandle:
