@@ -35,9 +35,9 @@ def reexecution_request(
     only its mapping keys that failed, and an op collecting a fan-out re-runs alone, when a
     run of the chain stored the fan-out (the mapping keys, in the order they were yielded, and
     the outputs of the other keys); otherwise the fan-out runs whole, with the op yielding the
-    dynamic output: mapping keys are known only by running that op. Every other input is loaded through its IO manager from the nearest
-    run of the chain (the parent, its parent, ...) that stored the output; the new run
-    records which run each comes from."""
+    dynamic output: mapping keys are known only by running that op. Every other input is
+    loaded through its IO manager from the nearest run of the chain (the parent, its parent,
+    ...) that stored the output; the new run records which run each comes from."""
     if from_failure and selection is not None:
         raise UsageError("give --from-failure or --select, not both")
     if not parent.status.is_finished:
