@@ -63,10 +63,10 @@ DEFS = """
     @fr.op(out=fr.DynamicOut())
     def split():
         count("split")
-        if (HERE / "broken_split").exists():
-            raise RuntimeError("split is broken")
         for i in range(3):
             yield fr.DynamicOutput(i, mapping_key=f"k{i}")
+        if (HERE / "broken_split").exists():
+            raise RuntimeError("split broke after yielding")
 
 
     @fr.op
@@ -421,6 +421,81 @@ def test_mapped_ops_downstream_of_a_failed_key_read_the_other_keys_from_the_run(
     # halve never ran in the parent: every key runs, reading square's stored k0 and k2
     assert [runs_of(tmp_path, op) for op in ("split", "square", "halve")] == [1, 4, 3]
     assert (tmp_path / "total").read_text() == str(0 // 2 + 1 // 2 + 4 // 2)
+
+
+def test_a_failed_key_yielded_late_keeps_the_collected_order_in_spawned_step_processes(
+    instance: Instance, tmp_path: Path, origin, run_request
+) -> None:
+    # each step process makes the plan again from the run: the mapping keys keep their order
+    spawn = {"execution": {"multiprocess": {"start_method": "spawn"}}}
+    (tmp_path / "broken").write_text("")
+    parent = run_request(
+        instance, LaunchRequest(origin=origin, job_name="fan_list", run_config=spawn)
+    )
+    assert parent.status is RunStatus.FAILURE
+    (tmp_path / "broken").unlink()
+
+    child = run_request(instance, reexecution_request(instance.storage, parent, from_failure=True))
+
+    assert child.status is RunStatus.SUCCESS
+    assert (tmp_path / "listing").read_text() == "[4, 100, 1]"
+
+
+def test_a_key_failing_again_is_the_only_key_the_next_re_execution_runs(
+    instance: Instance, tmp_path: Path, origin, run_request
+) -> None:
+    (tmp_path / "broken").write_text("")
+    parent = run_request(
+        instance, LaunchRequest(origin=origin, job_name="fan", run_config=IN_PROCESS)
+    )
+    child = run_request(instance, reexecution_request(instance.storage, parent, from_failure=True))
+    assert child.status is RunStatus.FAILURE
+    (tmp_path / "broken").unlink()
+
+    request = reexecution_request(instance.storage, child, from_failure=True)
+
+    assert request.op_selection == ("square[k1]", "total")
+    assert run_request(instance, request).status is RunStatus.SUCCESS
+    assert runs_of(tmp_path, "square") == 5  # 3, then k1 twice
+    assert (tmp_path / "total").read_text() == "5"
+
+
+def test_a_fan_out_yielded_again_is_never_mixed_with_an_older_one(
+    instance: Instance, tmp_path: Path, origin, run_request
+) -> None:
+    parent = run_request(
+        instance, LaunchRequest(origin=origin, job_name="fan", run_config=IN_PROCESS)
+    )
+    # split runs again alone: the squares stored before belong to the older fan-out
+    again = run_request(instance, reexecution_request(instance.storage, parent, selection="split"))
+    assert again.status is RunStatus.SUCCESS
+
+    request = reexecution_request(instance.storage, again, selection="total")
+    child = run_request(instance, request)
+
+    assert child.status is RunStatus.SUCCESS
+    assert {run_id for node, _, run_id in request.reused_outputs if "[" in node} <= {again.run_id}
+    started = instance.get_event_records(EventType.STEP_START, run_id=child.run_id)
+    assert started[0].event.step_key == "split"
+
+
+def test_a_yielder_that_failed_part_way_yields_again(
+    instance: Instance, tmp_path: Path, origin, run_request
+) -> None:
+    (tmp_path / "broken_split").write_text("")
+    failed = run_request(
+        instance, LaunchRequest(origin=origin, job_name="fan", run_config=IN_PROCESS)
+    )
+    assert failed.status is RunStatus.FAILURE
+    (tmp_path / "broken_split").unlink()
+
+    # its outputs were stored, but the keys it did not yield cannot be known
+    request = reexecution_request(instance.storage, failed, selection="square+")
+
+    assert not [row for row in request.reused_outputs if row[0].startswith("split[")]
+    child = run_request(instance, request)
+    started = instance.get_event_records(EventType.STEP_START, run_id=child.run_id)
+    assert started[0].event.step_key == "split"
 
 
 def test_selecting_a_mapped_op_re_runs_every_key_without_its_yielder(

@@ -442,12 +442,14 @@ def plan_graph(
         )
     ordered = _ordered(steps)
     subset = op_selection is not None and selected != set(nodes)
-    rows = {(n, o): r.run_id for (n, o), r in reused.items()}
+    rows: dict[tuple[str, str], str] = {}
     for (yielder, output), keys in fan_outs.items():
         for key in keys:
             # the mapping keys travel as the rows of the dynamic output, in yielded order
             row = (f"{yielder}[{key}]", output)
-            rows.setdefault(row, stored[row])
+            rows[row] = stored[row]
+    for row, reused_output in reused.items():
+        rows.setdefault(row, reused_output.run_id)
     ref = PlanRef(
         kind=PlanKind.GRAPH,
         op_selection=_selection_entries(ordered, fan_outs) if subset else (),

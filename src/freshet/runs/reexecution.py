@@ -138,8 +138,8 @@ def _base(step_key: str | None) -> str:
 
 def _failed_steps(storage: StorageReader, parent: RunRecord) -> tuple[str, ...]:
     """The steps of an op-job run that failed, were skipped for a failure upstream, or never
-    ran, in the order it planned them; for a mapped op some of whose mapping keys succeeded,
-    the keys that failed or were skipped (`square[k2]`)."""
+    ran, in the order it planned them; for a mapped op whose mapping keys failed, those keys
+    (`square[k2]`: a re-execution loading the fan-out runs them alone)."""
     records = storage.get_event_records(
         run_id=parent.run_id,
         event_type=[
@@ -175,7 +175,7 @@ def _failed_steps(storage: StorageReader, parent: RunRecord) -> tuple[str, ...]:
     for step in planned:
         if step not in failed and step in succeeded | settled:
             continue
-        if step in succeeded and step in failed_keys:
+        if step in failed_keys:
             left += [f"{step}[{key}]" for key in dict.fromkeys(failed_keys[step])]
         else:
             left.append(step)
@@ -190,34 +190,45 @@ def _failed_steps(storage: StorageReader, parent: RunRecord) -> tuple[str, ...]:
 
 def _reused_outputs(storage: StorageReader, parent: RunRecord) -> tuple[tuple[str, str, str], ...]:
     """(node, output, run id) of every op output stored along the chain from `parent` up to
-    its root, each from the nearest run that stored it. The outputs of a mapped node
-    (`node[key]`) all come from the nearest run that stored any of them, in the order they
-    were stored: for a dynamic output, the order its mapping keys were yielded (a run that
-    only collects a fan-out loads it whole, from one run)."""
+    its root, each from the nearest run that stored it. Fan-outs come whole from one run, the
+    nearest that stored or loaded any output by mapping key (`node[key]`): the rows it stored
+    or loaded, in order (for a dynamic output, the order its mapping keys were yielded),
+    but those of an op whose step failed as a whole (a yielder that stopped part way)."""
     # Imported here for start-up time: only a re-execution of an op job reuses outputs.
     from freshet.execution.plan import ordered_output_rows
 
     found: dict[tuple[str, str], str] = {}
-    mapped_from: dict[tuple[str, str], str] = {}  # (mapped node, output) -> the run
+    fan_outs_from: str | None = None  # the run whose fan-outs are taken
     run: RunRecord | None = parent
     seen: set[str] = set()
     while run is not None and run.run_id not in seen:
         seen.add(run.run_id)
         here: dict[tuple[str, str], str] = {}
+        loaded: list[tuple[str, str, str]] | None = None
+        failed: set[str] = set()
         for record in storage.get_event_records(
-            run_id=run.run_id, event_type=EventType.HANDLED_OUTPUT
+            run_id=run.run_id,
+            event_type=[EventType.RUN_START, EventType.HANDLED_OUTPUT, EventType.STEP_FAILURE],
         ):
-            step_key, output = record.event.step_key, record.event.data.get("output_name")
-            if step_key and output:
-                here[(step_key, output)] = run.run_id
-        for node, output, run_id in run.reused_outputs:
+            event, kind = record.event, record.event_type
+            if kind is EventType.RUN_START and "plan" in event.data:
+                loaded = [tuple(row) for row in event.data.get("reused_outputs", ())]
+            elif kind is EventType.STEP_FAILURE and event.step_key:
+                failed.add(event.step_key)
+            elif kind is EventType.HANDLED_OUTPUT:
+                output = event.data.get("output_name")
+                if event.step_key and output:
+                    here[(event.step_key, output)] = run.run_id
+        # what the run's plan loaded (runs recorded before RUN_START said: what was offered)
+        for node, output, run_id in run.reused_outputs if loaded is None else loaded:
             here.setdefault((node, output), run_id)
-        for (node, output), run_id in here.items():
-            if "[" in node:
-                group = (_base(node), output)
-                if mapped_from.setdefault(group, run.run_id) != run.run_id:
-                    continue
-            found.setdefault((node, output), run_id)
+        mapped = {row: r for row, r in here.items() if "[" in row[0]}
+        if mapped and fan_outs_from is None:
+            fan_outs_from = run.run_id
+            found.update((row, r) for row, r in mapped.items() if _base(row[0]) not in failed)
+        for row, run_id in here.items():
+            if "[" not in row[0]:
+                found.setdefault(row, run_id)
         run = storage.get_run(run.parent_run_id) if run.parent_run_id else None
     return ordered_output_rows((node, output, run_id) for (node, output), run_id in found.items())
 
